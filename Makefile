@@ -1,0 +1,37 @@
+# Everything from nothing: `make test` / `make run` build .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint typecheck run demo build serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check newsfeed tests
+	$(BIN)/ruff format --check newsfeed tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/pytest
+
+run: $(STAMP)
+	$(BIN)/newsfeed run
+
+demo: $(STAMP)
+	$(BIN)/newsfeed demo
+
+serve: $(STAMP)
+	$(BIN)/newsfeed serve
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,293 @@
+"""The ``newsfeed`` command line (DESIGN.md §2). Thin: every command calls library functions."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import logging
+import os
+import sys
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from newsfeed import USER_AGENT, __version__
+from newsfeed.config import Config, load_config
+from newsfeed.portals import Portal, Registry
+
+logger = logging.getLogger("newsfeed")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron should just try next time
+
+
+class LockedError(RuntimeError):
+    """Another ``newsfeed run`` holds the lock."""
+
+
+@contextmanager
+def run_lock(path: Path) -> Iterator[None]:
+    """An exclusive, non-blocking lock; released by the kernel if the process dies."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise LockedError(f"another newsfeed run is in progress (pid {holder})") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(
+        {
+            "feeds_dir": getattr(args, "feeds_dir", None),
+            "var_dir": getattr(args, "var_dir", None),
+            "base_url": getattr(args, "base_url", None),
+            "log_level": getattr(args, "log_level", None),
+        }
+    )
+
+
+def _select(registry: Registry, keys: Sequence[str]) -> list[Portal]:
+    return [registry.get(k) for k in keys] if keys else list(registry)
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from newsfeed.crawl import run_crawl
+    from newsfeed.report import format_table
+
+    config = _config(args)
+    registry = Registry()
+    portals = _select(registry, args.portals)
+    replay = Path(args.replay) if args.replay else None
+    if replay is not None and not replay.is_file():
+        print(f"newsfeed: no such WARC file: {replay}", file=sys.stderr)
+        return EXIT_USAGE
+    report = run_crawl(
+        portals,
+        config,
+        registry=registry,
+        category=args.category,
+        replay=replay,
+        record=Path(args.record) if args.record else None,
+    )
+    print(format_table(report))
+    print(f"report: {config.reports_dir / (report['run_id'] + '.json')}")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from newsfeed.build import build_feeds
+
+    config = _config(args)
+    files = build_feeds(config)
+    print(f"wrote {len(files)} files into {config.feeds_dir}/")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from newsfeed.build import build_feeds
+    from newsfeed.crawl import run_crawl
+    from newsfeed.report import format_table
+
+    config = _config(args)
+    registry = Registry()
+    try:
+        with run_lock(config.lock_path):
+            report = run_crawl(_select(registry, args.portals), config, registry=registry)
+            files = build_feeds(config, registry)
+    except LockedError as exc:
+        print(f"newsfeed: {exc}; exiting", file=sys.stderr)
+        return EXIT_LOCKED
+    print(format_table(report))
+    print(f"wrote {len(files)} files into {config.feeds_dir}/")
+    return EXIT_OK
+
+
+def _read_page(source: str) -> tuple[bytes, str, str | None]:
+    path = Path(source)
+    if path.is_file():
+        return path.read_bytes(), path.resolve().as_uri(), None
+    if source.startswith(("http://", "https://")):
+        request = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read(), response.geturl(), response.headers.get("Content-Type")
+    raise FileNotFoundError(f"no such file, and not an http(s) URL: {source}")
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from newsfeed.extract import extract_page
+
+    registry = Registry()
+    try:
+        body, fetched_url, content_type = _read_page(args.source)
+    except (OSError, ValueError) as exc:
+        print(f"newsfeed: cannot read {args.source}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    portal = registry.get(args.portal) if args.portal else None
+    article = extract_page(
+        body,
+        args.url or fetched_url,
+        portal=portal,
+        registry=registry,
+        content_type=content_type,
+    )
+    json.dump(article.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def cmd_portals(args: argparse.Namespace) -> int:
+    registry = Registry()
+    if args.json:
+        json.dump([p.to_dict() for p in registry], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for portal in registry:
+        categories = ", ".join(c.key for c in portal.categories)
+        print(f"{portal.key:<20} {portal.platform:<12} {portal.base_url:<36} {categories}")
+    return EXIT_OK
+
+
+def _latest_report(config: Config) -> dict[str, Any] | None:
+    from newsfeed.store import Store
+
+    if not config.store_path.exists():
+        return None
+    with Store(config.store_path) as store:
+        reports = store.reports(limit=1)
+    return reports[0] if reports else None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from newsfeed.report import format_table
+
+    report = _latest_report(_config(args))
+    if report is None:
+        print("newsfeed: no crawl report yet; run `newsfeed crawl` first", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(format_table(report))
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    report = _latest_report(_config(args))
+    if report is None:
+        print("NEWSFEED UNKNOWN - no crawl report yet")
+        return 3
+    codes = {"ok": 0, "warning": 1, "critical": 2}
+    faults = [
+        f"{key}: {check['message']}"
+        for key, portal in report["portals"].items()
+        for check in portal["checks"]
+        if check["status"] != "ok"
+    ]
+    totals = report["totals"]
+    perf = " ".join(
+        f"{k}={totals[k]}"
+        for k in ("articles_new", "articles_updated", "articles_listed", "article_pages_fetched")
+    )
+    summary = "; ".join(faults) if faults else f"{len(report['portals'])} portals ok"
+    print(f"NEWSFEED {report['status'].upper()} - {summary} | {perf}")
+    return codes.get(report["status"], 3)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from newsfeed.serve import serve_forever
+
+    config = _config(args)
+    serve_forever(config.feeds_dir, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from newsfeed.demo.run import run_demo
+
+    return run_demo(_config(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsfeed",
+        description="Feeds for Vietnamese provincial government portals.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsfeed {__version__}")
+    parser.add_argument("--feeds-dir", help="feeds folder (default ./feeds)")
+    parser.add_argument("--var-dir", help="store, reports and lock (default ./var)")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="crawl every portal, then build the feeds (for cron)")
+    p.add_argument("portals", nargs="*", metavar="PORTAL")
+    p.add_argument("--base-url", help="public URL of the feeds folder")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("crawl", help="crawl portals into the store and write a crawl report")
+    p.add_argument("portals", nargs="*", metavar="PORTAL")
+    p.add_argument("--category", help="only this category key")
+    p.add_argument("--replay", metavar="WARC", help="answer every request from a WARC file")
+    p.add_argument("--record", metavar="WARC", help="record what was fetched into a WARC file")
+    p.set_defaults(func=cmd_crawl)
+
+    p = sub.add_parser("build", help="write all feeds from the store")
+    p.add_argument("--base-url", help="public URL of the feeds folder")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("extract", help="print one page's Article as JSON")
+    p.add_argument("source", metavar="FILE_OR_URL")
+    p.add_argument("--url", help="the page's URL, when SOURCE is a saved file")
+    p.add_argument("--portal", help="portal key (default: found by the URL's host)")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("portals", help="list known portals")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_portals)
+
+    p = sub.add_parser("report", help="the latest crawl report")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("check", help="monitoring plugin: exit 0 OK, 1 WARNING, 2 CRITICAL")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("serve", help="serve the feeds folder over HTTP")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="the whole pipeline offline against a bundled demo portal")
+    p.add_argument("--base-url", help="public URL of the feeds folder")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command not in {"crawl", "run", "demo"}:
+        # crawls log through Scrapy's handler, configured from the same level
+        logging.basicConfig(
+            level=(args.log_level or "WARNING").upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+    try:
+        result: int = args.func(args)
+    except KeyError as exc:  # unknown portal / category / platform
+        print(f"newsfeed: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    return result

@@ -1,0 +1,73 @@
+"""Run configuration: defaults relative to the current folder, overridable in layers.
+
+Precedence, lowest first: built-in defaults, ``newsfeed.toml`` in the current folder (or the
+file named by ``NEWSFEED_CONFIG``), environment variables ``NEWSFEED_*``, command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    feeds_dir: Path = Path("feeds")
+    """Where feeds, ``index.opml`` and ``index.html`` are written (``NEWSFEED_FEEDS_DIR``)."""
+    var_dir: Path = Path("var")
+    """The SQLite store, reports and the run lock (``NEWSFEED_VAR_DIR``)."""
+    base_url: str = "http://localhost:8080/"
+    """Public URL of the feeds folder, for self links and OPML (``NEWSFEED_BASE_URL``)."""
+    item_limit: int = 50
+    """Items per feed (``NEWSFEED_ITEM_LIMIT``)."""
+    log_level: str = "WARNING"
+    """Log level of the crawl (``NEWSFEED_LOG_LEVEL``); INFO shows progress."""
+
+    @property
+    def store_path(self) -> Path:
+        return self.var_dir / "newsfeed.sqlite3"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.var_dir / "reports"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.var_dir / "run.lock"
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name.endswith("_dir"):
+        return Path(value)
+    if name == "item_limit":
+        return int(value)
+    return str(value)
+
+
+def load_config(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """The effective configuration (see the module docstring for precedence)."""
+    environ = os.environ if environ is None else environ
+    cwd = cwd or Path.cwd()
+    names = [f.name for f in fields(Config)]
+    values: dict[str, Any] = {}
+    config_file = Path(environ.get("NEWSFEED_CONFIG", cwd / "newsfeed.toml"))
+    if config_file.is_file():
+        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        values.update({k: _coerce(k, v) for k, v in data.items() if k in names})
+    for name in names:
+        env = environ.get(f"NEWSFEED_{name.upper()}")
+        if env:
+            values[name] = _coerce(name, env)
+    for name, value in (flags or {}).items():
+        if name in names and value is not None:
+            values[name] = _coerce(name, value)
+    return replace(Config(), **values)

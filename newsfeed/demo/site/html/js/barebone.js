@@ -1,0 +1,2 @@
+/* Demo stand-in for Liferay's barebone.jsp bundle: no behaviour. */
+window.AUI=window.AUI||function(){return{use:function(){}}};

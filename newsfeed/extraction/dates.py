@@ -1,0 +1,299 @@
+"""Publication dates as Vietnamese portals print them, to timezone-aware datetimes.
+
+The numeric forms ("02/08/2022 | 5:00 PM", "08/01/2026 - 18:21", "24-10-2024 14:05", ISO) are
+read by hand-written patterns: they are nearly all of what portals print, the rules (day first,
+SA/CH clocks, GMT suffixes) are simple, and a regex cannot invent a date. Only text with a month
+written in words ("24 tháng Mười, 2024", "October 24, 2024") falls back to dateparser, restricted
+to absolute dates with day, month and year all present.
+
+A date printed without a time is kept as such (``has_time`` False), not as midnight: midnight is
+a real publication time, and feeds must not claim one the page did not give.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from urllib.parse import urlsplit
+
+from newsfeed.extraction.text import clean_text
+
+__all__ = ["LOCAL_TZ", "ParsedDate", "date_from_url", "parse_date", "parse_iso_date"]
+
+LOCAL_TZ: tzinfo = timezone(timedelta(hours=7))
+"""Vietnam time. A fixed offset is exact: Asia/Ho_Chi_Minh has had no DST since 1975."""
+
+_MIN_YEAR = 1900
+_MAX_YEAR = 2100
+_MAX_FALLBACK_LEN = 120
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """A date read from a page."""
+
+    value: datetime
+    """Timezone-aware; midnight of the day when ``has_time`` is False."""
+    has_time: bool
+    """False when the text gave a date only."""
+    raw: str
+    """The input string, whitespace collapsed."""
+
+    def iso(self) -> str:
+        """ISO 8601: with time and offset when the text had a time, else the date alone."""
+        if self.has_time:
+            return self.value.isoformat(timespec="seconds")
+        return self.value.date().isoformat()
+
+
+# --- patterns ---------------------------------------------------------------------------------
+
+_ISO_RE = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+    r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d+)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.IGNORECASE,
+)
+# Year first: 2024-10-24, 2024/10/24, 2024.10.24 (one separator throughout).
+_YMD_RE = re.compile(r"(?<!\d)(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?!\d)")
+# Day first: 24/10/2024, 24-10-2024, 24.10.2024.
+_DMY_RE = re.compile(
+    r"(?<![\d/])(?P<d>\d{1,2})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})(?!\d)"
+)
+# "24 tháng 10 năm 2024", "24 tháng 10, 2024", "ngày 24 tháng 10 năm 2024".
+_TEXT_DMY_RE = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s*(?:,|\s)\s*(?:năm\s+)?(?P<y>\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+_DATE_PATTERNS = (_YMD_RE, _DMY_RE, _TEXT_DMY_RE)
+
+# 5:00 PM, 04:30 PM, 18:21, 08:00:00 SA, 14h05, 9 giờ 15 sáng.
+_TIME_RE = re.compile(
+    r"(?<![\d:])(?P<H>\d{1,2})\s*(?::|h|giờ)\s*(?P<M>\d{2})(?:\s*:\s*(?P<S>\d{2}))?(?![\d:])"
+    r"(?:\s*(?P<ampm>a\.?m\.?|p\.?m\.?|sa|ch|sáng|chiều|tối)(?![^\W\d_]))?",
+    re.IGNORECASE,
+)
+
+# "GMT+7", "(GMT+07:00)", "UTC+0700", "GMT" alone.
+_OFFSET_RE = re.compile(
+    r"\(?\b(?:GMT|UTC)(?:\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?\b\)?",
+    re.IGNORECASE,
+)
+
+_WEEKDAY = r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật|cn|t[2-7]"
+_LABEL = (
+    r"ngày\s+đăng|đăng\s+ngày|đăng\s+lúc|ngày\s+cập\s+nhật|cập\s+nhật(?:\s+lúc)?|ngày\s+xuất\s+bản"
+    r"|xuất\s+bản|thời\s+gian\s+đăng|thời\s+gian|ngày\s+ban\s+hành|ngày|lúc|vào\s+lúc|published"
+    r"|posted(?:\s+on)?|updated|date"
+)
+_LABEL_RE = re.compile(rf"(?<![^\W\d_])(?:{_WEEKDAY}|{_LABEL})(?![^\W\d_])\s*:?", re.IGNORECASE)
+_COUNTER_RE = re.compile(
+    r"(?:view\s+count|lượt\s+xem|lượt\s+đọc|số\s+lượt\s+xem|views?|lần\s+xem)\s*:?\s*[\d.,]+",
+    re.IGNORECASE,
+)
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_DAY_RE = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
+
+
+def _make_date(year: str, month: str, day: str) -> date | None:
+    try:
+        value = date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return value if _MIN_YEAR <= value.year <= _MAX_YEAR else None
+
+
+def _offset(match: re.Match[str]) -> tzinfo:
+    if not match["sign"]:
+        return UTC
+    delta = timedelta(hours=int(match["h"]), minutes=int(match["m"] or 0))
+    return timezone(delta if match["sign"] == "+" else -delta)
+
+
+def _parse_time(match: re.Match[str]) -> time | None:
+    """The clock of a time match; None when out of range (25:00, 13:00 PM, 0:30 AM)."""
+    hour, minute, second = int(match["H"]), int(match["M"]), int(match["S"] or 0)
+    marker = (match["ampm"] or "").casefold().replace(".", "")
+    if marker in {"am", "sa", "pm", "ch"}:
+        # A 12-hour clock: 12:30 AM is 00:30, 12:30 PM is 12:30.
+        if not 1 <= hour <= 12:
+            return None
+        hour %= 12
+        if marker in {"pm", "ch"}:
+            hour += 12
+    elif marker in {"chiều", "tối"} and hour < 12:
+        # "3:30 chiều" is 15:30; "15:30 chiều" is redundant but already right.
+        hour += 12
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second)
+
+
+def _find_date(text: str) -> tuple[date, int, int] | None:
+    """The earliest valid numeric date in ``text`` and its span."""
+    found: list[tuple[int, int, date]] = []
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            value = _make_date(match["y"], match["m"], match["d"])
+            if value is not None:
+                found.append((match.start(), match.end(), value))
+                break
+    if not found:
+        return None
+    start, end, value = min(found, key=lambda item: item[0])
+    return value, start, end
+
+
+def _swap_month_first(text: str) -> str:
+    """Month-first numeric dates rewritten day-first, for ``dayfirst=False``."""
+    return _DMY_RE.sub(
+        lambda m: f"{m['m']}{m['sep']}{m['d']}{m['sep']}{m['y']}",
+        text,
+    )
+
+
+def _dateparser_date(text: str) -> date | None:
+    """A date with its month in words, via dateparser; None unless day, month and year are
+    all in the text (dateparser would otherwise fill the gaps from today)."""
+    if len(text) > _MAX_FALLBACK_LEN or not _YEAR_RE.search(text):
+        return None
+    if not re.search(r"[^\W\d_]{3,}", text) or not _DAY_RE.search(text):
+        return None
+    # Imported here: it is slow to import, and most dates never need it.
+    import dateparser
+
+    settings = {
+        "DATE_ORDER": "DMY",
+        "PREFER_DAY_OF_MONTH": "first",
+        "REQUIRE_PARTS": ["day", "month", "year"],
+        "STRICT_PARSING": True,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        # Only absolute forms: no "hôm qua", "2 giờ trước" or bare timestamps.
+        "PARSERS": ["absolute-time"],
+    }
+    try:
+        parsed = dateparser.parse(text, languages=["vi", "en"], settings=settings)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if parsed is None:
+        return None
+    value = parsed.date()
+    return value if _MIN_YEAR <= value.year <= _MAX_YEAR else None
+
+
+def parse_date(
+    text: str | None,
+    *,
+    tz: tzinfo = LOCAL_TZ,
+    midnight_is_date_only: bool = False,
+    dayfirst: bool = True,
+) -> ParsedDate | None:
+    """Read a printed date such as "Ngày đăng 02/08/2022 | 5:00 PM | View count: 74".
+
+    The first valid date in the text wins, with the first valid time outside it. The result is
+    in ``tz`` unless the text states an offset ("GMT+7"). ``midnight_is_date_only`` treats a
+    printed midnight ("12:00 AM", "00:00") as no time, for platforms that print midnight when no
+    time was entered. None when the text holds no complete, valid date.
+    """
+    raw = clean_text(text)
+    if not raw:
+        return None
+    if _ISO_RE.fullmatch(raw):
+        parsed = parse_iso_date(raw, tz=tz)
+        if parsed and midnight_is_date_only and parsed.value.time() == time(0, 0):
+            return ParsedDate(value=parsed.value, has_time=False, raw=raw)
+        return parsed
+
+    work = raw
+    zone = tz
+    if offset := _OFFSET_RE.search(work):
+        zone = _offset(offset)
+        work = work[: offset.start()] + " " + work[offset.end() :]
+    work = _COUNTER_RE.sub(" ", work)
+    work = _LABEL_RE.sub(" ", work)
+    if not dayfirst:
+        work = _swap_month_first(work)
+
+    found = _find_date(work)
+    if found is not None:
+        day, start, end = found
+        rest = work[:start] + " " + work[end:]
+    else:
+        time_match = _TIME_RE.search(work)
+        rest = work
+        without_time = work
+        if time_match:
+            without_time = work[: time_match.start()] + " " + work[time_match.end() :]
+        fallback = _dateparser_date(clean_text(without_time))
+        if fallback is None:
+            return None
+        day = fallback
+
+    clock: time | None = None
+    if (time_match := _TIME_RE.search(rest)) is not None:
+        clock = _parse_time(time_match)
+        if clock is None:
+            return None
+    has_time = clock is not None
+    if midnight_is_date_only and clock == time(0, 0, 0):
+        has_time = False
+    value = datetime.combine(day, clock or time(0, 0), tzinfo=zone)
+    return ParsedDate(value=value, has_time=has_time, raw=raw)
+
+
+def parse_iso_date(text: str | None, *, tz: tzinfo = LOCAL_TZ) -> ParsedDate | None:
+    """Read a machine date (meta, JSON-LD, ``<time datetime>``): "2026-01-08",
+    "2026-01-08T10:00:00Z", "...+07:00"; no offset means ``tz``. Text that is not ISO is read
+    as a printed date, since some CMSs put the display form in their meta tags."""
+    raw = clean_text(text)
+    if not raw:
+        return None
+    match = _ISO_RE.fullmatch(raw)
+    if match is None:
+        return parse_date(raw, tz=tz)
+    day = _make_date(match["y"], match["m"], match["d"])
+    if day is None:
+        return None
+    if match["H"] is None:
+        return ParsedDate(
+            value=datetime.combine(day, time(0, 0), tzinfo=tz), has_time=False, raw=raw
+        )
+    hour, minute, second = int(match["H"]), int(match["M"]), int(match["S"] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    zone = tz
+    if offset := match["tz"]:
+        if offset.upper() == "Z":
+            zone = UTC
+        else:
+            digits = offset[1:].replace(":", "")
+            delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+            if delta >= timedelta(hours=24):
+                return None
+            zone = timezone(delta if offset[0] == "+" else -delta)
+    value = datetime.combine(day, time(hour, minute, second), tzinfo=zone)
+    return ParsedDate(value=value, has_time=True, raw=raw)
+
+
+# /2024/10/24/, /2024-10-24/, -20241024, _20241024.html
+_URL_DATE_RES = (
+    re.compile(r"/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?=/|$|\.|-)"),
+    re.compile(r"(?<![\d])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
+    re.compile(r"(?<=[-_/.])(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})(?!\d)"),
+)
+
+
+def date_from_url(url: str) -> ParsedDate | None:
+    """The date in an article URL's path (a last resort, date only), or None."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    for pattern in _URL_DATE_RES:
+        for match in pattern.finditer(path):
+            day = _make_date(match["y"], match["m"], match["d"])
+            if day is not None:
+                value = datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)
+                return ParsedDate(value=value, has_time=False, raw=url)
+    return None

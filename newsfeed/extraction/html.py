@@ -1,0 +1,311 @@
+"""Article body HTML: sanitizing for feeds, plain text, absolute URLs.
+
+Bodies come from CMS editors (Liferay, SharePoint, newspaper CMSs) and carry inline styles,
+event handlers, embedded players, HTTrack-rewritten relative links and ``&nbsp;`` spacer
+paragraphs. Feed readers show ``body_html`` in their own context, so it must be safe (an
+allow-list sanitizer, nh3/ammonia) and self-contained (absolute links), and must not rely on the
+portal's CSS.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+from lxml import etree
+from lxml import html as lxml_html
+from w3lib.url import safe_url_string
+
+from newsfeed.extraction.text import clean_text
+
+__all__ = ["absolutize", "html_to_text", "sanitize_html"]
+
+_ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "div",
+        "em",
+        "figcaption",
+        "figure",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "i",
+        "img",
+        "li",
+        "ol",
+        "p",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+    }
+)
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+# Removed with their content: code, embedded players and widgets are not article text.
+_DROP_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "applet",
+        "form",
+        "button",
+        "select",
+        "textarea",
+        "input",
+        "svg",
+        "math",
+        "canvas",
+        "audio",
+        "video",
+        "head",
+        "title",
+        "meta",
+        "link",
+    }
+)
+# Elements that may go when they hold no text (spacers such as <p>&nbsp;</p>).
+_DROP_WHEN_EMPTY = frozenset(
+    {"p", "div", "span", "strong", "b", "em", "i", "u", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+# What keeps an otherwise text-less element: <p><img></p> is a photo, not a spacer.
+_CONTENT_TAGS = frozenset({"img", "table", "figure", "hr"})
+_LAZY_SRC_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src")
+_NO_URL_SCHEMES = frozenset({"javascript", "vbscript", "data", "mailto", "tel", "about", "file"})
+_KEPT_LINK_SCHEMES = frozenset({"mailto", "tel"})
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*>", re.IGNORECASE)
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _scheme(url: str) -> str:
+    # Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
+    compact = re.sub(r"[\s\x00-\x1f]", "", url)
+    match = _SCHEME_RE.match(compact)
+    return match.group(1).lower() if match else ""
+
+
+def absolutize(url: str | None, base_url: str) -> str | None:
+    """``url`` resolved against ``base_url``, percent-encoded; None for an empty link, an
+    in-page ``#fragment`` or a non-http(s) target (javascript:, mailto:, data:, ...)."""
+    if url is None:
+        return None
+    url = url.strip()
+    if not url or url.startswith("#") or _scheme(url) in _NO_URL_SCHEMES:
+        return None
+    # Browsers read backslashes in http(s) URLs as slashes; old CMSs emit "..\images\x.jpg".
+    url = url.replace("\\", "/")
+    try:
+        joined = urljoin(base_url, url)
+        if urlsplit(joined).scheme.lower() not in {"http", "https"}:
+            return None
+        return safe_url_string(joined)
+    except ValueError:
+        # urllib rejects malformed hosts such as "http://[bad"
+        return None
+
+
+def _parse(fragment: str) -> lxml_html.HtmlElement | None:
+    """The <body> of ``fragment`` parsed leniently, or None when there is nothing to parse."""
+    fragment = _CONTROL_RE.sub("", _XML_DECLARATION_RE.sub("", fragment or ""))
+    if not fragment.strip():
+        return None
+    try:
+        document = lxml_html.document_fromstring(fragment)
+    except (etree.ParserError, ValueError):
+        return None
+    body = document.find("body")
+    return body if body is not None else document
+
+
+def _drop(element: lxml_html.HtmlElement, keep_text: bool) -> None:
+    if element.getparent() is None:
+        return
+    if keep_text:
+        element.drop_tag()
+    else:
+        element.drop_tree()  # keeps the tail text, which belongs to the parent
+
+
+def _remove_non_content(root: lxml_html.HtmlElement) -> None:
+    for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        _drop(node, keep_text=False)
+    for element in list(root.iter(*_DROP_WITH_CONTENT)):
+        _drop(element, keep_text=False)
+
+
+def _fix_links(root: lxml_html.HtmlElement, base_url: str) -> None:
+    for anchor in list(root.iter("a")):
+        href = anchor.get("href")
+        if href is not None and _scheme(href) in _KEPT_LINK_SCHEMES:
+            continue
+        absolute = absolutize(href, base_url)
+        if absolute is None:
+            # javascript:, "#top", a bare name anchor: the link goes, its text stays.
+            _drop(anchor, keep_text=True)
+        else:
+            anchor.set("href", absolute)
+    for image in list(root.iter("img")):
+        candidates = [image.get("src"), *(image.get(a) for a in _LAZY_SRC_ATTRIBUTES)]
+        # Lazy-loading pages put a placeholder (data: URI, blank gif) in src.
+        src = next((s for s in (absolutize(c, base_url) for c in candidates[1:]) if s), None)
+        src = src or absolutize(candidates[0], base_url)
+        if src is None:
+            _drop(image, keep_text=False)
+        else:
+            image.set("src", src)
+
+
+def _has_content(element: lxml_html.HtmlElement) -> bool:
+    if clean_text(element.text_content()):
+        return True
+    return any(
+        isinstance(child.tag, str) and child.tag in _CONTENT_TAGS for child in element.iter()
+    )
+
+
+def _drop_empty(root: lxml_html.HtmlElement) -> None:
+    # Reversed document order visits children first, so a wrapper emptied by removing its
+    # children is seen after them.
+    for element in reversed(list(root.iter(*_DROP_WHEN_EMPTY))):
+        if element is not root and not _has_content(element):
+            _drop(element, keep_text=False)
+
+
+def _serialize_children(root: lxml_html.HtmlElement) -> str:
+    parts = [root.text or ""]
+    parts.extend(lxml_html.tostring(child, encoding="unicode") for child in root)
+    return "".join(parts)
+
+
+def sanitize_html(fragment: str, base_url: str) -> str:
+    """Safe, self-contained HTML of an article body: allow-listed tags and attributes only,
+    absolute links, no scripts, styles, embeds, event handlers or empty spacer paragraphs."""
+    root = _parse(fragment)
+    if root is None:
+        return ""
+    _remove_non_content(root)
+    for heading in root.iter("h1"):
+        # The page title is the h1; one inside the body is a section heading.
+        heading.tag = "h2"
+    _fix_links(root, base_url)
+    _drop_empty(root)
+    cleaned = nh3.clean(
+        _serialize_children(root),
+        tags=set(_ALLOWED_TAGS),
+        clean_content_tags=set(_DROP_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return unicodedata.normalize("NFC", cleaned).strip()
+
+
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+_CELL_TAGS = frozenset({"td", "th"})
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text: one paragraph per block element (p, div, li, h*, tr, figcaption, br ...),
+    paragraphs separated by a blank line, NFC, whitespace collapsed; no script or style text."""
+    root = _parse(fragment)
+    if root is None:
+        return ""
+    _remove_non_content(root)
+    paragraphs: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = clean_text("".join(buffer))
+        if text:
+            paragraphs.append(text)
+        buffer.clear()
+
+    # iterwalk instead of recursion: broken pages can nest deeper than the recursion limit.
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _BLOCK_TAGS or tag == "br":
+                flush()
+            elif tag in _CELL_TAGS:
+                buffer.append(" ")
+            if element.text and tag != "br":
+                buffer.append(element.text)
+        else:
+            if tag in _BLOCK_TAGS:
+                flush()
+            elif tag in _CELL_TAGS:
+                buffer.append(" ")
+            if element.tail and element is not root:
+                buffer.append(element.tail)
+    flush()
+    return "\n\n".join(paragraphs)

@@ -1,0 +1,189 @@
+"""Plain-text normalization, credit lines and author names.
+
+Every string that leaves extraction goes through :func:`clean_text`: NFC, one space between
+words, no invisible characters. Vietnamese text from these portals arrives in both precomposed
+and decomposed forms (old CMS editors paste NFD), with ``&nbsp;`` used as layout, and with
+zero-width characters left by word processors, so comparisons are only reliable after this.
+
+Credit lines ("Tin, ảnh: T.T - H.T") are how Vietnamese news pages print their author; they are
+recognized here so extraction can move them from the body to the ``author`` field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "clean_multiline",
+    "clean_text",
+    "fold",
+    "is_cms_account",
+    "normalize_author",
+    "parse_credit_line",
+]
+
+# Characters that render as nothing; removing (not spacing) them keeps words intact, since
+# editors insert them inside words (soft hyphen, ZWSP) as well as between them.
+_INVISIBLE_RE = re.compile(
+    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0e-\x1f\x7f]"
+)
+# str patterns match Unicode whitespace with \s, which covers NBSP, NNBSP, ideographic space,
+# line/paragraph separators and the C0 whitespace controls.
+_SPACE_RE = re.compile(r"\s+")
+_PARAGRAPH_BREAK_RE = re.compile(
+    r"(?:\r\n|\r|\n|\u2028)[^\S\r\n\u2028\u2029]*(?:\r\n|\r|\n)\s*|\u2029"
+)
+
+
+def clean_text(text: str | None) -> str:
+    """NFC text on one line: whitespace runs become one space, invisible characters go."""
+    if not text:
+        return ""
+    text = _INVISIBLE_RE.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def clean_multiline(text: str) -> str:
+    """Like :func:`clean_text` per paragraph; paragraphs (split at blank lines) joined by
+    ``"\\n\\n"``, empty ones dropped. A single newline is layout, not a paragraph break."""
+    paragraphs = (clean_text(part) for part in _PARAGRAPH_BREAK_RE.split(text or ""))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def fold(text: str) -> str:
+    """Case- and diacritics-insensitive key: "Quản trị viên" -> "quan tri vien"."""
+    decomposed = unicodedata.normalize("NFD", clean_text(text).casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # đ is a letter of its own, not d plus a mark, so NFD leaves it alone.
+    return stripped.replace("đ", "d")
+
+
+# --- credit lines -----------------------------------------------------------------------------
+
+_CREDIT_WORD = r"(?:tin|bài|ảnh|video|clip|hình|hình ảnh)"
+_CREDIT_PREFIX_RE = re.compile(
+    rf"^(?:{_CREDIT_WORD}(?:\s*(?:,|/|&|-|–|\+|và)\s*{_CREDIT_WORD})*"
+    r"|nguồn|tác giả|thực hiện|tổng hợp|trình bày|nhóm phóng viên|nhóm pv)\s*:\s*(?P<credit>.+)$",
+    re.IGNORECASE,
+)
+_THEO_RE = re.compile(r"^theo\s+(?P<credit>\S.*)$", re.IGNORECASE)
+_COMPILED_RE = re.compile(r"^(?P<credit>.+?)\s*\(\s*(?:tổng hợp|t/h|sưu tầm)\s*\)$", re.IGNORECASE)
+# End-of-article markers printed after the credit: "/.", "./.", "(*)", "//".
+_TRAILER_RE = re.compile(r"(?:\s*(?:\./\.|/\.|//|\(\*\)|[.,;:\-–]))+\s*$")
+_SENTENCE_RE = re.compile(r"[.!?…]\s+\S+\s+\S+\s+\S+|[!?;]")
+# "Ảnh: Minh họa" is a photo note, not a credit.
+_NOT_CREDITS = frozenset({"minh hoa", "internet", "tu lieu", "st", "suu tam", "nguon internet"})
+_MAX_LINE = 80
+_MAX_THEO_LINE = 60
+_MAX_CREDIT_WORDS = 10
+
+
+def _unwrap(text: str) -> str:
+    """Strip end markers and one pair of wrapping parentheses or brackets, repeatedly."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _TRAILER_RE.sub("", text).strip()
+        if len(text) >= 2 and (text[0], text[-1]) in {("(", ")"), ("[", "]")}:
+            inner = text[1:-1]
+            # only a real wrapper: "(Tin: X)" yes, "(A) và (B)" no
+            if "(" not in inner and ")" not in inner and "[" not in inner and "]" not in inner:
+                text = inner.strip()
+    return text
+
+
+def _credit_ok(credit: str) -> bool:
+    if not credit or len(credit.split()) > _MAX_CREDIT_WORDS or _SENTENCE_RE.search(credit):
+        return False
+    first_letter = next((c for c in credit if c.isalpha()), "")
+    # Names and source names are capitalized; a lower-case start is running text.
+    if not first_letter or not first_letter.isupper():
+        return False
+    return fold(credit) not in _NOT_CREDITS
+
+
+def parse_credit_line(text: str) -> str | None:
+    """The credit of a line such as "Tin, ảnh: T.T - H.T", or None when the line is not one.
+
+    Recognizes "Tin/Bài/Ảnh[, ảnh]: X", "Nguồn: X", a short "Theo X" and "X (tổng hợp)". A bare
+    name is not recognized: only the platform's author element can tell a name from a line of
+    body text.
+    """
+    line = _unwrap(clean_text(text))
+    if not line or len(line) > _MAX_LINE:
+        return None
+    credit: str | None = None
+    if match := _CREDIT_PREFIX_RE.match(line):
+        credit = match["credit"]
+    elif len(line) < _MAX_THEO_LINE and (match := _THEO_RE.match(line)):
+        credit = match["credit"]
+        # "Theo kế hoạch, ..." opens a sentence; a source is a short name.
+        if "," in credit or ":" in credit:
+            return None
+    elif match := _COMPILED_RE.match(line):
+        credit = match["credit"]
+    if credit is None:
+        return None
+    credit = _unwrap(credit.strip())
+    return credit if _credit_ok(credit) else None
+
+
+# --- authors ----------------------------------------------------------------------------------
+
+_ROLE_QUALIFIER_RE = re.compile(r"^(?:pho|truong|thu ky)\s+")
+_CMS_PHRASES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "ban bien tap",
+        "bbt",
+        "bien tap",
+        "bien tap vien",
+        "btv",
+        "editor",
+        "guest",
+        "nguoi dung",
+        "phong vien",
+        "quan tri",
+        "quan tri he thong",
+        "quan tri vien",
+        "root",
+        "super admin",
+        "superadmin",
+        "system",
+        "test",
+        "user",
+        "webmaster",
+    }
+)
+_CMS_TOKENS = frozenset({"admin", "administrator", "webmaster", "test", "root", "superadmin"})
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def is_cms_account(name: str) -> bool:
+    """True for a CMS account or generic role shown where an author belongs ("admin admin",
+    "Pho Ban bien tap", "Quản trị"), compared without case and diacritics."""
+    key = fold(name)
+    words = _WORD_RE.findall(key)
+    if not words:
+        return True
+    if any(word in _CMS_TOKENS for word in words):
+        return True
+    # Placeholder accounts repeat one word as first and last name: "abc abc".
+    if len(words) > 1 and len(set(words)) == 1:
+        return True
+    phrase = _ROLE_QUALIFIER_RE.sub("", " ".join(words))
+    return phrase in _CMS_PHRASES or phrase.startswith("ban bien tap ")
+
+
+def normalize_author(text: str | None) -> str | None:
+    """An author as printed, without a credit prefix or end marks; None for a CMS account."""
+    name = clean_text(text)
+    if not name:
+        return None
+    name = parse_credit_line(name) or _unwrap(name)
+    if not name or is_cms_account(name):
+        return None
+    return name

@@ -1,0 +1,680 @@
+"""RSS 2.0, Atom 1.0 and OPML files from stored articles: the only module that imports feedgen.
+
+Every output is a pure function of its input: no clock, no locale, no random temp names in the
+bytes, so a rebuild from an unchanged store writes nothing (``atomic_write`` compares first) and
+feed readers and HTTP caches see an unchanged file.
+
+Decisions a reader of the feeds may need to know:
+
+* Item order: newest first by the *effective date* (``published``; a bare date is that day at
+  00:00 +07:00; no date at all falls back to ``first_seen``), ties broken by guid.
+* Feed date (RSS ``lastBuildDate``/``pubDate``, Atom ``updated``): the newest item date, where an
+  item's date is its last change or its effective date, whichever is newer. A feed with no items
+  has :data:`EMPTY_FEED_DATE`, a fixed instant, so that it too is byte-stable.
+* Enclosures: the article's attachments, or its lead image (first image, media type from a fixed
+  extension table) when it has none. RSS 2.0 allows one ``<enclosure>`` per item, so RSS carries
+  the first of them with ``length="0"`` (the RSS Advisory Board's value for "unknown"; the length
+  attribute is required there). Atom carries every one as ``link rel="enclosure"`` without a
+  ``length`` (optional in RFC 4287, and we do not know it).
+* Authors: RSS ``<author>`` must be an e-mail address, which portals never give, so RSS uses
+  ``<dc:creator>``. Atom entries get ``<author><name>`` when the article names one; the feed
+  always has an author (the portal, from the feed title) so that RFC 4287 §4.1.1 holds for
+  entries without one.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from newsfeed.items import Article
+
+log = logging.getLogger(__name__)
+
+VN_TZ = timezone(timedelta(hours=7))
+"""Vietnam has one zone and no daylight saving: every date in the feeds is given at +07:00."""
+
+EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=VN_TZ)
+"""The date of a feed with no items. A fixed instant keeps empty feeds byte-stable; one far in
+the past tells readers nothing new is there, and it is still a plausible date to validators."""
+
+GENERATOR = "newsfeed"
+"""The ``<generator>`` text: no version, so an upgrade alone does not change every feed."""
+
+SUMMARY_CHARS = 300
+"""Length of the summary cut from the body text when the article has no lead."""
+
+RSS_TYPE = "application/rss+xml"
+ATOM_TYPE = "application/atom+xml"
+
+# C0 controls other than tab, LF and CR are not allowed in XML 1.0 (lxml refuses them), nor are
+# lone surrogates, U+FFFE and U+FFFF. C1 controls are allowed but never meant in Vietnamese text
+# (they come from mis-decoded Windows-1252) and some readers choke on them, so they go too.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_SPACE_RE = re.compile(r"\s+")
+_MEDIA_TYPE_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
+_TITLE_SEPARATOR = " – "
+
+# A fixed table rather than the mimetypes module, whose answers depend on the machine's
+# /etc/mime.types and would make the bytes differ between hosts.
+_IMAGE_TYPES = {
+    ".avif": "image/avif",
+    ".bmp": "image/bmp",
+    ".gif": "image/gif",
+    ".jpe": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".webp": "image/webp",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedEntry:
+    """One stored article as a feed item."""
+
+    article: Article
+    first_seen: datetime
+    """Aware; when the store first saw the article (the date of an article with none)."""
+    changed: datetime | None = None
+    """Aware; the last real content change, or None if it never changed."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedSpec:
+    """One feed: its place in the feeds folder, its channel data and its items."""
+
+    path: str
+    """Relative stem inside the feeds folder, e.g. ``sotttt_hanoi/tin_tuc_su_kien``."""
+    title: str
+    """``"<portal name> – <category name>"``; the part before the dash names the publisher."""
+    description: str
+    link: str
+    """The category page on the portal (HTML)."""
+    language: str
+    entries: tuple[FeedEntry, ...]
+    """In any order: the builder sorts, deduplicates by guid and (in ``write_feeds``) limits."""
+    portal: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Enclosure:
+    url: str
+    type: str
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """An article made ready for both formats, so RSS and Atom cannot disagree."""
+
+    guid: str
+    title: str
+    url: str
+    published: datetime
+    updated: datetime
+    summary: str | None
+    content: str | None
+    author: str | None
+    categories: tuple[str, ...]
+    related: tuple[tuple[str, str], ...]
+    enclosures: tuple[_Enclosure, ...]
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def render_rss(spec: FeedSpec, self_url: str) -> bytes:
+    """The RSS 2.0 document of ``spec`` (every entry, newest first), served at ``self_url``."""
+    items, feed_date = _prepare(spec.entries)
+    fg = _channel(spec, self_url, feed_date, RSS_TYPE)
+    # Only the RSS document gets the Dublin Core namespace, for dc:creator.
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.pubDate(feed_date)
+    for item in items:
+        fe = fg.add_entry(order="append")
+        fe.guid(item.guid, permalink=False)
+        fe.title(item.title)
+        fe.link(href=item.url, rel="alternate")
+        if item.enclosures:
+            first = item.enclosures[0]
+            fe.link(href=first.url, rel="enclosure", type=first.type, length="0")
+        if item.summary:
+            # RSS readers take <description> as HTML, so the plain-text lead is escaped once
+            # more; otherwise a "<" or "&" in it would be read as markup.
+            fe.summary(html.escape(item.summary, quote=False))
+        if item.content:
+            fe.content(item.content, type="html")
+        if item.categories:
+            fe.category([{"term": c} for c in item.categories])
+        fe.published(item.published)
+        if item.author:
+            fe.dc.dc_creator(item.author)
+    return _bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+
+
+def render_atom(spec: FeedSpec, self_url: str) -> bytes:
+    """The Atom 1.0 document of ``spec`` (every entry, newest first), served at ``self_url``."""
+    items, feed_date = _prepare(spec.entries)
+    fg = _channel(spec, self_url, feed_date, ATOM_TYPE)
+    fg.id(_uri(self_url))
+    # Always a feed-level author: entries without one inherit it (RFC 4287 §4.1.1).
+    fg.author(name=_publisher(spec))
+    for item in items:
+        fe = fg.add_entry(order="append")
+        fe.id(item.guid)
+        fe.title(item.title)
+        fe.updated(item.updated)
+        fe.published(item.published)
+        # feedgen needs the alternate link to accept an entry without content; it writes it as
+        # <link href=...> (no rel means "alternate" in RFC 4287, so nothing is lost).
+        fe.link(href=item.url, rel="alternate")
+        fe.register_extension(_AtomLinks.NAME, _AtomLinks, atom=True, rss=False)
+        links: _AtomLinks = getattr(fe, _AtomLinks.NAME)
+        for url, title in item.related:
+            links.add(href=url, rel="related", type="text/html", title=title)
+        for enc in item.enclosures:
+            links.add(href=enc.url, rel="enclosure", type=enc.type, title=enc.title)
+        if item.author:
+            fe.author(name=item.author)
+        if item.content:
+            fe.content(item.content, type="html")
+        if item.summary:
+            fe.summary(item.summary)
+        if item.categories:
+            fe.category([{"term": c} for c in item.categories])
+    return _bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+
+
+def render_opml(feeds: Sequence[tuple[FeedSpec, str, str]], title: str) -> bytes:
+    """An OPML 2.0 subscription list: one outline per feed, grouped by portal.
+
+    ``feeds`` holds ``(spec, rss_url, atom_url)``. Each feed is listed once, by its RSS URL
+    (``type="rss"``): a reader importing the file subscribes to every ``xmlUrl``, so listing the
+    Atom twin as well would subscribe everyone twice to the same news. ``atom_url`` is accepted
+    so that callers pass one tuple shape everywhere, and is not written.
+    """
+    root = etree.Element("opml", version="2.0")
+    head = etree.SubElement(root, "head")
+    etree.SubElement(head, "title").text = _text(title) or GENERATOR
+    body = etree.SubElement(root, "body")
+
+    groups: dict[str, list[tuple[FeedSpec, str]]] = {}
+    loose: list[tuple[FeedSpec, str]] = []
+    for spec, rss_url, _atom_url in sorted(feeds, key=lambda f: (f[0].portal or "", f[0].path)):
+        if spec.portal:
+            groups.setdefault(spec.portal, []).append((spec, rss_url))
+        else:
+            loose.append((spec, rss_url))
+    for members in groups.values():
+        name = _publisher(members[0][0])
+        group = etree.SubElement(body, "outline", text=name, title=name)
+        for spec, rss_url in members:
+            _opml_feed(group, spec, rss_url)
+    for spec, rss_url in loose:
+        _opml_feed(body, spec, rss_url)
+    if not len(body):
+        # OPML 2.0 requires at least one outline in <body>.
+        etree.SubElement(body, "outline", text="Chưa có nguồn tin nào", isComment="true")
+    return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
+
+
+def write_feeds(
+    specs: Sequence[FeedSpec], out_dir: Path, base_url: str, *, limit: int = 50
+) -> list[Path]:
+    """Write ``<path>.rss.xml`` and ``<path>.atom.xml`` per spec and ``index.opml``.
+
+    Each feed holds the ``limit`` newest items. Everything is rendered before the first file is
+    written, so a bad spec fails the build with the folder untouched; each file is then replaced
+    atomically (and left alone when its bytes are unchanged). Returns every file of the set,
+    written or already up to date, in a fixed order: per spec RSS then Atom, then the OPML.
+    Files of feeds no longer in ``specs`` are left in place.
+    """
+    if limit < 0:
+        raise ValueError(f"limit must be >= 0, got {limit}")
+    base = _base_url(base_url)
+    outputs: list[tuple[Path, bytes]] = []
+    listed: list[tuple[FeedSpec, str, str]] = []
+    seen: set[str] = set()
+    for spec in specs:
+        stem = _checked_path(spec.path)
+        if stem in seen:
+            raise ValueError(f"two feeds share the path {stem!r}")
+        seen.add(stem)
+        limited = replace(spec, entries=tuple(_limited(spec.entries, limit)))
+        rss_url = base + quote(stem, safe="/") + ".rss.xml"
+        atom_url = base + quote(stem, safe="/") + ".atom.xml"
+        outputs.append((out_dir / f"{stem}.rss.xml", render_rss(limited, rss_url)))
+        outputs.append((out_dir / f"{stem}.atom.xml", render_atom(limited, atom_url)))
+        listed.append((spec, rss_url, atom_url))
+    outputs.append((out_dir / "index.opml", render_opml(listed, "newsfeed")))
+    for path, data in outputs:
+        atomic_write(path, data)
+    return [path for path, _ in outputs]
+
+
+def atomic_write(path: Path, data: bytes) -> bool:
+    """Replace ``path`` with ``data`` atomically; False (file and mtime untouched) if unchanged.
+
+    The temp file is in the same folder (``os.replace`` is atomic only within one file system)
+    and fsynced before the rename, so a reader or a crash sees the old file or the new one,
+    never a torn one.
+    """
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
+        old = None
+    if old == data:
+        return False
+    mode = path.stat().st_mode & 0o777 if old is not None else 0o644
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        # mkstemp makes 0600 files; a web server must be able to read the feeds.
+        tmp.chmod(mode)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+    return True
+
+
+# --------------------------------------------------------------------------- items
+
+
+def _limited(entries: Iterable[FeedEntry], limit: int) -> list[FeedEntry]:
+    """The ``limit`` newest entries, by the same order the renderers use."""
+    ranked = _ranked(entries)
+    return [entry for entry, _, _ in ranked[:limit]]
+
+
+def _ranked(entries: Iterable[FeedEntry]) -> list[tuple[FeedEntry, datetime, datetime]]:
+    """(entry, effective date, updated date), one per guid, newest first, ties by guid."""
+    best: dict[str, tuple[FeedEntry, datetime, datetime]] = {}
+    for entry in entries:
+        if _article_url(entry.article) is None:
+            # The contract promises an absolute URL; an item without one could not link to
+            # its page, and failing the whole build over one row would stop every feed.
+            log.warning(
+                "skipping %s: no absolute http(s) URL (%r)", entry.article.guid, entry.article.url
+            )
+            continue
+        published = _effective_date(entry)
+        updated = max(published, _aware(entry.changed)) if entry.changed else published
+        guid = entry.article.guid
+        kept = best.get(guid)
+        # A guid twice in one feed is an error for validators; keep its newest version.
+        if kept is None or (updated, published) > (kept[2], kept[1]):
+            best[guid] = (entry, published, updated)
+    return sorted(best.values(), key=lambda r: (-r[1].timestamp(), r[0].article.guid))
+
+
+def _prepare(entries: Iterable[FeedEntry]) -> tuple[list[_Item], datetime]:
+    items = [_item(e, published, updated) for e, published, updated in _ranked(entries)]
+    feed_date = max((i.updated for i in items), default=EMPTY_FEED_DATE)
+    return items, feed_date
+
+
+def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
+    article = entry.article
+    base = _article_url(article)
+    if base is None:  # _ranked drops these; kept as a guard for the type checker
+        raise ValueError(f"article {article.guid!r} has no absolute http(s) URL")
+    body = _absolute_html(_clean(article.body_html), base)
+    summary = _text(article.summary or "") or _excerpt(_clean(article.body_text))
+    if not summary and body:
+        summary = _excerpt(lxml.html.fragment_fromstring(body, create_parent="div").text_content())
+    related = tuple(
+        (url, _text(link.title) or url)
+        for link in article.related_links
+        if (url := _http_url(link.url, base))
+    )
+    attachments = tuple(
+        _Enclosure(url, _media_type(a.type), _text(a.title) or None)
+        for a in article.attachments
+        if (url := _http_url(a.url, base))
+    )
+    lead = _lead_image(article, base)
+    enclosures = attachments
+    if not enclosures and lead is not None and (lead_type := _image_type(lead[0])):
+        enclosures = (_Enclosure(lead[0], lead_type, lead[1]),)
+    title = _text(article.title) or summary[:80] or base
+    return _Item(
+        guid=_text(article.guid),
+        title=title,
+        url=base,
+        published=published,
+        updated=updated,
+        summary=summary or None,
+        content=_content_html(body, base, lead, related, attachments) or None,
+        author=_text(article.author or "") or None,
+        categories=tuple(dict.fromkeys(c for c in map(_text, article.categories) if c)),
+        related=related,
+        enclosures=enclosures,
+    )
+
+
+def _article_url(article: Article) -> str | None:
+    return _http_url(article.url) or _http_url(article.canonical_url)
+
+
+def _effective_date(entry: FeedEntry) -> datetime:
+    parsed = _parse_date(entry.article.published)
+    return parsed if parsed is not None else _aware(entry.first_seen)
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    """An ISO 8601 date or date-time at +07:00; a bare date is that day's midnight there."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        # The portals print local time; the Article contract keeps it at +07:00.
+        parsed = parsed.replace(tzinfo=VN_TZ)
+    return parsed.astimezone(VN_TZ).replace(microsecond=0)
+
+
+def _aware(value: datetime) -> datetime:
+    """At +07:00 and whole seconds, so RFC 822 and RFC 3339 say the same instant."""
+    if value.tzinfo is None:
+        # The store's timestamps are meant to be aware; a naive one is taken as UTC.
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(VN_TZ).replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def _content_html(
+    body: str,
+    base: str,
+    lead: tuple[str, str | None] | None,
+    related: Sequence[tuple[str, str]],
+    attachments: Sequence[_Enclosure],
+) -> str:
+    """The full article for readers: lead image (if the body lacks it), body, related, files."""
+    parts: list[str] = []
+    if lead is not None and lead[0] not in _image_sources(body, base):
+        url, caption = lead
+        alt = html.escape(caption or "")
+        figure = f'<figure><img src="{html.escape(url)}" alt="{alt}"/>'
+        if caption:
+            figure += f"<figcaption>{html.escape(caption, quote=False)}</figcaption>"
+        parts.append(figure + "</figure>")
+    if body.strip():
+        parts.append(body)
+    if related:
+        parts.append("<h3>Tin liên quan</h3>" + _html_list(related))
+    if attachments:
+        parts.append(
+            "<h3>Tệp đính kèm</h3>" + _html_list([(a.url, a.title or a.url) for a in attachments])
+        )
+    return "\n".join(parts)
+
+
+def _html_list(links: Iterable[tuple[str, str]]) -> str:
+    rows = "".join(
+        f'<li><a href="{html.escape(url)}">{html.escape(title, quote=False)}</a></li>'
+        for url, title in links
+    )
+    return f"<ul>{rows}</ul>"
+
+
+def _absolute_html(body: str, base: str) -> str:
+    """``body`` with every relative link resolved against the article URL.
+
+    Returned unchanged (not re-serialized) when it has no relative link, which is the case the
+    Article contract promises, so the bytes are the sanitizer's.
+    """
+    if not body.strip():
+        return ""
+    root = lxml.html.fragment_fromstring(body, create_parent="div")
+    if all(urlsplit(link.strip()).scheme for _, _, link, _ in root.iterlinks()):
+        return body
+    root.rewrite_links(lambda link: urljoin(base, link.strip()))
+    inner = html.escape(root.text or "", quote=False)
+    inner += "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return inner
+
+
+def _image_sources(body: str, base: str) -> set[str]:
+    """The body's image URLs, spelled as ``_http_url`` spells the lead image's."""
+    if not body.strip():
+        return set()
+    root = lxml.html.fragment_fromstring(body, create_parent="div")
+    return {
+        url for img in root.iter("img") if (src := img.get("src")) and (url := _http_url(src, base))
+    }
+
+
+def _lead_image(article: Article, base: str) -> tuple[str, str | None] | None:
+    for image in article.images[:1]:
+        url = _http_url(image.url, base)
+        if url:
+            return url, _text(image.caption or "") or None
+    return None
+
+
+def _image_type(url: str) -> str | None:
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    return _IMAGE_TYPES.get(suffix)
+
+
+def _media_type(value: str) -> str:
+    value = _text(value).lower()
+    return value if _MEDIA_TYPE_RE.match(value) else "application/octet-stream"
+
+
+# --------------------------------------------------------------------------- text and URLs
+
+
+def _clean(value: str) -> str:
+    return _CONTROL_RE.sub("", value)
+
+
+def _text(value: str) -> str:
+    """One line of text for a title, name or attribute: no controls, whitespace collapsed."""
+    return _SPACE_RE.sub(" ", _clean(value)).strip()
+
+
+def _excerpt(text: str) -> str:
+    text = _text(text)
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    cut = text[:SUMMARY_CHARS]
+    space = cut.rfind(" ")
+    if space > SUMMARY_CHARS // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def _http_url(value: str, base: str | None = None) -> str | None:
+    """An absolute http(s) URI (non-ASCII escaped), resolved against ``base``; else None."""
+    value = _text(value)
+    if not value:
+        return None
+    if base is not None:
+        value = urljoin(base, value)
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        return None
+    return _uri(value)
+
+
+def _uri(value: str) -> str:
+    """An IRI as a URI: IDNA host, UTF-8 percent-escapes elsewhere, existing escapes kept.
+
+    The RSS validator and some readers reject raw non-ASCII or spaces in URLs; Atom allows
+    IRIs, but one spelling for both formats keeps them identical.
+    """
+    value = _text(value)
+    parts = urlsplit(value)
+    netloc = parts.netloc
+    if not netloc.isascii():
+        host = parts.hostname or ""
+        idna_host = host.encode("idna").decode("ascii")
+        netloc = netloc.replace(host, idna_host) if host in netloc else idna_host
+    safe = "!$&'()*+,;=:@/?%~-._"
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            quote(parts.path, safe=safe),
+            quote(parts.query, safe=safe),
+            quote(parts.fragment, safe=safe),
+        )
+    )
+
+
+def _base_url(base_url: str) -> str:
+    parts = urlsplit(_text(base_url))
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+    base = _uri(_text(base_url))
+    return base if base.endswith("/") else base + "/"
+
+
+def _checked_path(path: str) -> str:
+    """The spec path as a safe relative POSIX stem: it names files and is joined into URLs."""
+    pure = PurePosixPath(path)
+    if (
+        not path
+        or "\\" in path
+        or pure.is_absolute()
+        or any(part in {"", ".", ".."} for part in path.split("/"))
+    ):
+        raise ValueError(f"feed path must be a relative stem like 'portal/category': {path!r}")
+    return str(pure)
+
+
+def _publisher(spec: FeedSpec) -> str:
+    """The portal's name: the part of ``"<portal> – <category>"`` before the dash."""
+    title = _text(spec.title)
+    name = title.split(_TITLE_SEPARATOR, 1)[0].strip()
+    return name or spec.portal or title or GENERATOR
+
+
+# --------------------------------------------------------------------------- feedgen glue
+
+
+def _channel(spec: FeedSpec, self_url: str, feed_date: datetime, self_type: str) -> Any:
+    """A FeedGenerator with the channel fields both formats share."""
+    link = _http_url(spec.link)
+    self_link = _http_url(self_url)
+    if link is None or self_link is None:
+        raise ValueError(f"feed {spec.path!r}: link and self URL must be absolute http(s) URLs")
+    title = _text(spec.title) or link
+    fg = FeedGenerator()
+    fg.title(title)
+    # feedgen takes the RSS <link> from the last link given, so the alternate goes last.
+    fg.link(href=self_link, rel="self", type=self_type)
+    fg.link(href=link, rel="alternate", type="text/html")
+    # RSS requires a non-empty channel description.
+    fg.description(_text(spec.description) or title)
+    fg.language(_text(spec.language) or "vi")
+    fg.generator(GENERATOR)
+    # feedgen defaults this date to now(); the newest item's date keeps the bytes stable.
+    # It is both Atom <updated> and RSS <lastBuildDate>.
+    fg.updated(feed_date)
+    return fg
+
+
+class _AtomLinks:
+    """A feedgen entry extension that writes an Atom entry's related and enclosure links.
+
+    feedgen 1.0.0's ``FeedEntry.atom_entry`` reuses the loop variable for the new element and
+    so drops every link's ``rel``, ``type`` and ``title``: an enclosure would come out as a
+    plain alternate link. The links other than the alternate one are therefore written here.
+    """
+
+    NAME = "newsfeed_links"
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def add(self, *, href: str, rel: str, type: str, title: str | None) -> None:
+        link = {"href": href, "rel": rel, "type": type}
+        if title:
+            # The validators reject a blank title attribute, so an empty one is left out.
+            link["title"] = title
+        self.links.append(link)
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        for link in self.links:
+            etree.SubElement(entry, "link", link)
+        return entry
+
+    def extend_rss(self, item: etree._Element) -> etree._Element:
+        return item
+
+
+def _bytes(value: Any) -> bytes:
+    if not isinstance(value, bytes):
+        raise TypeError(f"feedgen returned {type(value).__name__}, expected bytes")
+    return value
+
+
+def _opml_feed(parent: etree._Element, spec: FeedSpec, rss_url: str) -> None:
+    title = _text(spec.title) or spec.path
+    attrs = {"type": "rss", "text": title, "title": title, "xmlUrl": rss_url}
+    if html_url := _http_url(spec.link):
+        attrs["htmlUrl"] = html_url
+    if description := _text(spec.description):
+        attrs["description"] = description
+    if language := _text(spec.language):
+        attrs["language"] = language
+    attrs["version"] = "RSS"
+    etree.SubElement(parent, "outline", attrs)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable; not every file system lets a folder be fsynced."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+__all__ = [
+    "EMPTY_FEED_DATE",
+    "GENERATOR",
+    "FeedEntry",
+    "FeedSpec",
+    "atomic_write",
+    "render_atom",
+    "render_opml",
+    "render_rss",
+    "write_feeds",
+]

@@ -1,0 +1,128 @@
+"""Item pipelines: normalize -> validate -> dedupe -> store.
+
+Each stage is small and counts what it does in per-portal stats (``newsfeed/<portal>/...``),
+which the crawl report reads. A dropped article names its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from datetime import timedelta
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newsfeed.extraction.dates import parse_iso_date
+from newsfeed.extraction.text import clean_text
+from newsfeed.items import Article
+from newsfeed.spiders.portal import CategoryLink, FetchFailure, stat
+from newsfeed.store import Store, utcnow
+
+logger = logging.getLogger(__name__)
+
+# What the report counts as missing when empty, whether or not the article is kept.
+COUNTED_FIELDS = ("title", "published", "author", "summary", "body_text", "images")
+
+
+class _Stage:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        return cls(crawler)
+
+    def inc(self, portal: str | None, name: str, count: int = 1) -> None:
+        self.stats.inc_value(stat(portal or "web", name), count)
+
+
+class NormalizePipeline(_Stage):
+    """Every text NFC with whitespace collapsed; categories sorted and unique."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        return item.replace(
+            title=clean_text(item.title),
+            summary=clean_text(item.summary) or None,
+            author=clean_text(item.author) or None,
+            body_text=unicodedata.normalize("NFC", item.body_text).strip(),
+            body_html=unicodedata.normalize("NFC", item.body_html),
+            categories=tuple(sorted(set(item.categories))),
+        )
+
+
+class ValidatePipeline(_Stage):
+    """Drop what a feed cannot carry, with a counted reason; count missing fields."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        for name in COUNTED_FIELDS:
+            if not getattr(item, name):
+                self.inc(item.portal, f"fields_missing/{name}")
+        reason = self.reason(item)
+        if reason:
+            self.inc(item.portal, f"articles_dropped/{reason}")
+            raise DropItem(f"{reason}: {item.url}")
+        return item
+
+    @staticmethod
+    def reason(item: Article) -> str | None:
+        if not item.title:
+            return "no_title"
+        if not item.body_text and not item.attachments:
+            return "no_body"
+        published = parse_iso_date(item.published)
+        # a day of slack: portals print local time and some clocks are off
+        if published is not None and published.value > utcnow() + timedelta(days=1):
+            return "date_in_future"
+        return None
+
+
+class DedupePipeline(_Stage):
+    """One article per guid per run: a second sighting only adds its categories."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.seen: set[str] = set()
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        if item.guid in self.seen:
+            self.inc(item.portal, "articles_duplicate")
+            return CategoryLink(
+                guid=item.guid, portal=item.portal or "", categories=item.categories
+            )
+        self.seen.add(item.guid)
+        return item
+
+
+class StorePipeline(_Stage):
+    """Write each article in its own transaction; count new / updated / unchanged."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.store: Store | None = None
+
+    def open_spider(self) -> None:
+        self.store = Store(self.crawler.settings.get("NEWSFEED_STORE") or ":memory:")
+
+    def close_spider(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    def process_item(self, item: Any) -> Any:
+        assert self.store is not None
+        if isinstance(item, CategoryLink):
+            self.store.add_categories(item.guid, item.portal, item.categories)
+        elif isinstance(item, FetchFailure):
+            self.store.record_failure(item.url, item.portal, item.status)
+        elif isinstance(item, Article):
+            outcome = self.store.upsert(item)
+            self.inc(item.portal, f"articles_{outcome}")
+        return item

@@ -1,0 +1,25 @@
+"""Platform adapters: one module per CMS family, knowing its listing and article markup.
+
+A portal profile names its platform by key; :func:`get_platform` returns the adapter.
+"""
+
+from __future__ import annotations
+
+from newsfeed.platforms.baocantho import BaoCanThoPlatform
+from newsfeed.platforms.base import Platform
+from newsfeed.platforms.liferay import Liferay62Platform
+
+PLATFORMS: dict[str, Platform] = {
+    platform.key: platform for platform in (Liferay62Platform(), BaoCanThoPlatform())
+}
+
+
+def get_platform(key: str) -> Platform:
+    try:
+        return PLATFORMS[key]
+    except KeyError:
+        known = ", ".join(sorted(PLATFORMS))
+        raise KeyError(f"unknown platform {key!r} (known: {known})") from None
+
+
+__all__ = ["PLATFORMS", "Platform", "get_platform"]

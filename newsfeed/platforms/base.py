@@ -1,0 +1,121 @@
+"""What every platform adapter provides, and the shared listing logic."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+from urllib.parse import parse_qsl, urlsplit
+
+from parsel import Selector
+
+from newsfeed.extraction.article import ArticleRules, extract_article
+from newsfeed.extraction.html import absolutize
+from newsfeed.extraction.select import Selectors, first_text, node_text, select
+from newsfeed.extraction.text import clean_text
+from newsfeed.items import Article, Listing, ListingItem
+from newsfeed.portals import Portal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListingRules:
+    """Where a platform's category page keeps its article list."""
+
+    item: Selectors
+    """Containers, one per listed article."""
+    link: Selectors
+    """The article ``<a>`` inside a container."""
+    published: Selectors = ()
+    """The date printed beside the item, inside its container."""
+    article_url: re.Pattern[str] | None = None
+    """Only links whose URL matches are articles (menus and banners share containers)."""
+
+
+class Platform:
+    """A CMS family. Subclasses set the rules and, where the family needs it, override."""
+
+    key: ClassVar[str]
+    label: ClassVar[str]
+    article_rules: ClassVar[ArticleRules]
+    listing_rules: ClassVar[ListingRules]
+    page_param: ClassVar[str]
+    """The query parameter carrying the listing page number."""
+
+    def article_id(self, url: str) -> str | None:
+        """The CMS's own id of the article at ``url``, when its URLs carry one."""
+        return None
+
+    def parse_listing(self, sel: Selector, url: str) -> Listing:
+        rules = self.listing_rules
+        found: dict[str, ListingItem] = {}
+        for container in _select_all(sel, rules.item):
+            for anchor in _select_all(container, rules.link)[:1]:
+                href = absolutize(anchor.attrib.get("href"), url)
+                if not href or (rules.article_url and not rules.article_url.search(href)):
+                    continue
+                title = (
+                    node_text(anchor)
+                    or clean_text(anchor.attrib.get("title"))
+                    or clean_text(anchor.xpath(".//img/@alt").get())
+                    or None
+                )
+                known = found.get(href)
+                if known is None:
+                    found[href] = ListingItem(
+                        url=href,
+                        title=title,
+                        published_raw=first_text(container, rules.published),
+                    )
+                elif not known.title and title:
+                    # an image link comes first, the headline link after it
+                    found[href] = ListingItem(
+                        url=href, title=title, published_raw=known.published_raw
+                    )
+        return Listing(items=tuple(found.values()), next_page=self.next_page(sel, url))
+
+    def next_page(self, sel: Selector, url: str) -> str | None:
+        """The link to page N+1, found among the page's links by its page parameter."""
+        current = page_number(url, self.page_param)
+        for href in sel.xpath("//a/@href").getall():
+            absolute = absolutize(href, url)
+            if absolute and page_number(absolute, self.page_param) == current + 1:
+                return absolute
+        return None
+
+    def extract(
+        self,
+        sel: Selector,
+        url: str,
+        portal: Portal | None,
+        *,
+        listing_published_raw: str | None = None,
+        categories: tuple[str, ...] = (),
+    ) -> Article:
+        return extract_article(
+            sel,
+            url,
+            self.article_rules,
+            portal=portal.key if portal else None,
+            article_id=self.article_id(url),
+            host_aliases=portal.host_aliases if portal else (),
+            primary_host=urlsplit(portal.base_url).hostname if portal else None,
+            listing_published_raw=listing_published_raw,
+            site_names=(portal.name,) if portal else (),
+            categories=categories,
+        )
+
+
+def page_number(url: str, param: str) -> int:
+    """The listing page a URL shows: its ``param`` value, 1 when absent."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == param and value.isdigit():
+            return int(value)
+    return 1
+
+
+def _select_all(node: Selector, queries: Selectors) -> list[Selector]:
+    for query in queries:
+        found = list(select(node, query))
+        if found:
+            return found
+    return []

@@ -1,0 +1,201 @@
+"""Portal profiles: one TOML file per portal under ``profiles/``, named by its key.
+
+A profile is data: the site, its categories and any overrides of its platform's rules. The
+platform (CMS family) is code in :mod:`newsfeed.platforms`. Adding a portal of a known platform
+is adding one short TOML file::
+
+    key = "sotttt_hanoi"
+    name = "Sở Thông tin và Truyền thông Hà Nội"
+    province = "Hà Nội"
+    base_url = "https://sotttt.hanoi.gov.vn"
+    platform = "liferay62"
+    verified = "2022-08-27"
+
+    [[categories]]
+    key = "tin_tuc_su_kien"
+    name = "Tin tức sự kiện"
+    url = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien"
+    topic = "news"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PROFILES_DIR = Path(__file__).with_name("profiles")
+_KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be used, with the file and the reason."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Category:
+    """One category (chuyên mục) of a portal, crawled as one feed."""
+
+    key: str
+    """ASCII snake_case, unique within the portal; the feed's file name."""
+    name: str
+    """The label as the portal prints it."""
+    url: str
+    """The first listing page."""
+    topic: str | None = None
+    """Key in the shared topic taxonomy (``leadership``, ``news``, ``direction``, ...)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Portal:
+    """A portal profile."""
+
+    key: str
+    """ASCII snake_case without diacritics; the profile's file name."""
+    name: str
+    province: str
+    """The post-2025 provincial unit the portal belongs to."""
+    base_url: str
+    platform: str
+    """Key of a platform adapter in :mod:`newsfeed.platforms`."""
+    categories: tuple[Category, ...]
+    language: str = "vi"
+    verified: str | None = None
+    """Date (ISO) the markup was last checked against real pages, or None if never."""
+    host_aliases: tuple[str, ...] = ()
+    """Other hosts serving the same articles (old domains, subsites); same guid on all."""
+    max_pages: int = 3
+    """Listing pages per category per run, at most; a run stops earlier at known articles."""
+    overrides: Mapping[str, Any] | None = None
+    """Per-portal selector overrides, passed to the platform adapter."""
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """Every host name the portal answers on, without ``www.``."""
+        from newsfeed.extraction.urls import host_of
+
+        return frozenset({host_of(self.base_url), *(h.lower() for h in self.host_aliases)})
+
+    def category(self, key: str) -> Category:
+        for category in self.categories:
+            if category.key == key:
+                return category
+        raise KeyError(f"portal {self.key!r} has no category {key!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shape of ``newsfeed portals --json``."""
+        return {
+            "key": self.key,
+            "name": self.name,
+            "province": self.province,
+            "base_url": self.base_url,
+            "platform": self.platform,
+            "language": self.language,
+            "verified": self.verified,
+            "categories": [
+                {"key": c.key, "name": c.name, "url": c.url, "topic": c.topic}
+                for c in self.categories
+            ],
+        }
+
+
+def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Portal:
+    """Build a Portal from profile data, with errors that name the file and the field."""
+
+    def need(mapping: Mapping[str, Any], name: str, where: str) -> Any:
+        if name not in mapping or mapping[name] in ("", None):
+            raise ProfileError(f"{source}: {where}missing required field {name!r}")
+        return mapping[name]
+
+    key = str(need(data, "key", ""))
+    if not _KEY_RE.match(key):
+        raise ProfileError(f"{source}: key {key!r} is not ASCII snake_case")
+    raw_categories = data.get("categories") or []
+    if not raw_categories:
+        raise ProfileError(f"{source}: no [[categories]]")
+    categories = []
+    for i, raw in enumerate(raw_categories):
+        where = f"categories[{i}]: "
+        ckey = str(need(raw, "key", where))
+        if not _KEY_RE.match(ckey):
+            raise ProfileError(f"{source}: {where}key {ckey!r} is not ASCII snake_case")
+        categories.append(
+            Category(
+                key=ckey,
+                name=str(need(raw, "name", where)),
+                url=str(need(raw, "url", where)),
+                topic=raw.get("topic"),
+            )
+        )
+    keys = [c.key for c in categories]
+    if len(set(keys)) != len(keys):
+        raise ProfileError(f"{source}: duplicate category keys in {keys}")
+    verified = data.get("verified")
+    return Portal(
+        key=key,
+        name=str(need(data, "name", "")),
+        province=str(need(data, "province", "")),
+        base_url=str(need(data, "base_url", "")).rstrip("/"),
+        platform=str(need(data, "platform", "")),
+        categories=tuple(categories),
+        language=str(data.get("language", "vi")),
+        verified=None if verified is None else str(verified),
+        host_aliases=tuple(data.get("host_aliases", ())),
+        max_pages=int(data.get("max_pages", 3)),
+        overrides=data.get("overrides"),
+    )
+
+
+def load_profile(path: Path) -> Portal:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: {exc}") from exc
+    portal = portal_from_dict(data, source=str(path))
+    if portal.key != path.stem:
+        raise ProfileError(f"{path}: key {portal.key!r} does not match the file name")
+    return portal
+
+
+@cache
+def _builtin_portals() -> dict[str, Portal]:
+    return {p.key: p for p in (load_profile(f) for f in sorted(PROFILES_DIR.glob("*.toml")))}
+
+
+class Registry:
+    """The known portals: the built-in profiles plus any registered at run time (demo, tests)."""
+
+    def __init__(self, portals: Iterable[Portal] | None = None) -> None:
+        self._portals = dict(_builtin_portals()) if portals is None else {}
+        for portal in portals or ():
+            self.add(portal)
+
+    def add(self, portal: Portal) -> None:
+        self._portals[portal.key] = portal
+
+    def get(self, key: str) -> Portal:
+        try:
+            return self._portals[key]
+        except KeyError:
+            known = ", ".join(sorted(self._portals)) or "none"
+            raise KeyError(f"unknown portal {key!r} (known: {known})") from None
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._portals.values(), key=lambda p: p.key))
+
+    def __len__(self) -> int:
+        return len(self._portals)
+
+    def for_url(self, url: str) -> Portal | None:
+        """The portal whose hosts include the URL's host, if any."""
+        from newsfeed.extraction.urls import host_of
+
+        host = host_of(url)
+        for portal in self._portals.values():
+            if host in portal.hosts:
+                return portal
+        return None

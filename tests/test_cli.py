@@ -1,0 +1,113 @@
+"""The command line as users and cron run it: a subprocess per command."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from pathlib import Path
+
+import feedparser
+from lxml import etree
+
+from tests.conftest import corpus_path, run_cli
+
+
+def test_portals_json_lists_every_profile(tmp_path: Path) -> None:
+    result = run_cli("portals", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    portals = {p["key"]: p for p in json.loads(result.stdout)}
+    assert {"sotttt_hanoi", "bao_can_tho"} <= set(portals)
+    hanoi = portals["sotttt_hanoi"]
+    assert hanoi["platform"] == "liferay62"
+    assert hanoi["province"] == "Hà Nội"
+    assert [c["name"] for c in hanoi["categories"]] == [
+        "Tin tức sự kiện",
+        "Báo chí xuất bản",
+        "Công nghệ thông tin",
+        "Chỉ đạo điều hành",
+    ]
+    plain = run_cli("portals", cwd=tmp_path)
+    assert "sotttt_hanoi" in plain.stdout and "liferay62" in plain.stdout
+
+
+def test_extract_a_saved_page_by_its_url(tmp_path: Path) -> None:
+    page = corpus_path("baocantho", "article.html")
+    url = "https://baocantho.com.vn/tap-trung-trien-khai-a196670.html"
+    result = run_cli("extract", str(page), "--url", url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    article = json.loads(result.stdout)
+    assert article["portal"] == "bao_can_tho"
+    assert article["published"] == "2026-01-08T18:21:00+07:00"
+    assert article["author"] == "P.Y"
+    assert set(article) >= {"guid", "body_html", "body_text", "images", "related_links"}
+
+
+def test_extract_without_profile_uses_the_generic_extractor(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html lang="vi"><head><meta property="og:title" content="Tin mới">'
+        '<meta property="article:published_time" content="2026-11-20T09:15:00+07:00">'
+        "</head><body><article><h1>Tin mới</h1><p>"
+        + "Nội dung bài viết về hoạt động của tỉnh. " * 10
+        + "</p></article></body></html>",
+        encoding="utf-8",
+    )
+    result = run_cli("extract", str(page), "--url", "https://example.vn/tin-moi", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    article = json.loads(result.stdout)
+    assert article["portal"] is None
+    assert article["title"] == "Tin mới"
+    assert article["published"] == "2026-11-20T09:15:00+07:00"
+    assert article["date_source"] == "meta"
+    assert article["body_text"].startswith("Nội dung bài viết")
+
+
+def test_clear_errors_for_bad_input(tmp_path: Path) -> None:
+    missing = run_cli("extract", "no-such-file.html", cwd=tmp_path)
+    assert missing.returncode == 1 and "cannot read no-such-file.html" in missing.stderr
+    unknown = run_cli("crawl", "nowhere", cwd=tmp_path)
+    assert unknown.returncode == 2 and "unknown portal 'nowhere'" in unknown.stderr
+    no_warc = run_cli("crawl", "sotttt_hanoi", "--replay", "absent.warc.gz", cwd=tmp_path)
+    assert no_warc.returncode == 2 and "no such WARC file" in no_warc.stderr
+    report = run_cli("report", cwd=tmp_path)
+    assert report.returncode == 1 and "no crawl report yet" in report.stderr
+    check = run_cli("check", cwd=tmp_path)
+    assert check.returncode == 3 and check.stdout.startswith("NEWSFEED UNKNOWN")
+
+
+def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path: Path) -> None:
+    lock = tmp_path / "var" / "run.lock"
+    lock.parent.mkdir()
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        handle.write("12345")
+        handle.flush()
+        result = run_cli("run", cwd=tmp_path, timeout=60)
+    assert result.returncode == 75
+    assert "another newsfeed run is in progress (pid 12345)" in result.stderr
+    assert not (tmp_path / "var" / "newsfeed.sqlite3").exists(), "nothing was crawled"
+
+
+def test_demo_builds_feeds_a_reader_can_read(tmp_path: Path) -> None:
+    result = run_cli("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "feeds in" in result.stdout
+    opml = etree.parse(str(tmp_path / "feeds" / "index.opml"))
+    urls = opml.xpath("//outline/@xmlUrl")
+    assert len(urls) >= 2
+    feeds = sorted((tmp_path / "feeds").rglob("*.xml"))
+    assert len(feeds) == 2 * len(urls), "an RSS and an Atom file per feed"
+    ids_by_format: dict[str, set[str]] = {"rss": set(), "atom": set()}
+    for path in feeds:
+        parsed = feedparser.parse(path.read_bytes())
+        assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+        assert parsed.entries, f"{path} is empty"
+        for entry in parsed.entries:
+            assert entry.title and entry.id
+            assert entry.get("published_parsed") or entry.get("updated_parsed")
+        ids_by_format["atom" if path.name.endswith(".atom.xml") else "rss"].update(
+            e.id for e in parsed.entries
+        )
+    assert ids_by_format["rss"] == ids_by_format["atom"], "the same ids in every format"
+    report = json.loads(run_cli("--var-dir", "var/demo", "report", "--json", cwd=tmp_path).stdout)
+    assert report["status"] == "ok"

@@ -1,0 +1,237 @@
+"""Tests for newsfeed.extraction.html: sanitizing, plain text, absolute URLs."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import html as lxml_html
+
+from newsfeed.extraction.html import absolutize, html_to_text, sanitize_html
+
+BASE = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/4409341-tuyen-truyen.html"
+CORPUS = Path(
+    os.environ.get("NEWSFEED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
+)
+
+ABSOLUTIZE = [
+    ("../../../../documents/x.pdf", "https://sotttt.hanoi.gov.vn/documents/x.pdf"),
+    ("/documents/x.pdf", "https://sotttt.hanoi.gov.vn/documents/x.pdf"),
+    ("anh.jpg", "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/anh.jpg"),
+    ("//cdn.example.vn/a.jpg", "https://cdn.example.vn/a.jpg"),
+    ("https://other.vn/a?b=1#c", "https://other.vn/a?b=1#c"),
+    ("  /a.jpg\n", "https://sotttt.hanoi.gov.vn/a.jpg"),
+    ("/ảnh 1.jpg", "https://sotttt.hanoi.gov.vn/%E1%BA%A3nh%201.jpg"),
+    ("..\\..\\img\\a.jpg", "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/img/a.jpg"),
+    (None, None),
+    ("", None),
+    ("   ", None),
+    ("#top", None),
+    ("javascript:void(0)", None),
+    ("JavaScript:alert(1)", None),
+    ("java\nscript:alert(1)", None),
+    ("mailto:sotttt@hanoi.gov.vn", None),
+    ("data:image/gif;base64,R0lGOD", None),
+    ("tel:0241234567", None),
+    ("ftp://files.example.vn/a.pdf", None),
+    ("http://[broken", None),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), ABSOLUTIZE, ids=[repr(r[0]) for r in ABSOLUTIZE])
+def test_absolutize(url: str | None, expected: str | None) -> None:
+    assert absolutize(url, BASE) == expected
+
+
+def _tree(markup: str) -> lxml_html.HtmlElement:
+    return lxml_html.fragment_fromstring(markup, create_parent="div")
+
+
+UNSAFE = [
+    ("script", '<p>a</p><script>alert("x")</script><p>b</p>', ["<script", "alert"]),
+    ("style-element", "<style>p{color:red}</style><p>a</p>", ["<style", "color"]),
+    ("onclick", '<p onclick="alert(1)">a</p>', ["onclick", "alert"]),
+    ("onerror", '<img src="/a.jpg" onerror="alert(1)">', ["onerror", "alert"]),
+    ("style-attr", '<p style="color:red" class="x" id="y">a</p>', ["style", "class", "id="]),
+    ("javascript-href", '<a href="javascript:alert(1)">a</a>', ["javascript", "href"]),
+    ("iframe", '<iframe src="https://youtube.com/embed/x"></iframe><p>a</p>', ["iframe", "you"]),
+    ("object", '<object data="x.swf"><embed src="x.swf"></object><p>a</p>', ["object", "swf"]),
+    ("form", '<form action="/x"><input name="q"><button>Gửi</button></form><p>a</p>', ["Gửi"]),
+    ("svg", '<svg onload="alert(1)"><circle/></svg><p>a</p>', ["svg", "alert"]),
+    ("data-img", '<img src="data:image/svg+xml;base64,PHN2Zz4=">', ["data:", "<img"]),
+    ("comment", "<p>a<!-- [if IE]><script>x</script><![endif] --></p>", ["<!--", "script"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("markup", "forbidden"), [r[1:] for r in UNSAFE], ids=[r[0] for r in UNSAFE]
+)
+def test_sanitize_removes_unsafe(markup: str, forbidden: list[str]) -> None:
+    result = sanitize_html(markup, BASE)
+    for needle in forbidden:
+        assert needle.lower() not in result.lower()
+
+
+def test_sanitize_keeps_link_text_of_javascript_links() -> None:
+    result = sanitize_html('<p>Xem <a href="javascript:void(0)">tại đây</a>.</p>', BASE)
+    assert result == "<p>Xem tại đây.</p>"
+
+
+def test_sanitize_makes_links_absolute() -> None:
+    markup = (
+        '<p><a href="../../../../documents/kh.pdf">Kế hoạch</a></p>'
+        '<p><img src="../../../../image/anh.jpg" alt="Ảnh" width="600" style="x"></p>'
+    )
+    tree = _tree(sanitize_html(markup, BASE))
+    (anchor,) = tree.iter("a")
+    assert anchor.get("href") == "https://sotttt.hanoi.gov.vn/documents/kh.pdf"
+    assert anchor.text == "Kế hoạch"
+    (image,) = tree.iter("img")
+    assert image.get("src") == "https://sotttt.hanoi.gov.vn/image/anh.jpg"
+    assert image.get("alt") == "Ảnh"
+    assert image.get("width") == "600"
+    assert image.get("style") is None
+
+
+def test_sanitize_lazy_images_use_real_source() -> None:
+    markup = '<p><img src="data:image/gif;base64,R0lGOD" data-src="/img/that.jpg"></p>'
+    (image,) = _tree(sanitize_html(markup, BASE)).iter("img")
+    assert image.get("src") == "https://sotttt.hanoi.gov.vn/img/that.jpg"
+
+
+EMPTY_PARAGRAPHS = [
+    ("<p>a</p><p>&nbsp;</p><p>b</p>", "<p>a</p><p>b</p>"),
+    ("<p>a</p><p> <br> </p><p>b</p>", "<p>a</p><p>b</p>"),
+    ("<p>a</p><p><strong>&nbsp;</strong></p>", "<p>a</p>"),
+    ("<div><p>\u200b</p></div><p>a</p>", "<p>a</p>"),
+    ('<p><img src="/a.jpg"></p>', '<p><img src="https://sotttt.hanoi.gov.vn/a.jpg"></p>'),
+]
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"), EMPTY_PARAGRAPHS, ids=[r[0] for r in EMPTY_PARAGRAPHS]
+)
+def test_sanitize_drops_empty_paragraphs(markup: str, expected: str) -> None:
+    assert sanitize_html(markup, BASE) == expected
+
+
+KEPT = [
+    ("<p><strong>a</strong> <em>b</em> <u>c</u> <sub>2</sub><sup>3</sup></p>", None),
+    ("<ul><li>a</li></ul><ol><li>b</li></ol>", None),
+    ("<blockquote><p>a</p></blockquote>", None),
+    ("<h2>a</h2><h3>b</h3><h6>c</h6>", None),
+    (
+        '<table><thead><tr><th rowspan="2">a</th></tr></thead>'
+        '<tbody><tr><td colspan="2">b</td></tr></tbody></table>',
+        None,
+    ),
+    (
+        '<figure><img src="https://x.vn/a.jpg" alt="a"><figcaption>Chú thích</figcaption></figure>',
+        None,
+    ),
+    ("<h1>Tiêu đề phụ</h1>", "<h2>Tiêu đề phụ</h2>"),
+    ('<p><a href="mailto:a@hanoi.gov.vn">thư</a></p>', None),
+]
+
+
+@pytest.mark.parametrize(("markup", "expected"), KEPT, ids=[r[0][:40] for r in KEPT])
+def test_sanitize_keeps_allowed_markup(markup: str, expected: str | None) -> None:
+    result = sanitize_html(markup, BASE)
+    wanted = expected or markup
+    # nh3 adds rel to links; compare without it
+    assert result.replace(' rel="noopener noreferrer"', "") == wanted
+
+
+def test_sanitize_links_get_rel() -> None:
+    result = sanitize_html('<a href="/a">a</a>', BASE)
+    assert 'rel="noopener noreferrer"' in result
+
+
+def test_sanitize_output_is_nfc() -> None:
+    result = sanitize_html(unicodedata.normalize("NFD", "<p>Hội nghị</p>"), BASE)
+    assert result == "<p>Hội nghị</p>"
+    assert unicodedata.is_normalized("NFC", result)
+
+
+BROKEN = [
+    "",
+    "   ",
+    "<",
+    "</p></div>",
+    "<p><b>unclosed <i>tags",
+    "<<<>>>&&&",
+    "\x00\x01<p>x</p>",
+    '<?xml version="1.0" encoding="utf-8"?><p>x</p>',
+    "<html><head><title>t</title></head><body><p>x</p></body></html>",
+    "<table><td>x<tr>y",
+    "<div>" * 3000 + "deep" + "</div>" * 3000,
+]
+
+
+@pytest.mark.parametrize("markup", BROKEN, ids=[repr(m[:30]) for m in BROKEN])
+def test_sanitize_and_text_never_raise(markup: str) -> None:
+    result = sanitize_html(markup, BASE)
+    assert isinstance(result, str)
+    assert "<script" not in result
+    text = html_to_text(markup)
+    assert "\n\n\n" not in text
+
+
+def test_sanitize_empty_is_empty() -> None:
+    assert sanitize_html("", BASE) == ""
+    assert sanitize_html("<p>&nbsp;</p>", BASE) == ""
+    assert html_to_text("") == ""
+
+
+_PIECES = ["<p>", "</p>", "<a href='javascript:x'>", "</a>", "<a href=' java\tscript:y'>", "x", " "]
+
+
+@given(st.lists(st.sampled_from(_PIECES)).map("".join))
+def test_sanitize_fuzz_no_javascript(markup: str) -> None:
+    assert "javascript" not in sanitize_html(markup, BASE)
+
+
+TEXT = [
+    ("<p>Một</p><p>Hai</p>", "Một\n\nHai"),
+    ("<p>Một\n   dòng  </p>", "Một dòng"),
+    ("<p>Hà <b>Nội</b>, <i>Việt</i>Nam</p>", "Hà Nội, ViệtNam"),
+    ("<div>a<br>b<br/><br/>c</div>", "a\n\nb\n\nc"),
+    ("<ul><li>a</li><li>b</li></ul>", "a\n\nb"),
+    ("<h2>Tiêu đề</h2>Thân", "Tiêu đề\n\nThân"),
+    ("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\n\nc"),
+    ("<figure><img src='x'><figcaption>Chú thích</figcaption></figure>", "Chú thích"),
+    ("<p>a</p><script>var x = 1;</script><style>p {}</style><noscript>n</noscript>", "a"),
+    ("<p>a<!-- comment --> b</p>", "a b"),
+    ("<p>&nbsp;</p><p>a&nbsp;&nbsp;b</p><p> </p>", "a b"),
+    ("<div><div>a</div>tail</div>", "a\n\ntail"),
+    (unicodedata.normalize("NFD", "<p>Thứ năm</p>"), "Thứ năm"),
+    ("plain text", "plain text"),
+]
+
+
+@pytest.mark.parametrize(("markup", "expected"), TEXT, ids=[r[0][:40] for r in TEXT])
+def test_html_to_text(markup: str, expected: str) -> None:
+    assert html_to_text(markup) == expected
+
+
+@pytest.mark.corpus
+def test_baocantho_body_is_clean() -> None:
+    page = CORPUS / "baocantho" / "article.html"
+    if not page.is_file():
+        pytest.skip(f"corpus absent: {page} (set NEWSFEED_CORPUS)")
+    document = lxml_html.fromstring(page.read_text(encoding="utf-8"))
+    (body,) = document.cssselect("#newscontents .content-fck")
+    markup = lxml_html.tostring(body, encoding="unicode")
+    result = sanitize_html(markup, "https://baocantho.com.vn/a196670.html")
+    assert "style=" not in result
+    assert "<script" not in result
+    for element in _tree(result).iter("a", "img"):
+        url = element.get("href") or element.get("src") or ""
+        assert url.startswith(("https://", "http://")), url
+    text = html_to_text(result)
+    assert text.endswith("Tin, ảnh: P.Y")
+    assert "\n\n\n" not in text
