@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck run demo build serve clean
+.PHONY: install test lint typecheck run demo build serve eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/newsfeed serve
+
+# per platform and field, the share of fixture and corpus pages extracted right
+eval: $(STAMP)
+	$(BIN)/python -m newsfeed.eval
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache
