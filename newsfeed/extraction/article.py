@@ -111,10 +111,14 @@ def extract_article(
     """Extract one Article. Absent optional fields are None or empty, never an exception."""
     canonical = canonical_url(url, aliases=host_aliases, primary_host=primary_host)
     meta = _Meta(sel)
+    # relative links resolve against <base href> when the page declares one (Báo Cần Thơ does)
+    base_href = sel.xpath("//head/base/@href").get()
+    base = absolutize(base_href, url) if base_href else None
+    base = base or url
     title = first_text(sel, rules.title) or meta.title() or ""
 
     body_node = first(sel, rules.body)
-    body = _Body(body_node[0].root, url, rules, sel) if body_node else None
+    body = _Body(body_node[0].root, base, rules) if body_node else None
 
     published, date_source = _published(sel, url, rules, meta, listing_published_raw)
     updated = _updated(sel, rules, meta)
@@ -128,7 +132,7 @@ def extract_article(
 
     images: list[Image] = []
     for img in first(sel, rules.lead_image)[:1]:
-        src = absolutize(img.attrib.get("src"), url)
+        src = absolutize(img.attrib.get("src"), base)
         if src and _is_real_image(src):
             images.append(Image(url=src, caption=None))
     if body is not None:
@@ -154,7 +158,7 @@ def extract_article(
             _related(
                 sel,
                 rules,
-                url,
+                base,
                 canonical=canonical,
                 aliases=host_aliases,
                 primary_host=primary_host,
@@ -284,7 +288,7 @@ def attachment_type(url: str) -> str | None:
 class _Body:
     """The article body: a cleaned copy of the body element and what was taken out of it."""
 
-    def __init__(self, element: Any, url: str, rules: ArticleRules, page: Selector) -> None:
+    def __init__(self, element: Any, url: str, rules: ArticleRules) -> None:
         root = copy.deepcopy(element)
         self.url = url
         self.credit: str | None = None
@@ -298,7 +302,6 @@ class _Body:
         markup = etree.tostring(root, encoding="unicode", method="html")
         self.html = sanitize_html(markup, url)
         self.text = html_to_text(self.html)
-        del page
 
     def first_paragraph(self) -> str | None:
         for paragraph in self.text.split("\n\n"):
