@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck run demo build serve eval clean
+.PHONY: install test lint typecheck run demo build serve eval bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/newsfeed serve
+
+# extraction and feed-building speed and memory (measured, never asserted)
+bench: $(STAMP)
+	$(BIN)/python -m newsfeed.bench
 
 # per platform and field, the share of fixture and corpus pages extracted right
 eval: $(STAMP)
