@@ -39,7 +39,8 @@ class Platform:
     article_rules: ClassVar[ArticleRules]
     listing_rules: ClassVar[ListingRules]
     page_param: ClassVar[str]
-    """The query parameter carrying the listing page number."""
+    """The query parameter carrying the listing page number: a regular expression that must
+    match the whole parameter name (Liferay scopes it per portlet instance)."""
 
     def article_id(self, url: str) -> str | None:
         """The CMS's own id of the article at ``url``, when its URLs carry one."""
@@ -106,9 +107,10 @@ class Platform:
 
 
 def page_number(url: str, param: str) -> int:
-    """The listing page a URL shows: its ``param`` value, 1 when absent."""
+    """The listing page a URL shows: the value of the parameter matching ``param``, else 1."""
+    pattern = re.compile(param)
     for key, value in parse_qsl(urlsplit(url).query):
-        if key == param and value.isdigit():
+        if pattern.fullmatch(key) and value.isdigit():
             return int(value)
     return 1
 

@@ -16,6 +16,17 @@ is adding one short TOML file::
     name = "Tin tức sự kiện"
     url = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien"
     topic = "news"
+
+Every category maps to one topic of the shared taxonomy (:mod:`newsfeed.portals.topics`). Where
+the URL of a category is not known from evidence, the profile does not guess it: it names the
+category by the label(s) the portal's menu prints, and the crawl finds the link in the
+navigation at run time (:func:`newsfeed.portals.discovery.find_category_url`)::
+
+    [[categories]]
+    key = "hoat_dong_lanh_dao"
+    name = "Hoạt động lãnh đạo"
+    labels = ["Hoạt động lãnh đạo", "Tin hoạt động lãnh đạo"]
+    topic = "leadership"
 """
 
 from __future__ import annotations
@@ -27,6 +38,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from newsfeed.portals.topics import TOPICS
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -44,10 +57,18 @@ class Category:
     """ASCII snake_case, unique within the portal; the feed's file name."""
     name: str
     """The label as the portal prints it."""
-    url: str
-    """The first listing page."""
-    topic: str | None = None
-    """Key in the shared topic taxonomy (``leadership``, ``news``, ``direction``, ...)."""
+    topic: str
+    """Key in the shared topic taxonomy (:data:`newsfeed.portals.topics.TOPICS`)."""
+    url: str | None = None
+    """The first listing page; None when not known from evidence (found via ``labels``)."""
+    labels: tuple[str, ...] = ()
+    """Link texts that name the category in the portal's navigation, best first; how the
+    crawl finds ``url`` when it is None (matched ignoring case and diacritics)."""
+
+    @property
+    def needs_discovery(self) -> bool:
+        """True when the listing URL must be found in the portal's navigation first."""
+        return self.url is None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,7 +118,13 @@ class Portal:
             "language": self.language,
             "verified": self.verified,
             "categories": [
-                {"key": c.key, "name": c.name, "url": c.url, "topic": c.topic}
+                {
+                    "key": c.key,
+                    "name": c.name,
+                    "url": c.url,
+                    "labels": list(c.labels),
+                    "topic": c.topic,
+                }
                 for c in self.categories
             ],
         }
@@ -123,14 +150,7 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
         ckey = str(need(raw, "key", where))
         if not _KEY_RE.match(ckey):
             raise ProfileError(f"{source}: {where}key {ckey!r} is not ASCII snake_case")
-        categories.append(
-            Category(
-                key=ckey,
-                name=str(need(raw, "name", where)),
-                url=str(need(raw, "url", where)),
-                topic=raw.get("topic"),
-            )
-        )
+        categories.append(_category_from_dict(raw, ckey, source=source, where=where))
     keys = [c.key for c in categories]
     if len(set(keys)) != len(keys):
         raise ProfileError(f"{source}: duplicate category keys in {keys}")
@@ -147,6 +167,33 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
         host_aliases=tuple(data.get("host_aliases", ())),
         max_pages=int(data.get("max_pages", 3)),
         overrides=data.get("overrides"),
+    )
+
+
+def _category_from_dict(raw: Mapping[str, Any], key: str, *, source: str, where: str) -> Category:
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ProfileError(f"{source}: {where}missing required field 'name'")
+    topic = raw.get("topic")
+    if not isinstance(topic, str) or not topic:
+        raise ProfileError(f"{source}: {where}missing required field 'topic'")
+    if topic not in TOPICS:
+        known = ", ".join(TOPICS)
+        raise ProfileError(f"{source}: {where}unknown topic {topic!r} (known: {known})")
+    url = raw.get("url")
+    if url is not None and (not isinstance(url, str) or not url.strip()):
+        raise ProfileError(f"{source}: {where}url must be a non-empty string")
+    labels = raw.get("labels", ())
+    if isinstance(labels, str) or not all(isinstance(x, str) and x.strip() for x in labels):
+        raise ProfileError(f"{source}: {where}labels must be a list of non-empty strings")
+    if url is None and not labels:
+        raise ProfileError(f"{source}: {where}needs a 'url' or 'labels' to find its listing")
+    return Category(
+        key=key,
+        name=name.strip(),
+        topic=topic,
+        url=url.strip() if url else None,
+        labels=tuple(x.strip() for x in labels),
     )
 
 
