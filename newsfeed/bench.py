@@ -15,6 +15,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from newsfeed.extract import extract_page
@@ -86,10 +87,7 @@ def main() -> int:
     pages = list(_pages())
     _measure(
         f"extract ({len(pages)} pages)",
-        [
-            lambda b=b, u=u, c=c: extract_page(b, u, registry=registry, content_type=c)
-            for b, u, c in pages
-        ],
+        [partial(extract_page, b, u, registry=registry, content_type=c) for b, u, c in pages],
         repeat=5,
     )
     with tempfile.TemporaryDirectory() as tmp:
@@ -104,11 +102,7 @@ def main() -> int:
             )
             _measure(
                 f"build RSS+Atom+OPML ({n} items)",
-                [
-                    lambda spec=spec, n=n: write_feeds(
-                        [spec], Path(tmp), "http://localhost/", limit=n
-                    )
-                ],
+                [partial(write_feeds, [spec], Path(tmp), "http://localhost/", limit=n)],
                 repeat=5,
             )
     return 0

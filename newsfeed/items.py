@@ -58,7 +58,11 @@ class Article:
     portal: str | None
     """Portal key, or None when the page was extracted generically."""
     categories: tuple[str, ...] = ()
-    """Category keys the article was listed under on this portal."""
+    """Category keys the article was listed under on this portal (for a single page, the
+    category whose label the page prints, when it matches one of the portal's)."""
+    section: str | None = None
+    """The category label as the page prints it (breadcrumb, section header), e.g.
+    "HOẠT ĐỘNG LÃNH ĐẠO"; None when the page prints none."""
     title: str
     """NFC, whitespace collapsed."""
     summary: str | None = None

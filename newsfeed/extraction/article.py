@@ -11,7 +11,7 @@ import copy
 import json
 import mimetypes
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -87,6 +87,8 @@ class ArticleRules:
     updated: Selectors = ()
     drop: Selectors = ()
     """Elements removed from the body (share bars, print links, ads)."""
+    section: Selectors = ()
+    """The category label the page prints (breadcrumb), e.g. "HOẠT ĐỘNG LÃNH ĐẠO"."""
     lead_image: Selectors = ()
     """An ``<img>`` outside the body that illustrates the article (e.g. beside the sapo)."""
     lead_is_first_paragraph: bool = False
@@ -107,6 +109,7 @@ def extract_article(
     listing_published_raw: str | None = None,
     site_names: Iterable[str] = (),
     categories: tuple[str, ...] = (),
+    article_id_of: Callable[[str], str | None] | None = None,
 ) -> Article:
     """Extract one Article. Absent optional fields are None or empty, never an exception."""
     canonical = canonical_url(url, aliases=host_aliases, primary_host=primary_host)
@@ -144,6 +147,7 @@ def extract_article(
         guid=make_guid(portal, article_id=article_id, canonical=canonical),
         portal=portal,
         categories=categories,
+        section=first_text(sel, rules.section),
         title=title,
         summary=summary,
         published=published.iso() if published else None,
@@ -162,6 +166,7 @@ def extract_article(
                 canonical=canonical,
                 aliases=host_aliases,
                 primary_host=primary_host,
+                article_id_of=article_id_of,
             )
         ),
         attachments=tuple(body.attachments) if body else (),
@@ -176,25 +181,36 @@ def _published(
     meta: _Meta,
     listing_raw: str | None,
 ) -> tuple[ParsedDate | None, str | None]:
-    """The first candidate with a time wins; a date-only candidate only when none has one."""
-    candidates: list[tuple[ParsedDate | None, str]] = []
-    for query in rules.published:
-        for node in select(sel, query):
-            text = node_text(node) if not isinstance(node.root, str) else node.get()
-            candidates.append(
-                (parse_date(text, midnight_is_date_only=rules.midnight_is_date_only), "article")
-            )
-    candidates.append((meta.published(), "meta"))
-    candidates.append((meta.jsonld_date("datePublished"), "jsonld"))
-    candidates.append(
-        (parse_date(listing_raw, midnight_is_date_only=rules.midnight_is_date_only), "listing")
-    )
-    found = [(d, s) for d, s in candidates if d is not None]
-    for parsed, source in found:
-        if parsed.has_time:
-            return parsed, source
-    if found:
-        return found[0]
+    """The article's own printed date first; structured data, the listing, the URL after.
+
+    Only the first element the date selectors find is read: other dates on the page (side
+    lists, "Các tin khác") are other articles' dates. A date-only printed date takes its time
+    from a candidate of the same day that has one; otherwise it stays a date without a time.
+    """
+    printed: ParsedDate | None = None
+    for node in first(sel, rules.published)[:3]:
+        text = node_text(node) if not isinstance(node.root, str) else node.get()
+        printed = parse_date(text, midnight_is_date_only=rules.midnight_is_date_only)
+        if printed is not None:
+            break
+    others = [
+        (meta.published(), "meta"),
+        (meta.jsonld_date("datePublished"), "jsonld"),
+        (parse_date(listing_raw, midnight_is_date_only=rules.midnight_is_date_only), "listing"),
+    ]
+    timed = [(d, s) for d, s in others if d is not None and d.has_time]
+    if printed is not None:
+        if printed.has_time:
+            return printed, "article"
+        for parsed, source in timed:
+            if parsed.value.date() == printed.value.date():
+                return parsed, source
+        return printed, "article"
+    if timed:
+        return timed[0]
+    dated = [(d, s) for d, s in others if d is not None]
+    if dated:
+        return dated[0]
     from_url = date_from_url(url)
     return (from_url, "url") if from_url else (None, None)
 
@@ -235,8 +251,12 @@ def _related(
     canonical: str,
     aliases: Iterable[str],
     primary_host: str | None,
+    article_id_of: Callable[[str], str | None] | None = None,
 ) -> Iterator[Link]:
-    seen = {canonical}
+    """The related list, deduplicated by the CMS's article id where it has one (IIS serves
+    ``Lists/Posts/Post.aspx?ID=1`` and ``lists/posts/post.aspx?ID=1`` alike), else by URL."""
+    identify = article_id_of or (lambda _url: None)
+    seen = {identify(canonical) or canonical}
     for query in rules.related:
         for anchor in select(sel, query):
             href = absolutize(anchor.attrib.get("href"), url)
@@ -244,8 +264,9 @@ def _related(
             if not href or not title:
                 continue
             target = canonical_url(href, aliases=aliases, primary_host=primary_host)
-            if target not in seen:
-                seen.add(target)
+            key = identify(target) or target
+            if key not in seen:
+                seen.add(key)
                 yield Link(url=target, title=title)
         if len(seen) > 1:
             return

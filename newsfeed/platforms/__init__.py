@@ -7,10 +7,20 @@ from __future__ import annotations
 
 from newsfeed.platforms.baocantho import BaoCanThoPlatform
 from newsfeed.platforms.base import Platform
-from newsfeed.platforms.liferay import Liferay62Platform
+from newsfeed.platforms.liferay import Liferay7Platform, Liferay62Platform
+from newsfeed.platforms.sharepoint import SharePointPlatform
+from newsfeed.platforms.vnportal import VnPortal2Platform, VnPortalPlatform
 
 PLATFORMS: dict[str, Platform] = {
-    platform.key: platform for platform in (Liferay62Platform(), BaoCanThoPlatform())
+    platform.key: platform
+    for platform in (
+        Liferay62Platform(),
+        Liferay7Platform(),
+        BaoCanThoPlatform(),
+        SharePointPlatform(),
+        VnPortalPlatform(),
+        VnPortal2Platform(),
+    )
 }
 
 

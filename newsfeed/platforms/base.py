@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from parsel import Selector
+from scrapy.http import Request, TextResponse
 
 from newsfeed.extraction.article import ArticleRules, extract_article
 from newsfeed.extraction.html import absolutize
@@ -83,6 +85,20 @@ class Platform:
                 return absolute
         return None
 
+    def start_request(
+        self, category_url: str, *, overrides: Mapping[str, Any] | None = None
+    ) -> Request:
+        """The first listing request of a category: a GET of its page by default."""
+        return Request(category_url)
+
+    def next_request(self, response: TextResponse, listing: Listing) -> Request | None:
+        """The listing page after ``response``: a GET of ``listing.next_page`` by default.
+
+        Families that page by POST (ASP.NET postback, listing APIs) override this. The spider
+        sets callback, errback and cb_kwargs, and adds its keys to the request's own meta.
+        """
+        return Request(listing.next_page) if listing.next_page else None
+
     def extract(
         self,
         sel: Selector,
@@ -92,7 +108,7 @@ class Platform:
         listing_published_raw: str | None = None,
         categories: tuple[str, ...] = (),
     ) -> Article:
-        return extract_article(
+        article = extract_article(
             sel,
             url,
             self.article_rules,
@@ -103,7 +119,13 @@ class Platform:
             listing_published_raw=listing_published_raw,
             site_names=(portal.name,) if portal else (),
             categories=categories,
+            article_id_of=self.article_id,
         )
+        if not article.categories and portal is not None and article.section:
+            matched = portal.category_for_label(article.section)
+            if matched is not None:
+                article = article.replace(categories=(matched.key,))
+        return article
 
 
 def page_number(url: str, param: str) -> int:

@@ -107,6 +107,17 @@ class Portal:
                 return category
         raise KeyError(f"portal {self.key!r} has no category {key!r}")
 
+    def category_for_label(self, label: str) -> Category | None:
+        """The category whose name or one of whose labels reads as ``label`` (case and
+        diacritics aside): an article page's breadcrumb names its category this way."""
+        from newsfeed.extraction.text import fold
+
+        wanted = fold(label)
+        for category in self.categories:
+            if any(fold(name) == wanted for name in (category.name, *category.labels)):
+                return category
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         """The shape of ``newsfeed portals --json``."""
         return {

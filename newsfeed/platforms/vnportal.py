@@ -1,0 +1,462 @@
+"""VNPT vnPortal, the CMS of many provincial portals, in its two generations.
+
+**Classic** (key ``vnportal``; Sơn La, Cao Bằng, Ninh Bình, Lào Cai, Cần Thơ, Bình Thuận): the
+article is ``.ArticleHeader`` (title), ``.PostDate``, ``.ArticleSummary`` (lead) and
+``.ArticleContent`` (body, captions as ``<p><em>`` after the image or in a table under it);
+article URLs end in ``<slug>-<id>`` (``.html`` on some sites). Category pages hold an
+``.ArticleInMenu`` / ``.ArticleList`` / ``.UIListNews_Default`` module and paginate with
+``?page=N``, ``/page/N``, or (Ninh Bình) a form POST to the module's page method
+``/DesktopModule/UIArticleInMenu/ArticleInMenuPagination.aspx/LoadArticle`` answering an HTML
+fragment. Seen 2019-2026 (docbao configs, thuydung203/Crawl_data crawlers).
+
+**New template** (key ``vnportal2``; hanoi.gov.vn since 2023, khanhhoa.gov.vn detail pages):
+body ``.detail-content.afcbc-body``, date ``.news-info .time`` / ``.detail-time``, article URLs
+``<slug>-<15-16 digits>.htm`` (the digits are the id). The category page renders its first
+page; further pages come from ``POST /api/NewsZone/NewsZone`` (form body ``PageIndex`` from 0,
+``PageSize``, ``Catname``, ``LanguageId``, ``Site`` as opaque tokens the page's script holds,
+``DataIds[]`` the ids of the featured items shown above the list) answering an HTML fragment
+of ``.news-item`` blocks (``.news-title``, ``.news-time``, ``.news-sapo``). Seen 2025-26.
+
+Listing pages are read by :func:`listing_from_article_links`: every link whose URL has the
+platform's article form, inside the category module, with the largest element around it that
+holds no other article as its item. Templates rename their wrappers far more often than they
+change their URL scheme.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+from scrapy.http import FormRequest, Request, TextResponse
+
+from newsfeed.extraction.article import ArticleRules
+from newsfeed.extraction.html import absolutize
+from newsfeed.extraction.select import Selectors, first, first_text, node_text, select
+from newsfeed.extraction.text import clean_text
+from newsfeed.items import Listing, ListingItem
+from newsfeed.platforms.base import ListingRules, Platform, page_number
+
+# "Tin liên quan" / "Các tin khác" headings followed by the list, as most Vietnamese CMSes print
+# their related list when it has no class of its own.
+_RELATED_LABELS = (
+    "Tin liên quan",
+    "TIN LIÊN QUAN",
+    "Các tin khác",
+    "CÁC TIN KHÁC",
+    "Tin khác",
+    "TIN KHÁC",
+    "Tin cùng chuyên mục",
+    "TIN CÙNG CHUYÊN MỤC",
+    "Bài viết liên quan",
+    "BÀI VIẾT LIÊN QUAN",
+)
+_LABEL_TEST = " or ".join(f"normalize-space(.)='{label}'" for label in _RELATED_LABELS)
+RELATED_AFTER_HEADING = (
+    f"//*[self::h2 or self::h3 or self::h4 or self::p or self::div or self::span][{_LABEL_TEST}]"
+    "/following-sibling::*[1]//a[@href]"
+)
+"""The links of the list that follows a "Tin liên quan" / "Các tin khác" heading."""
+
+_DATE_IN_TEXT = re.compile(
+    r"(?:\d{1,2}:\d{2}(?::\d{2})?\s*,?\s*)?\d{1,2}[/-]\d{1,2}[/-]\d{4}"
+    r"(?:\s*[-|,]?\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+)
+
+
+def response_meta(response: TextResponse) -> Mapping[str, Any]:
+    """The meta of the request behind ``response``; empty for a response built from bytes."""
+    try:
+        return response.meta
+    except AttributeError:
+        return {}
+
+
+def listing_from_article_links(
+    sel: Selector,
+    url: str,
+    *,
+    zones: Selectors,
+    article_url: re.Pattern[str],
+    published: Selectors = (),
+    exclude: Selectors = (),
+) -> tuple[ListingItem, ...]:
+    """The articles a listing page links to, in page order, one item per article URL.
+
+    ``zones`` are the category module (first query that matches; the whole page when none
+    does); ``exclude`` are parts of it that list other things (featured boxes of other
+    categories, "most read"). An item's date is looked for in the largest element around its
+    link that holds no other article: ``published`` selectors first, else a printed date.
+    """
+    zone_nodes: Iterable[Selector] = first(sel, zones) or [sel]
+    skipped = {node.root for query in exclude for node in select(sel, query)}
+    found: dict[str, ListingItem] = {}
+    for zone in zone_nodes:
+        for anchor in zone.xpath(".//a[@href]"):
+            if any(ancestor in skipped for ancestor in anchor.root.iterancestors()):
+                continue
+            href = absolutize(anchor.attrib.get("href"), url)
+            if not href or not article_url.search(href):
+                continue
+            href = href.split("#", 1)[0]
+            title = (
+                node_text(anchor)
+                or clean_text(anchor.attrib.get("title"))
+                or clean_text(anchor.xpath(".//img/@alt").get())
+                or None
+            )
+            known = found.get(href)
+            if known is not None:
+                if not known.title and title:
+                    # an image link comes first, the headline link after it
+                    found[href] = ListingItem(
+                        url=href, title=title, published_raw=known.published_raw
+                    )
+                continue
+            item = _item_element(anchor.root, zone.root, href, url, article_url)
+            found[href] = ListingItem(
+                url=href, title=title, published_raw=_item_date(item, published)
+            )
+    return tuple(found.values())
+
+
+def _item_element(
+    anchor: Any, zone: Any, href: str, base_url: str, article_url: re.Pattern[str]
+) -> Any:
+    """The largest ancestor of ``anchor`` (inside ``zone``) linking to no other article."""
+    element = anchor
+    while True:
+        parent = element.getparent()
+        if parent is None or parent is zone or element is zone:
+            return element
+        for other in parent.iter("a"):
+            target = absolutize(other.get("href"), base_url)
+            if target and article_url.search(target) and target.split("#", 1)[0] != href:
+                return element
+        element = parent
+
+
+def _item_date(element: Any, published: Selectors) -> str | None:
+    node = Selector(root=element)
+    printed = first_text(node, published)
+    if printed:
+        return printed
+    for text in element.itertext():
+        match = _DATE_IN_TEXT.search(text)
+        if match:
+            return clean_text(match.group(0))
+    return None
+
+
+def html_selector(sel: Selector) -> Selector:
+    """The HTML of a listing answer: ``sel`` itself, or the HTML a JSON answer carries (ASP.NET
+    page methods answer ``{"d": "<html>"}``; other APIs ``{"html"|"data": ...}``)."""
+    if sel.type != "json":
+        return sel
+    html = _html_in_json(sel.root)
+    return Selector(text=f"<html><body>{html or ''}</body></html>")
+
+
+def _html_in_json(data: Any) -> str | None:
+    if isinstance(data, str):
+        return data
+    if isinstance(data, dict):
+        for key in ("d", "html", "Html", "data", "Data", "content"):
+            if key in data:
+                found = _html_in_json(data[key])
+                if found is not None:
+                    return found
+    return None
+
+
+# --- classic ---------------------------------------------------------------------------------
+
+# /tin-chinh-tri/hoi-nghi-...-1234567, /...-1234567.html; not the new template's 15+ digit ids
+_CLASSIC_ARTICLE_URL = re.compile(r"-(\d{3,13})(?:\.html?)?/?(?:[?#]|$)")
+_PAGE_PATH = re.compile(r"/page/(\d+)/?$")
+_CLASSIC_LOAD_ARTICLE = "/DesktopModule/UIArticleInMenu/ArticleInMenuPagination.aspx/LoadArticle"
+_SCRIPT_VALUE = r"""['"]?{name}['"]?\s*[:=]\s*['"]?([\w\-]+)"""
+
+
+class VnPortalPlatform(Platform):
+    """VNPT vnPortal, classic template."""
+
+    key = "vnportal"
+    label = "VNPT vnPortal (classic)"
+    page_param = "page"
+
+    article_rules: ClassVar[ArticleRules] = ArticleRules(
+        title=(".ArticleHeader", ".PostTitle", "h1.title-detail", ".title-detail"),
+        published=(".PostDate", ".ArticleDate", ".post-date"),
+        summary=(".ArticleSummary", ".article-brief"),
+        body=(".ArticleContent", ".PostContent", ".ArticleBody", ".article-content"),
+        author=(".ArticleAuthor", ".PostAuthor", ".AuthorName"),
+        related=(
+            ".RelatedArticle a[href]",
+            ".related-news a[href]",
+            ".relate-news a[href]",
+            ".box-relate a[href]",
+            ".OtherArticle a[href]",
+            RELATED_AFTER_HEADING,
+        ),
+        drop=(
+            ".social-share",
+            ".tags",
+            ".rating",
+            ".tool",
+            ".related-news",
+            ".relate-news",
+            ".box-relate",
+            ".ArticleTool",
+        ),
+    )
+
+    listing_rules: ClassVar[ListingRules] = ListingRules(
+        item=(
+            ".ArticleInMenu",
+            ".ArticleList",
+            ".UIListNews_Default",
+            ".list-news",
+            ".ModuleContent",
+        ),
+        link=("a[href]",),
+        published=(".PostDate", ".ArticleDate", ".date", ".time"),
+        article_url=_CLASSIC_ARTICLE_URL,
+    )
+
+    def article_id(self, url: str) -> str | None:
+        match = _CLASSIC_ARTICLE_URL.search(urlsplit(url).path)
+        return match.group(1) if match else None
+
+    def parse_listing(self, sel: Selector, url: str) -> Listing:
+        rules = self.listing_rules
+        assert rules.article_url is not None
+        items = listing_from_article_links(
+            html_selector(sel),
+            url,
+            zones=rules.item,
+            article_url=rules.article_url,
+            published=rules.published,
+        )
+        return Listing(items=items, next_page=self.next_page(html_selector(sel), url))
+
+    def next_page(self, sel: Selector, url: str) -> str | None:
+        """``?page=N+1`` (Cần Thơ, Sơn La) or ``/page/N+1`` (Cao Bằng) among the page's links."""
+        found = super().next_page(sel, url)
+        if found:
+            return found
+        match = _PAGE_PATH.search(urlsplit(url).path)
+        current = int(match.group(1)) if match else 1
+        for href in sel.xpath("//a/@href").getall():
+            absolute = absolutize(href, url)
+            path = urlsplit(absolute).path if absolute else ""
+            step = _PAGE_PATH.search(path)
+            if absolute and step and int(step.group(1)) == current + 1:
+                return absolute
+        return None
+
+    def next_request(self, response: TextResponse, listing: Listing) -> Request | None:
+        """The next listing page: a GET of ``listing.next_page``, else the module's POST.
+
+        The POST needs the category and site ids the category page's script declares
+        (``article_category_id``, ``site_id``); later pages are fragments without script, so
+        the ids travel in the request meta (``newsfeed_zone``), with the page number.
+        """
+        if listing.next_page:
+            return Request(listing.next_page)
+        if not listing.items:
+            return None
+        meta = response_meta(response)
+        zone = dict(meta.get("newsfeed_zone") or _classic_zone(response))
+        if not zone.get("article_category_id") or not zone.get("site_id"):
+            return None
+        page = int(meta.get("newsfeed_page", page_number(response.url, self.page_param)))
+        origin = meta.get("newsfeed_category_url", response.url)
+        return FormRequest(
+            urljoin(origin, _CLASSIC_LOAD_ARTICLE),
+            formdata={
+                "article_category_id": zone["article_category_id"],
+                "site_id": zone["site_id"],
+                "page": str(page + 1),
+                "page_size": zone.get("page_size", "15"),
+                "lang": zone.get("lang", "vi-VN"),
+                "keyword": "",
+                "date_begin": "",
+                "date_end": "",
+            },
+            headers={"X-Requested-With": "XMLHttpRequest", "Referer": origin},
+            meta={
+                "newsfeed_zone": zone,
+                "newsfeed_page": page + 1,
+                "newsfeed_category_url": origin,
+            },
+            dont_filter=True,
+        )
+
+
+def _classic_zone(response: TextResponse) -> dict[str, str]:
+    scripts = " ".join(response.xpath("//script/text()").getall())
+    zone: dict[str, str] = {}
+    for name in ("article_category_id", "site_id", "page_size", "lang"):
+        match = re.search(_SCRIPT_VALUE.format(name=name), scripts, re.IGNORECASE)
+        if match:
+            zone[name] = match.group(1)
+    return zone
+
+
+# --- new template ----------------------------------------------------------------------------
+
+_NEW_ARTICLE_URL = re.compile(r"-(\d{12,20})\.htm(?:$|[?#])")
+_NEWSZONE_API = "/api/NewsZone/NewsZone"
+_NEWSZONE_FIELDS = ("PageSize", "Catname", "LanguageId", "Site")
+_ZONE_VALUE = r"""['"]?{name}['"]?\s*[:=]\s*['"]([^'"]+)['"]"""
+
+
+class VnPortal2Platform(Platform):
+    """VNPT vnPortal, the template of 2023 onwards (hanoi.gov.vn)."""
+
+    key = "vnportal2"
+    label = "VNPT vnPortal (2023 template, NewsZone API)"
+    page_param = "PageIndex"
+
+    article_rules: ClassVar[ArticleRules] = ArticleRules(
+        title=("h1.detail-title", ".detail-title", "h1.title-detail", ".title-article"),
+        published=(
+            "(//*[contains(@class,'news-info')]//*[contains(@class,'time')])[1]",
+            ".detail-time",
+            "time[data-role='publishdate']",
+        ),
+        summary=(".detail-sapo", "h2.sapo", ".sapo"),
+        body=(".detail-content.afcbc-body", ".detail-content"),
+        author=(".detail-author .name", ".news-info .author", ".detail-author"),
+        related=(
+            ".detail-related .news-title a[href]",
+            ".detail-related a[href]",
+            ".box-related a[href]",
+            RELATED_AFTER_HEADING,
+        ),
+        drop=(".VCSortableInPreviewMode[type='RelatedNews']", ".detail-tags", ".box-share"),
+    )
+
+    listing_rules: ClassVar[ListingRules] = ListingRules(
+        item=(".box-category", ".news-zone", ".list-news", "main"),
+        link=("a[href]",),
+        published=(".news-time", ".time", ".date"),
+        article_url=_NEW_ARTICLE_URL,
+    )
+
+    def article_id(self, url: str) -> str | None:
+        match = _NEW_ARTICLE_URL.search(url)
+        return match.group(1) if match else None
+
+    def parse_listing(self, sel: Selector, url: str) -> Listing:
+        rules = self.listing_rules
+        assert rules.article_url is not None
+        items = listing_from_article_links(
+            html_selector(sel),
+            url,
+            zones=rules.item,
+            article_url=rules.article_url,
+            published=rules.published,
+        )
+        # pages after the first come by POST: there is no next link to follow
+        return Listing(items=items, next_page=None)
+
+    def start_request(
+        self, category_url: str, *, overrides: Mapping[str, Any] | None = None
+    ) -> Request:
+        """The first listing request of a category.
+
+        With the zone tokens known (a profile's ``[overrides.newszone]`` table: ``PageSize``,
+        ``Catname``, ``LanguageId``, ``Site``), page 0 is asked of the API directly; without,
+        the category page is fetched and :meth:`next_request` reads the tokens from its script.
+        """
+        zone = (overrides or {}).get("newszone") or {}
+        if all(zone.get(name) for name in _NEWSZONE_FIELDS):
+            tokens = {name: str(zone[name]) for name in _NEWSZONE_FIELDS}
+            return self._zone_request(category_url, tokens, page_index=0, data_ids=())
+        return Request(category_url, meta={"newsfeed_category_url": category_url})
+
+    def next_request(self, response: TextResponse, listing: Listing) -> Request | None:
+        """The NewsZone POST for the page after ``response``; None when it listed nothing or
+        the zone tokens are unknown. The category page shows page 0 of the zone."""
+        if not listing.items:
+            return None
+        meta = response_meta(response)
+        zone = dict(meta.get("newsfeed_zone") or newszone_tokens(response))
+        if not all(zone.get(name) for name in _NEWSZONE_FIELDS):
+            return None
+        data_ids = tuple(meta.get("newsfeed_data_ids") or featured_ids(response))
+        page_index = int(meta.get("newsfeed_page_index", 0))
+        origin = meta.get("newsfeed_category_url", response.url)
+        return self._zone_request(origin, zone, page_index=page_index + 1, data_ids=data_ids)
+
+    def _zone_request(
+        self, category_url: str, zone: dict[str, str], *, page_index: int, data_ids: tuple[str, ...]
+    ) -> FormRequest:
+        formdata: dict[str, str | list[str]] = {"PageIndex": str(page_index)}
+        formdata.update({name: zone[name] for name in _NEWSZONE_FIELDS})
+        if data_ids:
+            formdata["DataIds[]"] = list(data_ids)
+        parts = urlsplit(category_url)
+        return FormRequest(
+            urljoin(category_url, _NEWSZONE_API),
+            formdata=formdata,
+            headers={
+                "X-Requested-With": "XMLHttpRequest",
+                "Referer": category_url,
+                "Origin": f"{parts.scheme}://{parts.netloc}",
+            },
+            meta={
+                "newsfeed_zone": zone,
+                "newsfeed_page_index": page_index,
+                "newsfeed_data_ids": data_ids,
+                "newsfeed_category_url": category_url,
+            },
+            dont_filter=True,
+        )
+
+
+def newszone_tokens(response: TextResponse) -> dict[str, str]:
+    """The zone tokens of a category page: ``data-*`` attributes of the zone element, else the
+    values its inline script passes to the API."""
+    zone: dict[str, str] = {}
+    for node in response.xpath("//*[@data-catname]")[:1]:
+        for name in _NEWSZONE_FIELDS:
+            value = node.attrib.get(f"data-{name.lower()}")
+            if value:
+                zone[name] = value
+    if all(name in zone for name in _NEWSZONE_FIELDS):
+        return zone
+    scripts = " ".join(response.xpath("//script/text()").getall())
+    for name in _NEWSZONE_FIELDS:
+        match = re.search(_ZONE_VALUE.format(name=name), scripts)
+        if match and name not in zone:
+            zone[name] = match.group(1)
+    return zone
+
+
+def featured_ids(response: TextResponse) -> tuple[str, ...]:
+    """Ids of the articles the category page features above the zone list, which the API is
+    told to leave out (``DataIds[]``): ``data-id`` of items outside the ``.news-item`` list."""
+    ids: list[str] = []
+    for node in response.xpath(
+        "//*[@data-id][not(ancestor-or-self::*[contains(@class,'news-item')])]"
+    ):
+        value = clean_text(node.attrib.get("data-id"))
+        if value.isdigit() and value not in ids:
+            ids.append(value)
+    return tuple(ids)
+
+
+__all__ = [
+    "RELATED_AFTER_HEADING",
+    "VnPortal2Platform",
+    "VnPortalPlatform",
+    "html_selector",
+    "listing_from_article_links",
+    "response_meta",
+]
