@@ -1,27 +1,48 @@
 """The crawl report (DESIGN.md §5): one JSON object per run, built from the crawl's stats.
 
 Counters come from Scrapy stats named ``newsfeed/<portal>/<counter>`` (see
-:func:`newsfeed.spiders.portal.stat`); checks turn them into a status with a message that says
-what to do.
+:func:`newsfeed.spiders.portal.stat`); the store adds each portal's history (earlier reports,
+published dates); :mod:`newsfeed.checks` turns both into a status with messages that say what
+to do.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsfeed.items import REQUIRED_FIELDS
+from newsfeed.checks import (
+    CADENCE_HISTORY,
+    CRITICAL,
+    FUTURE_SLACK,
+    Check,
+    PortalRun,
+    run_checks,
+    worst,
+)
+from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.portals import Portal
 from newsfeed.store import Store
 
+__all__ = [
+    "SCHEMA",
+    "Check",
+    "build_report",
+    "format_table",
+    "portal_report",
+    "worst",
+    "write_report",
+]
+
 SCHEMA = 1
-STATUS_ORDER = {"ok": 0, "warning": 1, "critical": 2}
+HISTORY_REPORTS = 48
+"""Earlier reports the checks compare with (a day of half-hourly runs)."""
 _COUNTERS = (
     "listing_pages_fetched",
+    "listing_pages_not_modified",
     "article_pages_fetched",
     "articles_listed",
     "articles_new",
@@ -29,21 +50,7 @@ _COUNTERS = (
     "articles_unchanged",
     "articles_duplicate",
 )
-# A required field missing on more than this share of extracted articles means the layout
-# changed under the adapter: the feed would fill with empty items.
-MISSING_FIELD_CRITICAL = 0.5
-HTTP_ERROR_WARNING = 0.3
-GONE_STATUSES = frozenset({"404", "410"})
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    name: str
-    status: str
-    message: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "status": self.status, "message": self.message}
+_GROUPS = ("articles_dropped", "http_errors", "fields_missing", "soft_errors")
 
 
 def _portal_stats(stats: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -55,7 +62,16 @@ def _group(values: Mapping[str, Any], prefix: str) -> dict[str, int]:
     return {k[len(prefix) :]: int(v) for k, v in sorted(values.items()) if k.startswith(prefix)}
 
 
-def portal_report(portal: Portal, stats: Mapping[str, Any], store: Store | None) -> dict[str, Any]:
+def portal_report(
+    portal: Portal,
+    stats: Mapping[str, Any],
+    store: Store | None,
+    *,
+    now: datetime,
+    started: datetime | None = None,
+    history: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """One portal's object of the report; ``history``: earlier reports, newest first."""
     own = _portal_stats(stats, portal.key)
     entry: dict[str, Any] = {c: int(own.get(c, 0)) for c in _COUNTERS}
     entry["categories"] = {
@@ -64,75 +80,81 @@ def portal_report(portal: Portal, stats: Mapping[str, Any], store: Store | None)
             "articles_listed": int(own.get(f"category/{c.key}/articles_listed", 0)),
         }
         for c in portal.categories
-        if f"category/{c.key}/listing_pages_fetched" in own or own.get("categories_crawled")
+        if f"category/{c.key}/requested" in own or f"category/{c.key}/listing_pages_fetched" in own
     }
-    entry["articles_dropped"] = _group(own, "articles_dropped/")
-    entry["http_errors"] = _group(own, "http_errors/")
-    entry["fields_missing"] = _group(own, "fields_missing/")
+    for group in _GROUPS:
+        entry[group] = _group(own, f"{group}/")
     entry["newest_published"] = store.newest_published(portal.key) if store else None
-    checks = run_checks(entry, listing_errors=int(own.get("listing_errors", 0)))
+    previous = [r["portals"][portal.key] for r in history if portal.key in r.get("portals", {})]
+    facts = _store_facts(store, portal.key, started, now) if store else {}
+    run = PortalRun(
+        key=portal.key,
+        entry=entry,
+        stats=own,
+        now=now,
+        started=started,
+        previous=previous,
+        **facts,
+    )
+    checks = run_checks(run)
     entry["checks"] = [c.to_dict() for c in checks]
     entry["status"] = worst(c.status for c in checks)
+    entry["last_success"] = (
+        now.isoformat(timespec="seconds")
+        if entry["status"] != CRITICAL
+        else _last_success(portal.key, history)
+    )
     return entry
 
 
-def run_checks(entry: Mapping[str, Any], *, listing_errors: int = 0) -> list[Check]:
-    """The checks over one portal's counters; an empty list means all is well."""
-    checks: list[Check] = []
-    errors = entry["http_errors"]
-    if entry["listing_pages_fetched"] == 0 and listing_errors:
-        names = ", ".join(f"{k}×{v}" for k, v in errors.items())
-        checks.append(
-            Check(
-                "unreachable",
-                "critical",
-                f"no listing page could be fetched ({names}); is the portal down or moved?",
-            )
-        )
-        return checks
-    if entry["listing_pages_fetched"] and entry["articles_listed"] == 0:
-        checks.append(
-            Check(
-                "nothing_listed",
-                "critical",
-                "listing pages were fetched but listed no article (layout changed?); "
-                "check the category URLs and the platform's listing selectors",
-            )
-        )
-    extracted = (
-        sum(entry[k] for k in ("articles_new", "articles_updated", "articles_unchanged"))
-        + sum(entry["articles_dropped"].values())
-        + entry["articles_duplicate"]
-    )
-    if extracted:
-        for field in REQUIRED_FIELDS:
-            missing = entry["fields_missing"].get(field, 0)
-            if missing / extracted > MISSING_FIELD_CRITICAL:
-                checks.append(
-                    Check(
-                        f"missing_{field}",
-                        "critical",
-                        f"{extracted - missing} of {extracted} articles had a {field} "
-                        "(layout changed?); run `newsfeed extract URL` on one and fix the rules",
-                    )
-                )
-    requests = entry["listing_pages_fetched"] + entry["article_pages_fetched"]
-    # an article page that is gone (404/410) is the site's business, not a fault of the run
-    error_count = sum(v for k, v in errors.items() if k not in GONE_STATUSES)
-    if requests and error_count / max(requests, 1) > HTTP_ERROR_WARNING:
-        checks.append(
-            Check(
-                "http_errors",
-                "warning",
-                f"{error_count} of {requests} requests failed "
-                f"({', '.join(f'{k}×{v}' for k, v in errors.items())})",
-            )
-        )
-    return checks
+def _last_success(key: str, history: Sequence[Mapping[str, Any]]) -> str | None:
+    """When the portal last had a run that was not CRITICAL, from earlier reports."""
+    for report in history:
+        portal = report.get("portals", {}).get(key)
+        if portal is None:
+            continue
+        if portal.get("status") != CRITICAL:
+            return str(report.get("finished") or report.get("started"))
+        if "last_success" in portal:
+            return portal["last_success"]  # type: ignore[no-any-return]
+    return None
 
 
-def worst(statuses: Iterable[str]) -> str:
-    return max(statuses, key=lambda s: STATUS_ORDER[s], default="ok")
+def _store_facts(store: Store, key: str, started: datetime | None, now: datetime) -> dict[str, Any]:
+    """What the checks need from the store about one portal.
+
+    Reads the articles table directly: these three queries belong in :class:`Store`
+    (``published_history``, ``first_seen_min``, ``published_since``) once store.py grows them.
+    """
+    db = store.db
+    rows = db.execute(
+        "SELECT published FROM articles WHERE portal = ? AND published IS NOT NULL"
+        " ORDER BY sort_key DESC LIMIT ?",
+        (key, CADENCE_HISTORY * 2),
+    ).fetchall()
+    published: list[datetime] = []
+    for (value,) in rows:
+        parsed = parse_iso_date(value)
+        # a date in the future says nothing of the cadence (check_dates reports it)
+        if parsed is not None and parsed.value <= now + FUTURE_SLACK:
+            published.append(parsed.value)
+    published = sorted(published, reverse=True)[:CADENCE_HISTORY]
+    first = db.execute("SELECT MIN(first_seen) FROM articles WHERE portal = ?", (key,)).fetchone()
+    watching_since = datetime.fromisoformat(first[0]) if first and first[0] else None
+    run_published: list[str | None] = []
+    if started is not None:
+        run_published = [
+            r[0]
+            for r in db.execute(
+                "SELECT published FROM articles WHERE portal = ? AND first_seen >= ?",
+                (key, started.isoformat()),
+            )
+        ]
+    return {
+        "published_history": published,
+        "watching_since": watching_since,
+        "run_published": run_published,
+    }
 
 
 def build_report(
@@ -144,9 +166,18 @@ def build_report(
     stats: Mapping[str, Any],
     store: Store | None = None,
 ) -> dict[str, Any]:
-    by_portal = {p.key: portal_report(p, stats, store) for p in portals}
+    """The report of one run; with a store, checks compare with its history.
+
+    Call it before saving the report in the store: history is every report already there.
+    """
+    history = store.reports(limit=HISTORY_REPORTS) if store else []
+    history = [r for r in history if r.get("run_id") != run_id]
+    by_portal = {
+        p.key: portal_report(p, stats, store, now=finished, started=started, history=history)
+        for p in portals
+    }
     totals: dict[str, Any] = {c: sum(p[c] for p in by_portal.values()) for c in _COUNTERS}
-    for group in ("articles_dropped", "http_errors", "fields_missing"):
+    for group in _GROUPS:
         summed: dict[str, int] = {}
         for entry in by_portal.values():
             for key, value in entry[group].items():
@@ -173,25 +204,62 @@ def write_report(report: Mapping[str, Any], reports_dir: Path) -> Path:
     return path
 
 
+def _total(name: str) -> Callable[[Mapping[str, Any]], int]:
+    def value(p: Mapping[str, Any]) -> int:
+        counted = p[name]
+        return sum(counted.values()) if isinstance(counted, dict) else int(counted)
+
+    return value
+
+
+_COLUMNS: tuple[tuple[str, int, Callable[[Mapping[str, Any]], int]], ...] = (
+    # header, width, value of a portal object (or of the totals)
+    ("pages", 6, _total("listing_pages_fetched")),
+    ("listed", 7, _total("articles_listed")),
+    ("fetched", 8, _total("article_pages_fetched")),
+    ("new", 5, _total("articles_new")),
+    ("upd", 5, _total("articles_updated")),
+    ("same", 5, _total("articles_unchanged")),
+    ("dup", 5, _total("articles_duplicate")),
+    ("dropped", 8, _total("articles_dropped")),
+    ("errors", 7, _total("http_errors")),
+)
+
+
 def format_table(report: Mapping[str, Any]) -> str:
-    """The report for people: one line per portal, then its checks."""
-    head = (
+    """The report for people: one line per portal, its newest article, then its checks."""
+    portals: Mapping[str, Mapping[str, Any]] = report["portals"]
+    width = max([len("portal"), *(len(k) for k in portals)]) + 2
+    lines = [
         f"run {report['run_id']}  {report['started']} -> {report['finished']}"
-        f"  status {report['status'].upper()}"
-    )
-    cols = ("listed", "fetched", "new", "upd", "same", "dup", "dropped", "errors")
-    lines = [head, f"{'portal':<22}{'status':<10}" + "".join(f"{c:>9}" for c in cols)]
-    for key, p in report["portals"].items():
-        values = (
-            p["articles_listed"],
-            p["article_pages_fetched"],
-            p["articles_new"],
-            p["articles_updated"],
-            p["articles_unchanged"],
-            p["articles_duplicate"],
-            sum(p["articles_dropped"].values()),
-            sum(p["http_errors"].values()),
+        f"  status {report['status'].upper()}",
+        f"{'portal':<{width}}{'status':<10}"
+        + "".join(f"{h:>{w}}" for h, w, _ in _COLUMNS)
+        + "  newest article",
+    ]
+    for key, p in portals.items():
+        newest = (p.get("newest_published") or "-")[:16].replace("T", " ")
+        lines.append(
+            f"{key:<{width}}{p['status'].upper():<10}"
+            + "".join(f"{value(p):>{w}}" for _, w, value in _COLUMNS)
+            + f"  {newest}"
         )
-        lines.append(f"{key:<22}{p['status']:<10}" + "".join(f"{v:>9}" for v in values))
+        details = [
+            f"{name} {_counts(p.get(name, {}))}"
+            for name in ("http_errors", "articles_dropped", "fields_missing", "soft_errors")
+            if p.get(name)
+        ]
+        if details:
+            lines.append("    " + "; ".join(details))
         lines.extend(f"    {c['status'].upper()} {c['name']}: {c['message']}" for c in p["checks"])
+    if len(portals) > 1:
+        totals = report["totals"]
+        lines.append(
+            f"{'total':<{width}}{'':<10}"
+            + "".join(f"{value(totals):>{w}}" for _, w, value in _COLUMNS)
+        )
     return "\n".join(lines)
+
+
+def _counts(values: Mapping[str, int]) -> str:
+    return ", ".join(f"{k}×{v}" for k, v in values.items())

@@ -1,0 +1,777 @@
+"""Checks that catch silent breakage, and the monitoring-plugin line built from them.
+
+A check looks at one portal's run (its counters in the crawl report, the store's history of that
+portal and earlier reports) and returns ``Check(name, status, message)`` when something is wrong;
+the message says what happened and what to do. ``newsfeed check`` prints :func:`check_line`.
+
+Everything here is a pure function of its arguments: "now" is always passed in, the store is
+read by the report builder (:mod:`newsfeed.report`) before the checks run.
+
+Thresholds are module constants, named and explained where they are defined.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from newsfeed.extraction.dates import LOCAL_TZ, parse_iso_date
+from newsfeed.items import REQUIRED_FIELDS, Article
+
+OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
+STATUS_ORDER = {OK: 0, WARNING: 1, CRITICAL: 2}
+EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
+
+# -- thresholds ---------------------------------------------------------------------------------
+
+MISSING_FIELD_CRITICAL = 0.5
+"""A required field missing on more than this share of extracted articles: the layout changed
+under the adapter and the feed would fill with empty items."""
+MISSING_FIELD_WARNING = 0.2
+"""Above this share it is worth a look (a second article template, a new author format)."""
+MIN_SAMPLE = 3
+"""Fewer extracted articles than this: a share says little, so at most a warning."""
+HTTP_ERROR_WARNING = 0.2
+"""Failed requests (not counting article pages that are gone) above this share of requests."""
+HTTP_ERROR_CRITICAL = 0.5
+GONE_STATUSES = frozenset({"404", "410"})
+"""An article page that is gone is the site's business, not a fault of the run; a listing page
+that is gone is (its category moved)."""
+TIMEOUT_ERRORS = frozenset(
+    {"TimeoutError", "TCPTimedOutError", "ResponseNeverReceived", "DNSLookupError"}
+)
+ROBOTS_ERROR = "IgnoreRequest"
+"""What the spider's errback records when RobotsTxtMiddleware refuses a request."""
+SAME_TIMESTAMP_MIN = 5
+"""This many new articles (or listing items) sharing one date with a time of day: the date comes
+from the page chrome (a header clock, a "last updated" line), not from the article."""
+FUTURE_SLACK = timedelta(hours=1)
+"""Stored dates later than now by more than this are "in the future" (the validate pipeline
+drops those more than a day ahead; the ones it keeps are still suspicious)."""
+CADENCE_HISTORY = 30
+"""The cadence is learned from the gaps between the last this-many published dates."""
+CADENCE_MIN_ARTICLES = 6
+"""Below this many dated articles the cadence is unknown and the staleness check stays quiet."""
+CADENCE_FACTOR = 3.0
+"""Stale when silent for more than this many usual gaps ..."""
+CADENCE_FLOOR_DAYS = 2.0
+"""... and for more than this many working days (a portal publishing hourly is not stale after
+four quiet hours)."""
+REPORT_MAX_AGE = timedelta(hours=3)
+"""``newsfeed check``: a latest report older than this means cron stopped (WARNING) ..."""
+REPORT_CRITICAL_AGE = timedelta(hours=24)
+"""... and older than this, that nobody noticed for a day (CRITICAL)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One finding: ``name`` (stable, snake_case), ``status`` and what to do, in ``message``."""
+
+    name: str
+    status: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "status": self.status, "message": self.message}
+
+
+def worst(statuses: Iterable[str]) -> str:
+    """The worst of ``ok`` / ``warning`` / ``critical`` (``ok`` for none)."""
+    return max(statuses, key=lambda s: STATUS_ORDER.get(s, 2), default=OK)
+
+
+# -- what the checks look at --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortalRun:
+    """One portal's run as the checks see it; built by :func:`newsfeed.report.portal_report`."""
+
+    key: str
+    entry: Mapping[str, Any]
+    """The portal's object of the report being built (DESIGN.md §5), without status/checks."""
+    stats: Mapping[str, Any] = field(default_factory=dict)
+    """Its raw counters: Scrapy stats ``newsfeed/<key>/<name>`` with the prefix removed."""
+    now: datetime
+    """When the run finished (aware)."""
+    started: datetime | None = None
+    """When the run started; articles first seen since then are this run's."""
+    previous: Sequence[Mapping[str, Any]] = ()
+    """The portal's objects in earlier reports, newest first."""
+    published_history: Sequence[datetime] = ()
+    """Published dates of the portal's newest stored articles, newest first."""
+    watching_since: datetime | None = None
+    """When the store first saw an article of this portal (None: never)."""
+    run_published: Sequence[str | None] = ()
+    """``published`` of the articles first stored in this run."""
+
+
+def _count(run: PortalRun, name: str) -> int:
+    return int(run.stats.get(name, 0) or 0)
+
+
+def _group(values: Mapping[str, Any], prefix: str) -> dict[str, int]:
+    return {k[len(prefix) :]: int(v) for k, v in sorted(values.items()) if k.startswith(prefix)}
+
+
+def _fmt_counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{k}×{v}" for k, v in counts.items())
+
+
+def _extracted(entry: Mapping[str, Any]) -> int:
+    """Articles that went through the validate pipeline (kept, dropped or merged)."""
+    kept = ("articles_new", "articles_updated", "articles_unchanged", "articles_duplicate")
+    dropped: Mapping[str, int] = entry.get("articles_dropped", {})
+    return sum(int(entry.get(k, 0)) for k in kept) + sum(int(v) for v in dropped.values())
+
+
+def _soft_errors(run: PortalRun) -> dict[str, int]:
+    return _group(run.stats, "soft_errors/")
+
+
+def _explained_by_soft_errors(run: PortalRun) -> str | None:
+    """A note when the portal said it was down (maintenance/error pages), else None."""
+    soft = {k: v for k, v in _soft_errors(run).items() if k in {"maintenance", "error"}}
+    if not soft:
+        return None
+    return f"the portal served {_fmt_counts(soft)} pages with status 200 (see soft_errors)"
+
+
+# -- the checks ---------------------------------------------------------------------------------
+
+
+def _listing_answered(run: PortalRun) -> int:
+    """Listing pages the portal answered: fetched, or 304 Not Modified (unchanged since)."""
+    return int(run.entry["listing_pages_fetched"]) + _count(run, "listing_pages_not_modified")
+
+
+def check_unreachable(run: PortalRun) -> list[Check]:
+    entry = run.entry
+    listing_errors = _count(run, "listing_errors")
+    if _listing_answered(run) or not listing_errors:
+        return []
+    errors = entry.get("http_errors", {})
+    if errors and set(errors) <= {ROBOTS_ERROR}:
+        return [
+            Check(
+                "unreachable",
+                CRITICAL,
+                "robots.txt forbids every listing page; read the portal's robots.txt and drop "
+                "the portal or ask its webmaster to allow our user agent",
+            )
+        ]
+    return [
+        Check(
+            "unreachable",
+            CRITICAL,
+            f"no listing page could be fetched ({_fmt_counts(errors)}); is the portal down or "
+            "moved? open its base_url in a browser and fix the profile if it moved",
+        )
+    ]
+
+
+def check_category_failed(run: PortalRun) -> list[Check]:
+    """A category whose first listing page failed while others worked: moved or removed."""
+    if not _listing_answered(run):
+        return []  # the whole portal is down: check_unreachable says so
+    failed = sorted(
+        key
+        for key in _categories_requested(run)
+        if not run.stats.get(f"category/{key}/listing_pages_fetched")
+        and not run.stats.get(f"category/{key}/listing_pages_not_modified")
+    )
+    if not failed:
+        return []
+    return [
+        Check(
+            "category_failed",
+            WARNING,
+            f"listing page of {', '.join(failed)} could not be fetched; if it fails again, "
+            "open the category on the portal and fix its url in the profile (moved?)",
+        )
+    ]
+
+
+def _categories_requested(run: PortalRun) -> list[str]:
+    return [
+        k.split("/")[1]
+        for k in run.stats
+        if k.startswith("category/") and k.endswith("/requested") and k.count("/") == 2
+    ]
+
+
+def check_nothing_listed(run: PortalRun) -> list[Check]:
+    """Listing pages fetched but no article on them; CRITICAL where the category used to list."""
+    categories = run.entry.get("categories", {})
+    empty = [
+        key
+        for key, c in categories.items()
+        if c.get("listing_pages_fetched") and not c.get("articles_listed")
+    ]
+    if not categories and run.entry["listing_pages_fetched"] and not run.entry["articles_listed"]:
+        empty = ["(all)"]
+    if not empty:
+        return []
+    used_to = [
+        key
+        for key in empty
+        if any(
+            p.get("categories", {}).get(key, {}).get("articles_listed")
+            or (key == "(all)" and p.get("articles_listed"))
+            for p in run.previous
+        )
+    ]
+    never = [k for k in empty if k not in used_to]
+    checks: list[Check] = []
+    note = _explained_by_soft_errors(run)
+    if used_to:
+        checks.append(
+            Check(
+                "nothing_listed",
+                WARNING if note else CRITICAL,
+                f"{', '.join(used_to)}: the listing page listed no article, earlier runs "
+                + (
+                    f"did; {note}: wait for it to pass"
+                    if note
+                    else "did (layout changed?); open the page and fix the platform's listing "
+                    "selectors or the profile's overrides"
+                ),
+            )
+        )
+    if never:
+        checks.append(
+            Check(
+                "nothing_listed",
+                WARNING if run.previous or note else CRITICAL,
+                f"{', '.join(never)}: the listing page listed no article"
+                + (f"; {note}" if note else "")
+                + "; check the category url in the profile and the listing selectors",
+            )
+        )
+    return checks
+
+
+def check_fields_missing(run: PortalRun) -> list[Check]:
+    """Articles extracted but required fields empty: the article layout changed."""
+    entry = run.entry
+    extracted = _extracted(entry)
+    if not extracted:
+        return []
+    note = _explained_by_soft_errors(run)
+    checks: list[Check] = []
+    for name in REQUIRED_FIELDS:
+        missing = int(entry.get("fields_missing", {}).get(name, 0))
+        share = missing / extracted
+        if share <= MISSING_FIELD_WARNING:
+            continue
+        critical = share > MISSING_FIELD_CRITICAL and extracted >= MIN_SAMPLE and not note
+        label = "body" if name == "body_text" else name
+        checks.append(
+            Check(
+                f"missing_{name}",
+                CRITICAL if critical else WARNING,
+                f"{extracted - missing} of {extracted} articles had a {label} "
+                + (
+                    "(layout changed?); run `newsfeed extract URL` on one and fix the "
+                    "platform's article rules or the profile's overrides"
+                    if not note
+                    else f"({note})"
+                ),
+            )
+        )
+    return checks
+
+
+def _request_faults(run: PortalRun) -> tuple[int, int, dict[str, int]]:
+    """(faulty requests, requests sent, errors by name) of one portal's run."""
+    entry = run.entry
+    errors: dict[str, int] = dict(entry.get("http_errors", {}))
+    listing_errors = _count(run, "listing_errors")
+    requests = _listing_answered(run) + listing_errors + entry["article_pages_fetched"]
+    by_listing = _group(run.stats, "listing_errors/")
+    if by_listing:
+        # the spider records listing failures by name: exact
+        article_errors = {k: v - by_listing.get(k, 0) for k, v in errors.items()}
+        faults = sum(by_listing.values()) + sum(
+            v for k, v in article_errors.items() if k not in GONE_STATUSES
+        )
+    else:
+        # only a total of listing failures: count them as the non-gone errors first, and the
+        # rest as listing pages that answered 404/410 (a moved category is a fault)
+        not_gone = sum(v for k, v in errors.items() if k not in GONE_STATUSES)
+        faults = not_gone + max(0, listing_errors - not_gone)
+    return faults, requests, errors
+
+
+def check_http_errors(run: PortalRun) -> list[Check]:
+    """HTTP errors, timeouts, robots.txt refusals above a share of requests."""
+    if not _listing_answered(run):
+        return []  # check_unreachable
+    faults, requests, errors = _request_faults(run)
+    if not requests or faults / requests <= HTTP_ERROR_WARNING:
+        return []
+    status = CRITICAL if faults / requests > HTTP_ERROR_CRITICAL else WARNING
+    advice = "retry next run; if it persists, open a failing page in a browser"
+    if errors.get(ROBOTS_ERROR):
+        advice = "robots.txt refuses some pages: read it and drop or narrow the categories"
+    elif any(k in TIMEOUT_ERRORS for k in errors):
+        advice = "the server is slow or dropping connections: lower concurrency or retry later"
+    elif any(k.startswith("5") for k in errors):
+        advice = "the server is failing (5xx): nothing to fix here if it passes within a day"
+    return [
+        Check(
+            "http_errors",
+            status,
+            f"{faults} of {requests} requests failed ({_fmt_counts(errors)}); {advice}",
+        )
+    ]
+
+
+SOFT_ERROR_KINDS = ("maintenance", "captcha", "error")
+
+
+def check_soft_errors(run: PortalRun) -> list[Check]:
+    """Maintenance, error or captcha pages served with status 200."""
+    soft = _soft_errors(run)
+    if not soft:
+        return []
+    checks: list[Check] = []
+    if soft.get("captcha"):
+        checks.append(
+            Check(
+                "soft_errors",
+                CRITICAL,
+                f"{soft['captcha']} pages were a captcha or bot challenge (status 200): the portal "
+                "blocks the crawler; slow down (max_pages, delay) and ask its webmaster to allow "
+                "our user agent",
+            )
+        )
+    rest = {k: v for k, v in soft.items() if k != "captcha"}
+    if rest:
+        checks.append(
+            Check(
+                "soft_errors",
+                WARNING,
+                f"the portal served {_fmt_counts(rest)} pages with status 200; it is probably "
+                "down for maintenance: nothing to fix if it passes within a day",
+            )
+        )
+    return checks
+
+
+def check_dates(run: PortalRun) -> list[Check]:
+    """Dates in the future, or many articles sharing one timestamp."""
+    checks: list[Check] = []
+    dropped = int(run.entry.get("articles_dropped", {}).get("date_in_future", 0))
+    parsed = [parse_iso_date(p) for p in run.run_published]
+    ahead = sum(1 for p in parsed if p is not None and p.value > run.now + FUTURE_SLACK)
+    if dropped or ahead:
+        extracted = max(_extracted(run.entry), 1)
+        checks.append(
+            Check(
+                "future_dates",
+                CRITICAL if (dropped + ahead) / extracted > MISSING_FIELD_CRITICAL else WARNING,
+                f"{dropped + ahead} articles were dated in the future ({dropped} dropped); "
+                "day and month swapped, or a wrong time zone? check the portal's date format "
+                "with `newsfeed extract URL`",
+            )
+        )
+    with_time = [
+        p.value for p in parsed if p is not None and p.has_time and p.value.time() != time(0, 0)
+    ]
+    same_pages = _count(run, "listing_same_timestamp")
+    if (len(with_time) >= SAME_TIMESTAMP_MIN and len(set(with_time)) == 1) or same_pages:
+        shared = with_time[0].isoformat() if with_time and len(set(with_time)) == 1 else None
+        what = (
+            f"all {len(with_time)} new articles are dated {shared}"
+            if shared
+            else f"{same_pages} listing pages gave every item the same date"
+        )
+        checks.append(
+            Check(
+                "same_timestamp",
+                WARNING,
+                f"{what}: the date comes from the page, not the article (a header clock?); "
+                "fix the published selector of the platform or profile",
+            )
+        )
+    return checks
+
+
+def check_cadence(run: PortalRun) -> list[Check]:
+    """The newest article is older than the portal's usual cadence (working days only)."""
+    threshold = cadence_threshold(run.published_history)
+    if threshold is None or not run.published_history:
+        return []
+    newest = run.published_history[0]
+    # silence is counted from when we could have seen it: a portal added today with old news
+    # is a profile question, not breakage
+    since = max(newest, run.watching_since) if run.watching_since else newest
+    silent = working_days_between(since, run.now)
+    if silent <= threshold:
+        return []
+    return [
+        Check(
+            "stale",
+            WARNING,
+            f"newest article is from {newest.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}, "
+            f"{silent:.1f} working days ago (usually every "
+            f"{threshold / CADENCE_FACTOR:.1f}, alert after {threshold:.1f}); open the "
+            "category pages: if they show newer articles, the crawl misses them",
+        )
+    ]
+
+
+PortalCheck = Callable[[PortalRun], list[Check]]
+CHECKS: tuple[PortalCheck, ...] = (
+    check_unreachable,
+    check_category_failed,
+    check_nothing_listed,
+    check_fields_missing,
+    check_http_errors,
+    check_soft_errors,
+    check_dates,
+    check_cadence,
+)
+"""Every per-portal check, in the order their findings are listed."""
+
+
+def run_checks(run: PortalRun) -> list[Check]:
+    """Every check over one portal's run; an empty list means all is well."""
+    found: list[Check] = []
+    for check in CHECKS:
+        found.extend(check(run))
+    return found
+
+
+# -- working days and cadence -------------------------------------------------------------------
+
+FIXED_HOLIDAYS = frozenset({(1, 1), (4, 30), (5, 1), (9, 2), (9, 3)})
+"""Public holidays on fixed solar dates: New Year, Reunification Day, Labour Day, National Day
+(two days since 2021; the second is 1/9 or 3/9 by year, 3/9 taken here)."""
+TET = {
+    2025: date(2025, 1, 29),
+    2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6),
+    2028: date(2028, 1, 26),
+    2029: date(2029, 2, 13),
+    2030: date(2030, 2, 3),
+}
+"""First day of the lunar new year. The Tết break runs from two days before to four after."""
+TET_BEFORE, TET_AFTER = 2, 4
+
+
+def is_rest_day(day: date) -> bool:
+    """A weekend, a fixed-date public holiday or a day of the Tết break (portal local dates)."""
+    if day.weekday() >= 5 or (day.month, day.day) in FIXED_HOLIDAYS:
+        return True
+    for tet in (TET.get(day.year), TET.get(day.year + 1)):
+        if tet is not None and -TET_BEFORE <= (day - tet).days <= TET_AFTER:
+            return True
+    return False
+
+
+def working_days_between(start: datetime, end: datetime) -> float:
+    """Days elapsed from ``start`` to ``end`` not counting rest days (local time, fractional)."""
+    if end <= start:
+        return 0.0
+    start, end = start.astimezone(LOCAL_TZ), end.astimezone(LOCAL_TZ)
+    total = 0.0
+    day = start.date()
+    while day <= end.date():
+        if not is_rest_day(day):
+            day_start = datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
+            lo, hi = max(start, day_start), min(end, day_start + timedelta(days=1))
+            total += max(0.0, (hi - lo).total_seconds()) / 86400
+        day += timedelta(days=1)
+    return total
+
+
+def cadence_threshold(published: Sequence[datetime]) -> float | None:
+    """Working days of silence after which a portal is stale, or None without enough history.
+
+    ``published``: newest first. The rolling median of the gaps between the last
+    :data:`CADENCE_HISTORY` dates, times :data:`CADENCE_FACTOR`, at least
+    :data:`CADENCE_FLOOR_DAYS`.
+    """
+    recent = sorted(published[:CADENCE_HISTORY], reverse=True)
+    if len(recent) < CADENCE_MIN_ARTICLES:
+        return None
+    gaps = [working_days_between(b, a) for a, b in itertools.pairwise(recent)]
+    return max(CADENCE_FACTOR * statistics.median(gaps), CADENCE_FLOOR_DAYS)
+
+
+# -- pages that say they are not what was asked for ---------------------------------------------
+
+_CAPTCHA_STRONG = (
+    "cf-browser-verification",
+    "cf_chl_opt",
+    "/cdn-cgi/challenge-platform/",
+    "checking your browser before accessing",
+    "attention required! | cloudflare",
+    "g-recaptcha",
+    "h-captcha",
+    "verify you are human",
+    "xác minh bạn không phải là robot",
+    "xác nhận bạn không phải là robot",
+    "tôi không phải là người máy",
+)
+_CAPTCHA_WEAK = ("captcha", "access denied", "just a moment", "request blocked", "ddos protection")
+_MAINTENANCE_STRONG = (
+    "website đang bảo trì",
+    "trang web đang bảo trì",
+    "hệ thống đang bảo trì",
+    "đang được bảo trì",
+    "đang bảo trì hệ thống",
+    "đang trong quá trình bảo trì",
+    "đang trong quá trình nâng cấp",
+    "website đang nâng cấp",
+    "hệ thống đang nâng cấp",
+    "đang được nâng cấp",
+    "tạm ngừng hoạt động để",
+    "tạm ngừng truy cập",
+    "under maintenance",
+    "down for maintenance",
+    "scheduled maintenance",
+)
+_MAINTENANCE_WEAK = ("bảo trì", "đang nâng cấp", "tạm ngừng", "tạm dừng", "maintenance")
+_ERROR_STRONG = (
+    "server error in '/' application",
+    "error establishing a database connection",
+    "503 service unavailable",
+    "502 bad gateway",
+    "504 gateway time-out",
+    "504 gateway timeout",
+    "500 internal server error",
+    "an unexpected error has occurred",
+    "sorry, something went wrong",
+    "the service is unavailable",
+)
+_ERROR_WEAK = (
+    "404 not found",
+    "not found",
+    "service unavailable",
+    "service temporarily unavailable",
+    "internal server error",
+    "bad gateway",
+    "runtime error",
+    "không tìm thấy trang",
+    "trang không tồn tại",
+    "lỗi hệ thống",
+    "đã xảy ra lỗi",
+    "có lỗi xảy ra",
+)
+SHORT_PAGE = 1500
+"""Visible text shorter than this is a stub page: weak markers count in it. In a real article
+"bảo trì" is road maintenance and "captcha" a comment form."""
+_TAGS = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.I | re.S)
+_SPACE = re.compile(r"\s+")
+
+
+def _norm(value: str) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip().lower()
+
+
+def classify_page(text: str, title: str | None) -> str | None:
+    """``maintenance``, ``captcha``, ``error`` or None for a page served with status 200.
+
+    ``text`` is the page's HTML (``response.text``) or its text; ``title`` the ``<title>``.
+    Strong markers (phrases no news article prints, challenge scripts) count anywhere; weak
+    markers ("bảo trì", "captcha", "404 Not Found") count in the title, or in the text of a
+    short page. Call it on pages that gave nothing (a listing with no items, an article without
+    title or body) so that a news story about road maintenance is never a soft error.
+    """
+    raw = _norm(text)
+    head = _norm(title or "")
+    visible = _norm(_TAGS.sub(" ", text))
+    short = len(visible) < SHORT_PAGE
+    for kind, strong, weak in (
+        ("captcha", _CAPTCHA_STRONG, _CAPTCHA_WEAK),
+        ("maintenance", _MAINTENANCE_STRONG, _MAINTENANCE_WEAK),
+        ("error", _ERROR_STRONG, _ERROR_WEAK),
+    ):
+        if any(m in raw or m in head for m in strong):
+            return kind
+        if any(m in head or (short and m in visible) for m in weak):
+            return kind
+    return None
+
+
+def soft_error_stat(portal: str, kind: str) -> str:
+    """The stats key the spider bumps for a soft error (``newsfeed/<portal>/soft_errors/<kind>``,
+    the form of :func:`newsfeed.spiders.portal.stat`)."""
+    return f"newsfeed/{portal}/soft_errors/{kind}"
+
+
+_TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
+
+
+def shares_one_timestamp(published_raw: Sequence[str | None]) -> bool:
+    """True when a listing page's items all print one date with a time of day.
+
+    For the spider: bump ``newsfeed/<portal>/listing_same_timestamp`` when this holds for a
+    listing page. Date-only values are not evidence (a busy day lists many of them).
+    """
+    values = [_norm(v) for v in published_raw if v and v.strip()]
+    return (
+        len(values) >= SAME_TIMESTAMP_MIN
+        and len(values) == len(published_raw)
+        and len(set(values)) == 1
+        and _TIME_OF_DAY.search(values[0]) is not None
+    )
+
+
+# -- newsfeed check -----------------------------------------------------------------------------
+
+
+def report_status(report: Mapping[str, Any]) -> str:
+    """The worst status of the report's portals (what the report says, recomputed)."""
+    return worst(
+        [str(report.get("status", OK))]
+        + [str(p.get("status", OK)) for p in report.get("portals", {}).values()]
+    )
+
+
+def _perf(label: str, value: float, warn: str = "", crit: str = "", uom: str = "") -> str:
+    """``label=value[uom];warn;crit;min`` (min 0; no max)."""
+    return f"{label}={value:g}{uom};{warn};{crit};0"
+
+
+def check_line(
+    report: Mapping[str, Any] | None,
+    *,
+    now: datetime,
+    max_age: timedelta = REPORT_MAX_AGE,
+    critical_age: timedelta = REPORT_CRITICAL_AGE,
+) -> tuple[int, str]:
+    """Exit code and the one line of ``newsfeed check`` (the monitoring-plugin convention).
+
+    ``NEWSFEED <STATUS> - <portals at fault and why> | <performance data>``; the exit code is
+    0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (no report). A report older than ``max_age`` means
+    cron stopped: at least WARNING, CRITICAL past ``critical_age``.
+    """
+    if report is None:
+        return 3, "NEWSFEED UNKNOWN - no crawl report yet; run `newsfeed crawl` (is cron set up?)"
+    portals: Mapping[str, Mapping[str, Any]] = report.get("portals", {})
+    status = report_status(report)
+    faults: list[str] = []
+    for key, portal in sorted(
+        portals.items(), key=lambda kv: (-STATUS_ORDER.get(kv[1].get("status", OK), 2), kv[0])
+    ):
+        bad = [c for c in portal.get("checks", []) if c.get("status", OK) != OK]
+        if not bad:
+            continue
+        first = max(bad, key=lambda c: STATUS_ORDER.get(c["status"], 2))
+        more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+        faults.append(f"{key}: {first['message']}{more}")
+    finished = _report_time(report)
+    age = (now - finished) if finished else None
+    if age is not None and age > max_age:
+        status = worst([status, CRITICAL if age > critical_age else WARNING])
+        hours = age.total_seconds() / 3600
+        faults.insert(0, f"latest report is {hours:.1f} h old: is cron running?")
+    totals = report.get("totals", {})
+    at_fault = [k for k, p in portals.items() if p.get("status", OK) != OK]
+    if faults:
+        summary = f"{len(at_fault)} of {len(portals)} portals at fault: " if at_fault else ""
+        summary += "; ".join(faults)
+    else:
+        n = len(portals)
+        summary = (
+            f"{n} portal{'' if n == 1 else 's'} ok, {totals.get('articles_new', 0)} new articles"
+        )
+    by_status = [p.get("status", OK) for p in portals.values()]
+    fetched = int(totals.get("listing_pages_fetched", 0)) + int(
+        totals.get("article_pages_fetched", 0)
+    )
+    perf = [
+        _perf("articles_new", int(totals.get("articles_new", 0))),
+        _perf("articles_updated", int(totals.get("articles_updated", 0))),
+        _perf("articles_listed", int(totals.get("articles_listed", 0))),
+        _perf("pages_fetched", fetched),
+        _perf("http_errors", sum(totals.get("http_errors", {}).values())),
+        _perf("portals_warning", by_status.count(WARNING), "1"),
+        _perf("portals_critical", by_status.count(CRITICAL), "", "1"),
+    ]
+    if age is not None:
+        perf.append(
+            _perf(
+                "report_age",
+                round(max(age.total_seconds(), 0.0)),
+                f"{max_age.total_seconds():g}",
+                f"{critical_age.total_seconds():g}",
+                "s",
+            )
+        )
+    for key, portal in sorted(portals.items()):
+        perf.append(_perf(f"{key}_new", int(portal.get("articles_new", 0))))
+        perf.append(_perf(f"{key}_status", STATUS_ORDER.get(portal.get("status", OK), 2), "1", "2"))
+    line = f"NEWSFEED {status.upper()} - {summary} | {' '.join(perf)}"
+    return EXIT_CODES[status], line
+
+
+def _report_time(report: Mapping[str, Any]) -> datetime | None:
+    for key in ("finished", "started"):
+        value = report.get(key)
+        if value:
+            try:
+                parsed = datetime.fromisoformat(str(value))
+            except ValueError:
+                continue
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+# -- the health item ----------------------------------------------------------------------------
+
+
+def health_entry(
+    portal_key: str,
+    report: Mapping[str, Any],
+    day: date,
+    *,
+    link: str = "status.html",
+    categories: Sequence[str] = (),
+) -> Article | None:
+    """A feed item telling readers a portal's feed is degraded, or None when it is not.
+
+    Only a CRITICAL portal gets one. Its guid is stable for ``day`` (portal local date), so a
+    reader shows it once a day, not at every poll; its date is that day's midnight (+07:00).
+    ``link``: the status page's public URL (base URL + ``status.html``); ``categories``: the
+    portal's category keys, so the item shows in each of its feeds.
+    """
+    portal = report.get("portals", {}).get(portal_key)
+    if not portal or portal.get("status") != CRITICAL:
+        return None
+    checks = [c for c in portal.get("checks", []) if c.get("status") == CRITICAL]
+    items = "".join(f"<li>{_escape(c['message'])}</li>" for c in checks)
+    text = "\n\n".join(c["message"] for c in checks)
+    lead = (
+        "Nguồn tin này đang gặp sự cố: có thể thiếu bài mới cho đến khi được sửa. "
+        "This feed is degraded: new articles may be missing until it is fixed."
+    )
+    return Article(
+        url=link,
+        canonical_url=link,
+        guid=f"tag:newsfeed,2025:{portal_key}/health/{day.isoformat()}",
+        portal=portal_key,
+        categories=tuple(categories),
+        title=f"⚠ Nguồn tin gặp sự cố / Feed degraded ({day.isoformat()})",
+        summary=lead,
+        published=datetime.combine(day, time(0), tzinfo=LOCAL_TZ).isoformat(),
+        date_source="meta",
+        author="newsfeed",
+        body_html=f"<p>{_escape(lead)}</p><ul>{items}</ul>",
+        body_text=f"{lead}\n\n{text}",
+        language="vi",
+    )
+
+
+def _escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
