@@ -349,7 +349,11 @@ class _Body:
     def _images(self, root: Any) -> Iterator[Image]:
         seen: set[str] = set()
         for img in root.iter("img"):
-            src = img.get("src") or img.get("data-src") or img.get("data-original")
+            # lazy loading: the real address in data-*, a placeholder (or nothing) in src
+            src = img.get("src")
+            lazy = img.get("data-src") or img.get("data-original") or img.get("data-lazy-src")
+            if lazy and (not src or src.startswith("data:")):
+                src = lazy
             absolute = absolutize(src, self.url)
             if not absolute or not _is_real_image(absolute) or absolute in seen:
                 continue
@@ -443,10 +447,12 @@ def _caption(img: Any) -> str | None:
         return None
     # the caption may open a wrapper that also holds the following paragraphs (seen on
     # sotttt.hanoi.gov.vn 2022: <p><img></p><div class="...-content-detail"><div><p><i>...)
+    # a caption class may sit on a wrapper around the caption paragraph
+    wrapper_classes = sibling.get("class") or ""
     sibling = _leading_block(sibling)
     if list(sibling.iter("img")):
         return None
-    classes = sibling.get("class") or ""
+    classes = f"{wrapper_classes} {sibling.get('class') or ''}"
     text = clean_text(sibling.text_content())
     if not text or len(text) > _MAX_CAPTION:
         return None

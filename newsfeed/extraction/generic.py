@@ -1,79 +1,848 @@
 """The generic fallback for pages of sites with no profile.
 
-Order: JSON-LD ``NewsArticle`` and Open Graph / ``article:*`` meta for title, dates and
-author; common article containers for the body; trafilatura's main-text extraction when no
-container matches. The same Vietnamese date, author and credit-line rules as the adapters.
+A page of an unknown news site is read in this order, each field on its own:
+
+- **structured data**: JSON-LD ``NewsArticle`` / ``Article`` / ``ReportageNewsArticle`` (also in
+  ``@graph``, lists and the malformed JSON-LD Vietnamese CMSes print: trailing commas, raw
+  newlines and control characters, HTML entities), Open Graph / ``article:*`` meta, itemprops;
+- **the printed page near the title**: the headline element, a date-time printed beside it
+  (``.time``, ``.date``, ``span.pubdate``, ``<time>``), a byline element (``.author``...);
+- **the article container** (``itemprop=articleBody``, common CMS classes), else trafilatura's
+  main-text extraction, then the shared body rules of :mod:`newsfeed.extraction.article`
+  (credit line "Tin, ảnh: ...", captions, attachments, sanitizing).
+
+Rules shared with the adapters, and two of the generic fallback's own (issue #3):
+
+- **The site name is not an author.** JSON-LD authors and ``meta[name=author]`` on Vietnamese
+  news sites are very often the newspaper itself ("Báo Đồng Nai", "VnExpress"); a name equal to
+  og:site_name, the JSON-LD publisher, the ``<title>`` suffix or the host name (compared without
+  case, diacritics, spaces) is dropped, and so is an Organization.
+- **A date without a time is not midnight.** Provincial newspapers emit
+  ``"datePublished": "2026-01-08"`` and print "08/01/2026 - 18:21" above the headline (Báo Cần
+  Thơ, January 2026): the printed date-time near the title wins over a structured date-only or
+  a structured midnight of the same day. The publication date is never read from body text.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import time
+from html import unescape
+from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from newsfeed.extraction.article import ArticleRules, extract_article
-from newsfeed.extraction.html import sanitize_html
-from newsfeed.items import Article
+from newsfeed.extraction.dates import (
+    LOCAL_TZ,
+    ParsedDate,
+    date_from_url,
+    parse_date,
+    parse_iso_date,
+)
+from newsfeed.extraction.html import absolutize
+from newsfeed.extraction.select import node_text
+from newsfeed.extraction.text import clean_text, fold, is_cms_account, normalize_author
+from newsfeed.extraction.urls import canonical_url, host_of, make_guid
+from newsfeed.items import Article, Link
+
+__all__ = ["extract_generic", "load_jsonld"]
 
 logger = logging.getLogger(__name__)
 
-GENERIC_RULES = ArticleRules(
-    title=(
-        "h1[itemprop=headline]",
-        "article h1",
-        "h1.title-detail",
-        "h1.detail-title",
-        "h1.article-title",
-        ".detail-title",
-        "h1",
-    ),
-    published=(
-        "[itemprop=datePublished]::attr(content)",
-        "time[datetime]::attr(datetime)",
-        ".detail-time",
-        ".publish-date",
-        ".date-time",
-        "span.pubdate",
-        ".post-date",
-        ".PostDate",
-    ),
-    summary=(
-        "[itemprop=description]",
-        ".sapo",
-        ".detail-sapo",
-        ".article-summary",
-        ".ArticleSummary",
-        "h2.sapo",
-    ),
-    body=(
-        "[itemprop=articleBody]",
-        ".detail-content",
-        ".article-content",
-        ".ArticleContent",
-        ".content-detail",
-        ".journal-content-article",
-        "article .content",
+_ARTICLE_TYPES = frozenset(
+    {
         "article",
-    ),
-    author=(".author", ".detail-author", "[rel=author]", "[itemprop=author] [itemprop=name]"),
-    related=(".related a", ".tin-lien-quan a", ".related-news a"),
-    # the headline and bylines sit inside <article> on many CMSes
-    drop=("h1", ".share", ".social", ".tags", ".related", ".advertisement", ".ads", "time"),
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "backgroundnewsarticle",
+        "opinionnewsarticle",
+        "reviewnewsarticle",
+        "blogposting",
+        "liveblogposting",
+        "report",
+        "scholarlyarticle",
+    }
+)
+_ORGANIZATION_TYPES = frozenset(
+    {"organization", "newsmediaorganization", "corporation", "governmentorganization", "website"}
+)
+# Words that open the name of a publication or an office, never of a person (compared folded).
+_ORG_PREFIX_RE = re.compile(
+    r"^(?:bao|tap chi|dai |cong thong tin|cong ttdt|cong tt|trang thong tin|trang tin|toa soan"
+    r"|ban bien tap|so |uy ban|ubnd|truyen hinh|phat thanh)"
+)
+_TITLE_SEPARATORS_RE = re.compile(r"\s+(?:[-|–—»:]|::)\s+")
+
+# --- selectors: tuples of fallbacks, structured data first --------------------------------------
+
+_TITLE_NODES = (
+    "//h1[@itemprop='headline']",
+    "//*[@itemprop='headline'][not(self::meta)]",
+    "//h1",
+    "//*[self::h2 or self::div or self::p][contains(concat(' ', normalize-space(@class), ' '),"
+    " ' title-detail ') or contains(@class, 'detail-title') or contains(@class, 'article-title')"
+    " or contains(@class, 'title_detail') or contains(@class, 'post-title')"
+    " or contains(@class, 'entry-title') or contains(@class, 'cms-title')"
+    " or contains(@class, 'article__title')]",
+)
+_BODY_CONTAINERS = (
+    "[itemprop=articleBody]",
+    ".fck_detail",
+    ".detail-content.afcbc-body",
+    "[data-role=content]",
+    "#entry-body",
+    ".singular-content",
+    ".cms-body",
+    ".zce-content-body",
+    ".article__body",
+    ".article-body",
+    ".article-content",
+    ".detail-content",
+    ".content-detail",
+    ".detail__content",
+    ".detail-body",
+    ".news-content",
+    ".news-body",
+    ".post-content",
+    ".entry-content",
+    ".td-post-content",
+    "#newscontents .content-fck",
+    ".content-fck",
+    "#newscontents",
+    ".ArticleContent",
+    ".journal-content-article",
+    ".body-content",
+    ".noidung",
+    ".content-news",
+    "#content-detail",
+)
+_SUMMARY_NODES = (
+    "//*[@itemprop='description'][not(self::meta)]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' sapo ')]",
+    "//*[contains(@class, 'detail-sapo') or contains(@class, 'article-sapo')"
+    " or contains(@class, 'article__sapo') or contains(@class, 'singular-sapo')"
+    " or contains(@class, 'news-sapo') or contains(@class, 'cms-desc')"
+    " or contains(@class, 'ArticleSummary') or contains(@class, 'article-summary')]",
+    "//p[contains(concat(' ', normalize-space(@class), ' '), ' description ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' lead ')]",
+)
+_DATE_NODES = (
+    "//*[@itemprop='datePublished'][not(self::meta)]",
+    "//time",
+    "//*[@data-role='publishdate']",
+    "//*[not(self::html or self::body)][contains(@class, 'date') or contains(@class, 'time')"
+    " or contains(@class, 'publish') or contains(@class, 'Date') or contains(@class, 'Time')"
+    " or contains(@class, 'ngay-dang') or contains(@id, 'date') or contains(@id, 'time')]",
+)
+_AUTHOR_NODES = (
+    "//*[@itemprop='author'][not(self::meta)]",
+    "//a[@rel='author']",
+    "//*[not(self::html or self::body or self::meta)][contains(@class, 'author')"
+    " or contains(@class, 'byline') or contains(@class, 'tac-gia') or contains(@class, 'tacgia')"
+    " or contains(@class, 'Author') or contains(@class, 'writer')]",
+)
+# Boxes of the page's own "related / other news" list, by class or by their heading.
+_RELATED_BOXES = (
+    "//*[contains(@class, 'related') or contains(@class, 'relate')"
+    " or contains(@class, 'lien-quan') or contains(@class, 'lienquan')"
+    " or contains(@class, 'tin-khac') or contains(@class, 'tinkhac')"
+    " or contains(@class, 'other') or contains(@class, 'cung-chuyen-muc')"
+    " or @type='RelatedNewsBox']",
+)
+_RELATED_HEADING_RE = re.compile(
+    r"^(?:tin|bài|các tin|các bài)\s+(?:liên quan|khác|cùng chuyên mục|đã đưa)|^đọc thêm|^xem thêm"
+    r"|^đọc tiếp|^có thể bạn quan tâm",
+    re.IGNORECASE,
+)
+_SIDEBAR_RE = re.compile(r"sidebar|col-?right|aside|footer|\bnav\b|menu", re.IGNORECASE)
+_MOST_READ_RE = re.compile(r"most|popular|doc-?nhieu|xem-?nhieu|hot-?news", re.IGNORECASE)
+_MIN_LINK_WORDS = 4
+
+
+# Class or id words of elements that are no part of the body text (matched per word of the
+# class, so "share" hits "box-share" and "sharebox" but "shared" words in prose cannot occur).
+_NOT_BODY_RE = re.compile(
+    r"share|social|sharing|related|relate\b|lien-?quan|tin-?khac|other-?news|breadcrumb"
+    r"|comment|binh-?luan|rating|vote|advert|quang-?cao|banner|newsletter|subscribe|toolbar"
+    r"|sidebar|author|byline|tac-?gia|pubdate|publish|datetime|print|\btags?\b|keyword"
+    r"|\bads?\b|\badv\b|\bqc\b|\bdate\b|\btime\b|\bsapo\b|\bmeta\b|\bnav\b|\bmenu\b",
+    re.IGNORECASE,
+)
+# Boxes that hold other articles' dates, bylines and links, or the site's own chrome.
+_NOT_ARTICLE_RE = re.compile(
+    r"related|relate\b|lien-?quan|tin-?khac|other|sidebar|\bnav\b|menu|footer|comment"
+    r"|binh-?luan|most|popular|xem-?nhieu|doc-?nhieu|widget|\btop-?bar\b|header-top|\bweather"
+    r"|box-?news|list-?news|news-?list|category|cate-?list|hot-?news",
+    re.IGNORECASE,
+)
+_CAPTION_RE = re.compile(r"caption|chu-?thich", re.IGNORECASE)
+_CHROME_TAGS = frozenset({"nav", "footer", "aside"})
+_MAX_DATE_TEXT = 120
+_MAX_AUTHOR_TEXT = 80
+_MAX_AUTHOR_WORDS = 8
+_MAX_STEPS = 4
+_MIN_BODY_CHARS = 150
+_BYLINE_LABEL_RE = re.compile(
+    r"^(?:tác giả|bài viết|người viết|viết bởi|đăng bởi|bởi|by|phóng viên|pv)\s*:?\s+",
+    re.IGNORECASE,
 )
 
 
-def extract_generic(sel: Selector, url: str, *, html_text: str | None = None) -> Article:
-    """An Article from any news page; ``portal`` is None."""
-    article = extract_article(sel, url, GENERIC_RULES)
-    if article.body_text and len(article.body_text) >= 200:
-        return article
-    body_html = _trafilatura_body(html_text or sel.get(), url)
-    if body_html:
-        from newsfeed.extraction.html import html_to_text
+# --- JSON-LD ------------------------------------------------------------------------------------
 
-        clean = sanitize_html(body_html, url)
-        return article.replace(body_html=clean, body_text=html_to_text(clean))
-    return article
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TRAILING_COMMA_RE = re.compile(r",\s*([}\]])")
+_WRAPPER_RE = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
+
+
+def load_jsonld(raw: str) -> list[Any]:
+    """Every JSON value in one ``<script type="application/ld+json">``, read leniently.
+
+    CMS templates break JSON-LD in a few ways (seen on Vietnamese news sites): a trailing comma
+    after the last property, raw newlines or tabs inside strings, HTML comments or CDATA around
+    the script, entity-escaped quotes, two objects one after the other. Each is repaired; what
+    still does not parse is skipped.
+    """
+    text = _WRAPPER_RE.sub("", raw.strip()).strip()
+    if not text:
+        return []
+    attempts = [text, _TRAILING_COMMA_RE.sub(r"\1", _CONTROL_RE.sub(" ", text))]
+    if "&quot;" in text:
+        attempts.append(_TRAILING_COMMA_RE.sub(r"\1", unescape(attempts[1])))
+    for attempt in attempts:
+        values = _decode_all(attempt)
+        if values:
+            return values
+    return []
+
+
+def _decode_all(text: str) -> list[Any]:
+    decoder = json.JSONDecoder(strict=False)  # strict=False: raw control characters in strings
+    values: list[Any] = []
+    index = 0
+    while index < len(text):
+        while index < len(text) and text[index] in " \t\r\n;,":
+            index += 1
+        if index >= len(text):
+            break
+        try:
+            value, index = decoder.raw_decode(text, index)
+        except ValueError:
+            return values
+        values.append(value)
+    return values
+
+
+def _jsonld_nodes(values: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    """Every object of the top level, of lists and of ``@graph``, in document order."""
+    for value in values:
+        if isinstance(value, list):
+            yield from _jsonld_nodes(value)
+        elif isinstance(value, dict):
+            yield value
+            graph = value.get("@graph")
+            if isinstance(graph, list | dict):
+                yield from _jsonld_nodes(graph if isinstance(graph, list) else [graph])
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {k.rsplit("/", 1)[-1].casefold() for k in kinds if isinstance(k, str)}
+
+
+def _str(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    if isinstance(value, str):
+        # some CMSes put markup or entities in JSON-LD strings
+        text = clean_text(unescape(re.sub(r"<[^>]+>", " ", value)))
+        return text or None
+    return None
+
+
+# --- structured data ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    name: str
+    organization: bool
+
+
+class _Structured:
+    """What the page declares about itself: JSON-LD, Open Graph / ``article:*`` meta, itemprops."""
+
+    def __init__(self, sel: Selector, url: str) -> None:
+        self.sel = sel
+        nodes: list[dict[str, Any]] = []
+        for raw in sel.xpath("//script[@type='application/ld+json']/text()").getall():
+            nodes.extend(_jsonld_nodes(load_jsonld(raw)))
+        self.article = next((n for n in nodes if _types(n) & _ARTICLE_TYPES), None)
+        if self.article is None:
+            # a WebPage or an untyped object that still names a headline or a date
+            self.article = next((n for n in nodes if "headline" in n or "datePublished" in n), None)
+        self.nodes = nodes
+        self.site_keys = self._site_keys(url)
+
+    def meta(self, *names: str) -> str | None:
+        for name in names:
+            value = self.sel.xpath(
+                f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']/@content"
+            ).get()
+            if value and clean_text(value):
+                return clean_text(unescape(value))
+        return None
+
+    def jsonld(self, key: str) -> str | None:
+        return _str(self.article.get(key)) if self.article else None
+
+    def titles(self) -> list[str]:
+        found = [
+            self.jsonld("headline"),
+            self.meta("og:title"),
+            self.meta("twitter:title"),
+            self.jsonld("name"),
+            clean_text(self.sel.xpath("//title/text()").get()) or None,
+        ]
+        return [t for t in found if t]
+
+    def site_names(self) -> list[str]:
+        names = [self.meta("og:site_name"), self.meta("application-name")]
+        publisher = self.article.get("publisher") if self.article else None
+        for entry in publisher if isinstance(publisher, list) else [publisher]:
+            if isinstance(entry, dict):
+                names.append(_str(entry.get("name")))
+        for node in self.nodes:
+            if _types(node) & {"website", "newsmediaorganization", "organization"}:
+                names.append(_str(node.get("name")))
+        title = clean_text(self.sel.xpath("//title/text()").get())
+        parts = _TITLE_SEPARATORS_RE.split(title)
+        headline = fold(self.jsonld("headline") or self.meta("og:title") or "")
+        if len(parts) >= 2 and len(parts[-1].split()) <= 6 and fold(parts[-1]) not in headline:
+            names.append(parts[-1])
+        return [n for n in names if n]
+
+    def _site_keys(self, url: str) -> set[str]:
+        host = host_of(url)
+        keys = {_squash(host), _squash(host.split(".")[0])}
+        keys.update(_squash(n) for n in self.site_names())
+        return {k for k in keys if k}
+
+    def is_site(self, name: str) -> bool:
+        """True when ``name`` is the site itself, compared without case, diacritics, spaces."""
+        key = _squash(name)
+        if not key:
+            return True
+        for site in self.site_keys:
+            if key == site or (len(site) >= 5 and site in key):
+                return True
+            if len(key) >= 5 and key in site and len(key) >= 0.6 * len(site):
+                return True
+        return False
+
+    def authors(self) -> list[_Person]:
+        found: list[_Person] = []
+        author = self.article.get("author") if self.article else None
+        by_id = {n["@id"]: n for n in self.nodes if isinstance(n.get("@id"), str)}
+        for entry in author if isinstance(author, list) else [author]:
+            if isinstance(entry, dict) and "name" not in entry and entry.get("@id") in by_id:
+                # Yoast-style graphs name the author in a Person node referenced by @id
+                entry = by_id[entry["@id"]]
+            if isinstance(entry, dict):
+                name = _str(entry.get("name"))
+                if name:
+                    found.append(_Person(name, bool(_types(entry) & _ORGANIZATION_TYPES)))
+            elif (name := _str(entry)) is not None:
+                found.append(_Person(name, organization=False))
+        for name in (self.meta("author"), self.meta("article:author"), self.meta("dc.creator")):
+            if name:
+                found.append(_Person(name, organization=False))
+        return [p for p in found if not p.name.startswith("http")]
+
+    def published(self) -> tuple[ParsedDate | None, str]:
+        jsonld = parse_iso_date(self.jsonld("datePublished"))
+        if jsonld is not None:
+            return jsonld, "jsonld"
+        meta = parse_iso_date(
+            self.meta(
+                "article:published_time",
+                "datePublished",
+                "og:published_time",
+                "pubdate",
+                "publishdate",
+                "dc.date.issued",
+                "dc.date",
+            )
+        )
+        return meta, "meta"
+
+    def modified(self) -> ParsedDate | None:
+        return parse_iso_date(self.jsonld("dateModified")) or parse_iso_date(
+            self.meta("article:modified_time", "dateModified", "og:updated_time")
+        )
+
+    def description(self) -> str | None:
+        return (
+            self.jsonld("description")
+            or self.meta("og:description")
+            or self.meta("description")
+            or self.meta("twitter:description")
+        )
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", fold(text))
+
+
+# --- the page around the title ------------------------------------------------------------------
+
+
+class _Layout:
+    """Where the article sits in the page: its title node and body container, and which nodes
+    are near the title (the header / byline area) rather than in boxes of other articles."""
+
+    def __init__(self, sel: Selector, data: _Structured) -> None:
+        self.sel = sel
+        self.data = data
+        self.title_node = self._title_node()
+        self.body_node = self._body_node()
+        anchor = self.title_node if self.title_node is not None else self.body_node
+        self._anchor_path = list(anchor.iterancestors()) if anchor is not None else []
+
+    def _title_node(self) -> Any | None:
+        structured = [_strip_site(t, self.data) for t in self.data.titles()]
+        keys = {fold(t) for t in structured}
+        eligible: list[Any] = []
+        for query in _TITLE_NODES:
+            for node in self.sel.xpath(query):
+                text = node_text(node)
+                if (
+                    not text
+                    or self.data.is_site(text)
+                    or (node.xpath(".//a[@href]") and (fold(text) not in keys))
+                ):
+                    # a logo, or a breadcrumb h1 of links (Báo Cần Thơ's .titlecate)
+                    continue
+                if fold(text) in keys:
+                    return node.root
+                if not _in_chrome(node.root):
+                    eligible.append(node.root)
+        if not eligible:
+            return None
+        if not structured:
+            return eligible[0]
+        # the printed headline that best matches the declared one; a social variant of the
+        # title (og:title edited for sharing) still overlaps the printed one
+        best = max(eligible, key=lambda n: _f1(node_text(Selector(root=n)), structured[0]))
+        return best if _f1(node_text(Selector(root=best)), structured[0]) >= 0.5 else None
+
+    def _body_node(self) -> Any | None:
+        for query in _BODY_CONTAINERS:
+            matches = [m.root for m in self.sel.css(query)]
+            matches = [m for m in matches if not _in_chrome(m, self.title_node)]
+            if not matches:
+                continue
+            best = max(matches, key=lambda m: len(_text(m)))
+            if len(_text(best)) >= _MIN_BODY_CHARS:
+                return best
+        return None
+
+    def near_title(self, element: Any) -> int | None:
+        """Levels from the title up to the common ancestor with ``element``, when the element
+        sits in the article's header area; None when it is in another box or too far."""
+        if not self._anchor_path:
+            return None
+        path = set(self._anchor_path)
+        for ancestor in element.iterancestors():
+            if ancestor in path:
+                level = self._anchor_path.index(ancestor) + 1
+                if ancestor.tag in {"body", "html"} or level > _MAX_STEPS:
+                    return None
+                return level
+            if _is_other_box(ancestor):
+                return None
+        return None
+
+    def in_body(self, element: Any) -> bool:
+        body = self.body_node
+        return body is not None and (element is body or body in set(element.iterancestors()))
+
+    def after_body(self, element: Any) -> bool:
+        if self.body_node is None:
+            return False
+        return _doc_index(element) > _doc_index(self.body_node) and not self.in_body(element)
+
+
+def _text(element: Any) -> str:
+    return clean_text(
+        " ".join(element.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
+    )
+
+
+def _classes(element: Any) -> str:
+    return f"{element.get('class') or ''} {element.get('id') or ''}"
+
+
+def _is_other_box(element: Any) -> bool:
+    return element.tag in _CHROME_TAGS or bool(_NOT_ARTICLE_RE.search(_classes(element)))
+
+
+def _in_chrome(element: Any, article: Any | None = None) -> bool:
+    """True inside the site's navigation, footer, sidebars or boxes of other articles. An
+    ancestor that also holds ``article`` (the title) is the article's column, whatever its
+    class: VnExpress calls its main column "sidebar-1" (2026)."""
+    exempt = set(article.iterancestors()) if article is not None else set()
+    for ancestor in element.iterancestors():
+        if ancestor in exempt:
+            continue
+        if ancestor.tag == "header" and ancestor.find(".//h1") is None:
+            return True
+        if _is_other_box(ancestor):
+            return True
+    return False
+
+
+def _doc_index(element: Any) -> int:
+    return int(element.sourceline or 0) * 10_000 + len(list(element.iterancestors()))
+
+
+def _strip_site(title: str, data: _Structured) -> str:
+    """A title without its " - Site name" / " | Site" suffix (or prefix)."""
+    parts = _TITLE_SEPARATORS_RE.split(title)
+    while len(parts) > 1 and data.is_site(parts[-1]):
+        parts.pop()
+    while len(parts) > 1 and data.is_site(parts[0]):
+        parts.pop(0)
+    if len(parts) == len(_TITLE_SEPARATORS_RE.split(title)):
+        return title
+    return _rejoin(title, parts)
+
+
+def _rejoin(title: str, parts: list[str]) -> str:
+    start = title.find(parts[0])
+    end = title.rfind(parts[-1]) + len(parts[-1])
+    return clean_text(title[start:end]) if start >= 0 and end > start else " ".join(parts)
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _tokens(text: str) -> list[str]:
+    return _WORD_RE.findall(clean_text(text).casefold())
+
+
+def _f1(a: str, b: str) -> float:
+    from collections import Counter
+
+    ta, tb = Counter(_tokens(a)), Counter(_tokens(b))
+    common = sum((ta & tb).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(ta.values()), common / sum(tb.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+# --- fields -------------------------------------------------------------------------------------
+
+
+def _title(layout: _Layout, data: _Structured) -> str:
+    if layout.title_node is not None:
+        return node_text(Selector(root=layout.title_node))
+    for title in data.titles():
+        stripped = _strip_site(title, data)
+        if stripped:
+            return stripped
+    return ""
+
+
+def _printed_dates(layout: _Layout) -> list[tuple[int, ParsedDate]]:
+    """Dates printed in the title's area, with their distance from the title; never from the
+    body, nor from boxes of other articles."""
+    found: list[tuple[int, int, ParsedDate]] = []
+    seen: set[Any] = set()
+    for query in _DATE_NODES:
+        for node in layout.sel.xpath(query):
+            element = node.root
+            if element in seen or layout.in_body(element):
+                continue
+            seen.add(element)
+            steps = layout.near_title(element)
+            if steps is None:
+                continue
+            parsed = _date_of(element)
+            if parsed is None:
+                continue
+            found.append((steps + (2 if layout.after_body(element) else 0), len(found), parsed))
+    found.sort(key=lambda item: (item[0], not item[2].has_time, item[1]))
+    return [(steps, parsed) for steps, _, parsed in found]
+
+
+def _date_of(element: Any) -> ParsedDate | None:
+    attribute = element.get("datetime") or (
+        element.get("content") if element.get("itemprop") == "datePublished" else None
+    )
+    parsed = parse_iso_date(attribute) if attribute else None
+    text = _text(element)
+    if (parsed is None or not parsed.has_time) and text and len(text) <= _MAX_DATE_TEXT:
+        printed = parse_date(text)
+        parsed = printed if printed is not None and (parsed is None or printed.has_time) else parsed
+    if parsed is not None and not parsed.has_time:
+        # a date and its time printed in two sibling spans: read the parent's line
+        parent = element.getparent()
+        line = _text(parent) if parent is not None else ""
+        if line and len(line) <= _MAX_DATE_TEXT:
+            whole = parse_date(line)
+            if whole is not None and whole.has_time and whole.value.date() == parsed.value.date():
+                return whole
+    return parsed
+
+
+def _published(
+    layout: _Layout, data: _Structured, url: str
+) -> tuple[ParsedDate | None, str | None]:
+    structured, source = data.published()
+    printed = next((p for _, p in _printed_dates(layout)), None)
+    if structured is not None and structured.has_time:
+        midnight = structured.value.timetz().replace(tzinfo=None) == time(0, 0)
+        if (
+            midnight
+            and printed is not None
+            and printed.has_time
+            and printed.value.date() == structured.value.date()
+        ):
+            return printed, "article"
+        if (
+            structured.value.utcoffset() != LOCAL_TZ.utcoffset(None)
+            and printed is not None
+            and printed.has_time
+            and printed.value == structured.value
+            and printed.value.utcoffset() == LOCAL_TZ.utcoffset(None)
+        ):
+            # the same instant in UTC (WordPress/Yoast) and in local time beside the title:
+            # feeds show the portal's local time
+            return printed, "article"
+        return structured, source
+    if printed is not None and printed.has_time:
+        return printed, "article"
+    if structured is not None:
+        return structured, source
+    if printed is not None:
+        return printed, "article"
+    from_url = date_from_url(url)
+    return (from_url, "url") if from_url else (None, None)
+
+
+def _byline_nodes(layout: _Layout) -> Iterator[Any]:
+    """Byline elements of the article, outer before inner (a wrapper whose text is not a name
+    is followed by the name element inside it)."""
+    seen: set[Any] = set()
+    for query in _AUTHOR_NODES:
+        for node in layout.sel.xpath(query):
+            element = node.root
+            if element in seen or re.search("comment|binh-?luan", _classes(element), re.I):
+                continue
+            if layout.in_body(element) or layout.near_title(element) is not None:
+                seen.add(element)
+                yield element
+
+
+_BYLINE_NOISE_RE = re.compile(
+    r"\(?\S+@\S+\)?|\bGMT\s*[+-]?\s*\d*|\b(?:theo dõi|follow|xem thêm|liên hệ|cập nhật|lúc|ngày)\b"
+    r"|(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)\s*,?"
+    r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}\s*[:h]\s*\d{2}(?:\s*(?:am|pm|sa|ch))?",
+    re.IGNORECASE,
+)
+
+
+def _clean_byline(text: str) -> str | None:
+    """The name in a byline box: without labels ("Tác giả:"), e-mail, dates, times, buttons
+    ("Theo dõi") or separators."""
+    text = clean_text(_BYLINE_NOISE_RE.sub(" | ", clean_text(text)))
+    if not text or len(text) > _MAX_AUTHOR_TEXT * 2:
+        return None
+    parts = [p.strip(" ,-–") for p in re.split(r"\s*[|•·]\s*", text)]
+    names = [p for p in parts if p and not re.search(r"\d", p)]
+    if not names:
+        return None
+    name = _BYLINE_LABEL_RE.sub("", names[0]).strip(" :-–")
+    return name or None
+
+
+def _acceptable_author(name: str | None, data: _Structured, title: str) -> str | None:
+    if not name:
+        return None
+    name = normalize_author(name)
+    if (
+        not name
+        or len(name) > _MAX_AUTHOR_TEXT
+        or len(name.split()) > _MAX_AUTHOR_WORDS
+        or data.is_site(name)
+        or fold(name) == fold(title)
+    ):
+        return None
+    return name
+
+
+def _printed_author(layout: _Layout, data: _Structured, title: str) -> str | None:
+    """The name in a byline element of the article (near the title or in the body)."""
+    for element in _byline_nodes(layout):
+        name = _acceptable_author(_clean_byline(_text(element)), data, title)
+        if name:
+            return name
+    return None
+
+
+def _declared_author(data: _Structured, title: str) -> str | None:
+    """A person named by JSON-LD or meta: not an Organization, not the site, not an account."""
+    for person in data.authors():
+        if person.organization or _ORG_PREFIX_RE.match(fold(person.name)):
+            continue
+        name = _acceptable_author(person.name, data, title)
+        if name is not None and not is_cms_account(name):
+            return name
+    return None
+
+
+def _summary(layout: _Layout, data: _Structured, title: str) -> tuple[str | None, Any | None]:
+    for query in _SUMMARY_NODES:
+        for node in layout.sel.xpath(query):
+            element = node.root
+            if not (layout.in_body(element) or layout.near_title(element) is not None):
+                continue
+            text = _text(element)
+            if text and fold(text) != fold(title) and len(text) >= 20:
+                return text, element
+    description = data.description()
+    if description and fold(description) != fold(title) and not data.is_site(description):
+        return description, None
+    return None, None
+
+
+def _related_boxes(layout: _Layout) -> Iterator[Any]:
+    for query in _RELATED_BOXES:
+        for node in layout.sel.xpath(query):
+            yield node.root
+    for heading in layout.sel.xpath(
+        "//*[self::h2 or self::h3 or self::h4 or self::div or self::span or self::strong]"
+        "[string-length(normalize-space()) < 40]"
+    ):
+        if _RELATED_HEADING_RE.match(node_text(heading)):
+            parent = heading.root.getparent()
+            if parent is not None:
+                yield parent
+
+
+def _related(layout: _Layout, url: str, canonical: str) -> list[Link]:
+    """Links of the page's related / other-news boxes (not the sidebar's), same host, in
+    page order; an article's own link and duplicates are dropped."""
+    links: list[Link] = []
+    seen = {canonical}
+    host = host_of(url)
+    article_columns: set[Any] = set()
+    for node in (layout.title_node, layout.body_node):
+        if node is not None:
+            article_columns.update(node.iterancestors())
+    boxes = [
+        box
+        for box in dict.fromkeys(_related_boxes(layout))
+        if not _MOST_READ_RE.search(_classes(box))
+        and not any(
+            (a.tag in _CHROME_TAGS or _SIDEBAR_RE.search(_classes(a)))
+            # the main column of some sites is called "sidebar-1" (VnExpress, 2026)
+            and a not in article_columns
+            for a in box.iterancestors()
+        )
+    ]
+    anchors = [a for box in boxes for a in box.iter("a")]
+    anchors.sort(key=_doc_position(layout))
+    for anchor in anchors:
+        href = absolutize(anchor.get("href"), url)
+        title = _text(anchor) or clean_text(anchor.get("title"))
+        if not href or not title or host_of(href) != host:
+            continue
+        if len(title.split()) < _MIN_LINK_WORDS:
+            continue
+        target = canonical_url(href)
+        if target not in seen:
+            seen.add(target)
+            links.append(Link(url=target, title=title))
+    return links
+
+
+def _doc_position(layout: _Layout) -> Any:
+    order = {element: i for i, element in enumerate(layout.sel.root.iter())}
+    return lambda element: order.get(element, 0)
+
+
+# --- body ---------------------------------------------------------------------------------------
+
+_FRAGMENT_RULES = ArticleRules(title=(), published=(), body=("body",))
+
+
+def _clean_container(
+    layout: _Layout, title: str, summary_node: Any | None, summary: str | None
+) -> str:
+    """The body container's HTML without headline, sapo, byline, date, share bars, related
+    boxes; an element holding most of the text is kept whatever its class."""
+    assert layout.body_node is not None
+    root = copy.deepcopy(layout.body_node)
+    total = len(_text(root)) or 1
+    title_key, summary_key = fold(title), fold(summary or "")
+    removed_summary = summary_node is None
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str) or element.getparent() is None:
+            continue
+        classes = _classes(element)
+        text = _text(element)
+        drop = element.tag in {"h1", "script", "style", "form", "noscript", "button"}
+        drop = (
+            drop or element.tag in _CHROME_TAGS or "relate" in (element.get("type") or "").lower()
+        )
+        if not drop and classes.strip() and _NOT_BODY_RE.search(classes):
+            drop = len(text) < 0.5 * total
+        if not drop and text and element.tag in {"p", "h2", "h3", "div", "span", "strong"}:
+            key = fold(text)
+            drop = key == title_key or (
+                not removed_summary and bool(summary_key) and key == summary_key
+            )
+        if drop:
+            if fold(text) == summary_key:
+                removed_summary = True
+            _drop_element(element)
+        elif _CAPTION_RE.search(classes) and element.tag != "figcaption":
+            # <div class="PhotoCMS_Caption"><p>text</p></div> (VCCorp-built CMSes): the shared
+            # caption rule reads the class of the block after the image, so the inner <p> goes
+            for child in list(element):
+                if isinstance(child.tag, str) and child.tag in {"p", "div"}:
+                    child.drop_tag()
+    for image in root.iter("img"):
+        # lazy loading: a data: placeholder in src, the picture in data-src
+        lazy = image.get("data-src") or image.get("data-original") or image.get("data-lazy-src")
+        if lazy and (not image.get("src") or image.get("src", "").startswith("data:")):
+            image.set("src", lazy)
+    return etree.tostring(root, encoding="unicode", method="html")
+
+
+def _drop_element(element: Any) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail and element.tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def _trafilatura_body(markup: str, url: str) -> str | None:
@@ -86,9 +855,147 @@ def _trafilatura_body(markup: str, url: str) -> str | None:
             output_format="html",
             include_comments=False,
             include_images=True,
-            favor_precision=True,
+            include_tables=True,
+            favor_recall=True,
+            with_metadata=False,
         )
-    except (ValueError, TypeError) as exc:  # trafilatura raises on some broken trees
+    except (ValueError, TypeError, AttributeError) as exc:  # raised on some broken trees
         logger.warning("trafilatura failed on %s: %s", url, exc)
         return None
     return str(result) if result else None
+
+
+def _trafilatura_text(markup: str, url: str) -> str | None:
+    import trafilatura
+
+    try:
+        result = trafilatura.extract(
+            markup, url=url, output_format="txt", include_comments=False, with_metadata=False
+        )
+    except (ValueError, TypeError, AttributeError) as exc:
+        logger.warning("trafilatura failed on %s: %s", url, exc)
+        return None
+    return str(result) if result else None
+
+
+def _container_of(sel: Selector, main_text: str) -> Any | None:
+    """The smallest page element holding most of the text trafilatura took as the article."""
+    wanted = {fold(line) for line in main_text.splitlines() if len(line.strip()) >= 30}
+    if not wanted:
+        return None
+    blocks = [
+        element
+        for element in sel.root.iter("p", "div", "li", "td", "h2", "h3", "blockquote")
+        if not any(isinstance(c.tag, str) and c.tag in {"p", "div"} for c in element)
+        and fold(_text(element)) in wanted
+    ]
+    if not blocks:
+        return None
+    total = sum(len(_text(b)) for b in blocks)
+    for ancestor in blocks[0].iterancestors():
+        held = {id(b) for b in ancestor.iter() if b in blocks}
+        share = sum(len(_text(b)) for b in blocks if id(b) in held)
+        if share >= 0.8 * total:
+            return None if ancestor.tag in {"body", "html"} else ancestor
+    return None
+
+
+def _strip_lines(markup: str, drop: Iterable[str]) -> str:
+    """Trafilatura's output without the blocks that repeat the headline, sapo or byline."""
+    keys = {fold(d) for d in drop if d}
+    root = etree.HTML(markup) if markup.strip() else None
+    if root is None:
+        return markup
+    for element in list(root.iter("p", "h1", "h2", "h3", "div")):
+        if element.getparent() is not None and fold(_text(element)) in keys:
+            _drop_element(element)
+    body = root.find("body")
+    return etree.tostring(body if body is not None else root, encoding="unicode", method="html")
+
+
+def _drop_last_block(markup: str, names: Iterable[str]) -> str:
+    keys = {fold(n) for n in names if n}
+    if not keys or not markup.strip():
+        return markup
+    root = etree.HTML(markup)
+    if root is None:
+        return markup
+    blocks = [
+        e
+        for e in root.iter("p", "div", "h4", "h5", "h6", "span", "strong", "em", "b", "i")
+        if _text(e)
+    ]
+    if blocks and fold(_text(blocks[-1]).strip(" ./-")) in keys:
+        last: Any = blocks[-1]
+        # drop the outermost element holding only that line
+        parent = last.getparent()
+        while parent is not None and parent.tag != "body" and _text(parent) == _text(last):
+            last, parent = parent, parent.getparent()
+        _drop_element(last)
+    body = root.find("body")
+    return "".join(
+        etree.tostring(c, encoding="unicode", method="html")
+        for c in (body if body is not None else root)
+    )
+
+
+def _body_article(fragment: str, url: str) -> Article:
+    """Body HTML through the shared rules: credit line out, captions, attachments, sanitizing."""
+    return extract_article(
+        Selector(text=f"<html><body>{fragment}</body></html>"), url, _FRAGMENT_RULES
+    )
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+
+def extract_generic(sel: Selector, url: str, *, html_text: str | None = None) -> Article:
+    """An Article from any news page; ``portal`` is None. Never raises for a missing field."""
+    data = _Structured(sel, url)
+    layout = _Layout(sel, data)
+    title = _title(layout, data)
+    summary, summary_node = _summary(layout, data, title)
+
+    printed_author = _printed_author(layout, data, title)
+    declared_author = _declared_author(data, title)
+    if layout.body_node is None:
+        # no known container: trafilatura finds the main text, and the page element holding
+        # it becomes the container, so the same cleaning and credit-line rules apply
+        main_text = _trafilatura_text(html_text or sel.get(), url)
+        layout.body_node = _container_of(sel, main_text) if main_text else None
+    if layout.body_node is not None:
+        fragment = _clean_container(layout, title, summary_node, summary)
+    else:
+        raw = _trafilatura_body(html_text or sel.get(), url) or ""
+        fragment = _strip_lines(
+            raw, [title, summary or ""] if summary_node is not None else [title]
+        )
+    # a bare name closing the body, printed again in the byline box, is the byline
+    fragment = _drop_last_block(fragment, [printed_author or "", declared_author or ""])
+    body = _body_article(fragment, url)
+    credit = _acceptable_author(body.author, data, title)
+    author = printed_author or credit or declared_author
+    body_text, body_html = body.body_text, body.body_html
+    published, source = _published(layout, data, url)
+    updated = data.modified()
+    canonical = canonical_url(url)
+    lang = (sel.xpath("/html/@lang").get() or "vi").strip().replace("_", "-")
+    return Article(
+        url=url,
+        canonical_url=canonical,
+        guid=make_guid(None, article_id=None, canonical=canonical),
+        portal=None,
+        title=title,
+        summary=summary,
+        published=published.iso() if published else None,
+        published_raw=published.raw if published else None,
+        date_source=source,
+        updated=updated.iso() if updated else None,
+        author=author,
+        body_html=body_html,
+        body_text=body_text,
+        images=body.images,
+        related_links=tuple(_related(layout, url, canonical)),
+        attachments=body.attachments,
+        language=lang.split("-")[0].lower() or "vi",
+    )
