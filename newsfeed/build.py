@@ -1,48 +1,162 @@
-"""Feeds from the store: one feed per portal and category that has news.
+"""Feeds from the store: per portal and category, per portal, per topic; then the index page.
 
 Feeds are built from the store, not from one run's items, so a feed holds the newest N articles
-of its category whatever run found them.
+of its category whatever run found them. Three kinds of feed, each in RSS, Atom and JSON Feed:
+
+* ``<portal>/<category>``: one category of one portal, for every category with articles;
+* ``<portal>/all``: every article of one portal, whatever category listed it;
+* ``topics/<topic>``: one topic of the shared taxonomy (``Category.topic``) across all portals.
+
+An article has the same id in all of them. A category keyed ``all`` or a portal keyed
+``topics`` would collide with these paths: the category feed wins and the aggregate is skipped
+with a warning.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
 
 from newsfeed.config import Config
-from newsfeed.feeds import FeedEntry, FeedSpec, write_feeds
+from newsfeed.feeds import FeedEntry, FeedSpec, Source, write_feeds
 from newsfeed.portals import Portal, Registry
-from newsfeed.store import Store
+from newsfeed.portals.topics import TOPICS
+from newsfeed.site import topic_anchor, topic_label, write_site
+from newsfeed.store import Store, StoredArticle
+
+log = logging.getLogger(__name__)
+
+ALL_FEED = "all"
+"""The stem of a portal's feed of all its categories: ``<portal>/all``."""
+TOPICS_DIR = "topics"
+"""The folder of the topic feeds: ``topics/<topic>``."""
+REPORTS_SCANNED = 50
+"""How many recent crawl reports are read to find each portal's latest health."""
 
 
-def feed_specs(store: Store, portals: Registry | list[Portal], *, limit: int) -> list[FeedSpec]:
-    """A spec per (portal, category) with at least one stored article."""
-    specs: list[FeedSpec] = []
+def feed_specs(
+    store: Store,
+    portals: Registry | Iterable[Portal],
+    *,
+    limit: int,
+    base_url: str = "http://localhost:8080/",
+) -> list[FeedSpec]:
+    """Every feed with at least one stored article: categories, then portals, then topics.
+
+    ``base_url`` (the feeds folder's public URL) gives the topic feeds their home page, the
+    topic's section of ``index.html``; a topic has no page on any portal.
+    """
+    categories: list[FeedSpec] = []
+    aggregates: list[FeedSpec] = []
+    by_topic: dict[str, list[FeedEntry]] = {}
     for portal in portals:
+        source = Source(name=portal.name, link=portal.base_url, feed=f"{portal.key}/{ALL_FEED}")
         for category in portal.categories:
             stored = store.articles(portal=portal.key, category=category.key, limit=limit)
             if not stored:
                 continue
-            specs.append(
+            entries = _entries(stored)
+            categories.append(
                 FeedSpec(
                     path=f"{portal.key}/{category.key}",
                     title=f"{portal.name} – {category.name}",
                     description=f"{category.name} – {portal.name} ({portal.province})",
-                    link=category.url,
+                    # A category found from the portal's menu at run time has no URL here.
+                    link=category.url or portal.base_url,
                     language=portal.language,
                     portal=portal.key,
                     category=category.key,
-                    entries=tuple(
-                        FeedEntry(article=s.article, first_seen=s.first_seen, changed=s.changed)
-                        for s in stored
-                    ),
+                    topic=category.topic,
+                    entries=entries,
                 )
             )
-    return specs
+            if category.topic:
+                by_topic.setdefault(category.topic, []).extend(
+                    FeedEntry(
+                        article=e.article,
+                        first_seen=e.first_seen,
+                        changed=e.changed,
+                        source=source,
+                    )
+                    for e in entries
+                )
+        stored = store.articles(portal=portal.key, limit=limit)
+        if stored:
+            aggregates.append(
+                FeedSpec(
+                    path=f"{portal.key}/{ALL_FEED}",
+                    title=f"{portal.name} – Tất cả tin",
+                    description=f"Mọi chuyên mục – {portal.name} ({portal.province})",
+                    link=portal.base_url,
+                    language=portal.language,
+                    portal=portal.key,
+                    entries=_entries(stored),
+                )
+            )
+    for topic in sorted(by_topic, key=_topic_order):
+        vi, en = topic_label(topic)
+        aggregates.append(
+            FeedSpec(
+                path=f"{TOPICS_DIR}/{topic}",
+                title=f"{vi} – các tỉnh, thành phố",
+                description=f"{vi} ({en}): tin từ cổng thông tin các tỉnh, thành phố",
+                link=urljoin(_folder(base_url), f"index.html#{topic_anchor(topic)}"),
+                language="vi",
+                topic=topic,
+                publisher="newsfeed",
+                entries=tuple(by_topic[topic]),
+            )
+        )
+    taken = {spec.path for spec in categories}
+    for spec in aggregates:
+        if spec.path in taken:
+            log.warning("feed %s is also a category feed; the aggregate is not written", spec.path)
+    return categories + [spec for spec in aggregates if spec.path not in taken]
+
+
+def latest_health(reports: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per portal key, its entry in the newest report that crawled it, with ``finished``."""
+    health: dict[str, dict[str, Any]] = {}
+    for report in reports:
+        for key, entry in (report.get("portals") or {}).items():
+            if key not in health and isinstance(entry, Mapping):
+                health[key] = {**entry, "finished": report.get("finished")}
+    return health
 
 
 def build_feeds(config: Config, registry: Registry | None = None) -> list[Path]:
-    """Write every feed and ``index.opml`` into ``config.feeds_dir``; return the files."""
+    """Write every feed, ``index.opml`` and ``index.html`` into ``config.feeds_dir``.
+
+    Returns the files of the set (written or already up to date).
+    """
     registry = registry or Registry()
+    portals = list(registry)
     with Store(config.store_path) as store:
-        specs = feed_specs(store, registry, limit=config.item_limit)
-    return write_feeds(specs, config.feeds_dir, config.base_url, limit=config.item_limit)
+        specs = feed_specs(store, portals, limit=config.item_limit, base_url=config.base_url)
+        health = latest_health(store.reports(limit=REPORTS_SCANNED))
+    files = write_feeds(specs, config.feeds_dir, config.base_url, limit=config.item_limit)
+    files.append(
+        write_site(
+            config.feeds_dir, portals=portals, specs=specs, health=health, limit=config.item_limit
+        )
+    )
+    return files
+
+
+def _entries(stored: Iterable[StoredArticle]) -> tuple[FeedEntry, ...]:
+    return tuple(
+        FeedEntry(article=s.article, first_seen=s.first_seen, changed=s.changed) for s in stored
+    )
+
+
+def _topic_order(topic: str) -> tuple[int, str]:
+    """Known topics in the taxonomy's order, then the others alphabetically."""
+    order = list(TOPICS)
+    return (order.index(topic), topic) if topic in TOPICS else (len(order), topic)
+
+
+def _folder(base_url: str) -> str:
+    return base_url if base_url.endswith("/") else base_url + "/"

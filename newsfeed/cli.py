@@ -173,7 +173,8 @@ def _latest_report(config: Config) -> dict[str, Any] | None:
 def cmd_report(args: argparse.Namespace) -> int:
     from newsfeed.report import format_table
 
-    report = _latest_report(_config(args))
+    config = _config(args)
+    report = _latest_report(config)
     if report is None:
         print("newsfeed: no crawl report yet; run `newsfeed crawl` first", file=sys.stderr)
         return EXIT_FAILED
@@ -182,29 +183,25 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(format_table(report))
+        print(f"report: {config.reports_dir / (str(report['run_id']) + '.json')}")
     return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    report = _latest_report(_config(args))
-    if report is None:
-        print("NEWSFEED UNKNOWN - no crawl report yet")
+    """Monitoring plugin: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from newsfeed.checks import check_line
+
+    try:
+        report = _latest_report(_config(args))
+    except (OSError, sqlite3.Error, ValueError) as exc:  # a plugin answers UNKNOWN, not a trace
+        print(f"NEWSFEED UNKNOWN - cannot read the store: {exc}")
         return 3
-    codes = {"ok": 0, "warning": 1, "critical": 2}
-    faults = [
-        f"{key}: {check['message']}"
-        for key, portal in report["portals"].items()
-        for check in portal["checks"]
-        if check["status"] != "ok"
-    ]
-    totals = report["totals"]
-    perf = " ".join(
-        f"{k}={totals[k]}"
-        for k in ("articles_new", "articles_updated", "articles_listed", "article_pages_fetched")
-    )
-    summary = "; ".join(faults) if faults else f"{len(report['portals'])} portals ok"
-    print(f"NEWSFEED {report['status'].upper()} - {summary} | {perf}")
-    return codes.get(report["status"], 3)
+    code, line = check_line(report, now=datetime.now(UTC))
+    print(line)
+    return code
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -1,12 +1,24 @@
 """Run one crawl in this process: portals -> store, then the crawl report.
 
 Scrapy's reactor cannot be restarted, so one process runs one crawl; the CLI is that process.
+
+Stopping: SIGTERM or SIGINT (cron's timeout, ``systemctl stop``, Ctrl-C) makes Scrapy's
+CrawlerProcess close the spider gracefully (finish reason ``shutdown``): requests in flight are
+dropped, every article already parsed is stored, and the report is still written, saying
+``"interrupted": true`` with a ``warning`` check per portal. A second signal forces the stop.
+SIGKILL cannot be caught: the store is consistent anyway (WAL, one transaction per article) and
+the next run fetches what is missing (listing validators and "pagination completed" marks are
+only saved by a run that finished).
+
+Environment, for tests and debugging: ``NEWSFEED_DOWNLOAD_DELAY`` (seconds) overrides the
+delay between requests, also in local and replay crawls, e.g. to slow a replay down.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +64,18 @@ def crawl_settings(
 
         settings.set("NEWSFEED_RECORD", str(record), priority="cmdline")
         settings.set("DOWNLOADER_MIDDLEWARES", {RECORDER_MIDDLEWARE: RECORDER_PRIORITY}, "cmdline")
+    delay = os.environ.get("NEWSFEED_DOWNLOAD_DELAY")
+    if delay:
+        settings.set("DOWNLOAD_DELAY", float(delay), priority="cmdline")
+        settings.set("DOWNLOAD_DELAY_JITTER", 0.0, priority="cmdline")
+    # Re-check policy (newsfeed.spiders.portal.RecheckPolicy); Config fields when it has them.
+    for field, setting in (
+        ("recheck_window_hours", "NEWSFEED_RECHECK_WINDOW_HOURS"),
+        ("recheck_every_hours", "NEWSFEED_RECHECK_EVERY_HOURS"),
+    ):
+        value = getattr(config, field, None)
+        if value is not None:
+            settings.set(setting, float(value), priority="cmdline")
     if extra:
         settings.setdict(extra, priority="cmdline")
     return settings
@@ -90,7 +114,47 @@ def run_crawl(
             stats=stats,
             store=store,
         )
+        add_incremental_counters(report, stats)
+        mark_interrupted(report, stats.get("finish_reason"))
         store.save_report(report)
     path = write_report(report, config.reports_dir)
     logger.info("crawl report: %s", path)
     return report
+
+
+# Counters of incremental crawling; report.py may count them itself one day (setdefault).
+INCREMENTAL_COUNTERS = ("listing_pages_not_modified", "articles_rechecked")
+
+
+def add_incremental_counters(report: dict[str, Any], stats: Mapping[str, Any]) -> None:
+    """Add ``listing_pages_not_modified`` (304s) and ``articles_rechecked`` per portal."""
+    totals = report.setdefault("totals", {})
+    for name in INCREMENTAL_COUNTERS:
+        for key, entry in report.get("portals", {}).items():
+            entry.setdefault(name, int(stats.get(f"newsfeed/{key}/{name}", 0)))
+        totals.setdefault(name, sum(e[name] for e in report.get("portals", {}).values()))
+
+
+def mark_interrupted(report: dict[str, Any], finish_reason: str | None) -> None:
+    """Say in the report whether the crawl ran to its end (Scrapy's finish reason).
+
+    An interrupted run (SIGTERM / SIGINT: reason ``shutdown``) is a ``warning`` for every
+    portal: its counters are partial, and the next run completes what is missing.
+    """
+    interrupted = finish_reason not in (None, "finished")
+    report["interrupted"] = interrupted
+    report["finish_reason"] = finish_reason
+    if not interrupted:
+        return
+    message = (
+        f"the run was interrupted ({finish_reason}) before it finished; counters are partial"
+        " and the next run fetches what is missing"
+    )
+    for entry in report.get("portals", {}).values():
+        entry.setdefault("checks", []).append(
+            {"name": "interrupted", "status": "warning", "message": message}
+        )
+        if entry.get("status", "ok") == "ok":
+            entry["status"] = "warning"
+    if report.get("status", "ok") == "ok":
+        report["status"] = "warning"

@@ -1,4 +1,6 @@
-"""RSS 2.0, Atom 1.0 and OPML files from stored articles: the only module that imports feedgen.
+"""RSS 2.0, Atom 1.0, JSON Feed 1.1 and OPML files from stored articles.
+
+The only module that imports feedgen (JSON Feed is plain :mod:`json`: it is that simple).
 
 Every output is a pure function of its input: no clock, no locale, no random temp names in the
 bytes, so a rebuild from an unchanged store writes nothing (``atomic_write`` compares first) and
@@ -19,12 +21,22 @@ Decisions a reader of the feeds may need to know:
 * Authors: RSS ``<author>`` must be an e-mail address, which portals never give, so RSS uses
   ``<dc:creator>``. Atom entries get ``<author><name>`` when the article names one; the feed
   always has an author (the portal, from the feed title) so that RFC 4287 §4.1.1 holds for
-  entries without one.
+  entries without one. JSON Feed items have ``authors`` the same way (item, else feed).
+* Related links: the page's own list and the article's other publications (``also_published``)
+  are ``link rel="related"`` in Atom, a list at the end of the content everywhere, and
+  ``_newsfeed.related`` / ``_newsfeed.also_published`` in JSON Feed.
+* Aggregate feeds (a portal's ``all``, a topic across provinces) carry the same items with the
+  same ids as the category feeds. An item of a topic feed names its portal: Atom ``author``
+  and JSON ``authors`` fall back to the portal's name (what the portal feeds inherit from their
+  feed-level author), RSS has ``<source>`` pointing at the portal's ``all`` feed.
+* JSON Feed: ``date_modified`` only when the article really changed after publication;
+  ``image`` is the lead image; ``attachments`` are the linked documents with their media type.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
@@ -40,7 +52,7 @@ import lxml.html
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from newsfeed.items import Article
+from newsfeed.items import Article, Link
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +63,9 @@ EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=VN_TZ)
 """The date of a feed with no items. A fixed instant keeps empty feeds byte-stable; one far in
 the past tells readers nothing new is there, and it is still a plausible date to validators."""
 
+ABOUT_URL = "https://github.com/newsfeed-vn/newsfeed#feeds"
+"""What the ``_newsfeed`` JSON Feed extension means (JSON Feed 1.1 asks for an ``about``)."""
+
 GENERATOR = "newsfeed"
 """The ``<generator>`` text: no version, so an upgrade alone does not change every feed."""
 
@@ -59,6 +74,15 @@ SUMMARY_CHARS = 300
 
 RSS_TYPE = "application/rss+xml"
 ATOM_TYPE = "application/atom+xml"
+JSON_FEED_TYPE = "application/feed+json"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+FORMATS: dict[str, tuple[str, str]] = {
+    "rss": (".rss.xml", RSS_TYPE),
+    "atom": (".atom.xml", ATOM_TYPE),
+    "json": (".json", JSON_FEED_TYPE),
+}
+"""Format key -> (file suffix after the feed's path, media type), in the order files are written."""
 
 # C0 controls other than tab, LF and CR are not allowed in XML 1.0 (lxml refuses them), nor are
 # lone surrogates, U+FFFE and U+FFFF. C1 controls are allowed but never meant in Vietnamese text
@@ -86,6 +110,18 @@ _IMAGE_TYPES = {
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """Where an item of an aggregate feed comes from: its portal."""
+
+    name: str
+    """The portal's name; the item's author where the article names none."""
+    link: str
+    """The portal's home page."""
+    feed: str | None = None
+    """Path (stem) of the portal's own feed in the same folder, e.g. ``sotttt_hanoi/all``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FeedEntry:
     """One stored article as a feed item."""
 
@@ -94,6 +130,11 @@ class FeedEntry:
     """Aware; when the store first saw the article (the date of an article with none)."""
     changed: datetime | None = None
     """Aware; the last real content change, or None if it never changed."""
+    also_published: tuple[Link, ...] = ()
+    """The same news published elsewhere (near-duplicates on other portals), shown as
+    "Cũng đăng trên" and as related links."""
+    source: Source | None = None
+    """The portal, for items of feeds that mix portals (topic feeds); None elsewhere."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +153,11 @@ class FeedSpec:
     """In any order: the builder sorts, deduplicates by guid and (in ``write_feeds``) limits."""
     portal: str | None = None
     category: str | None = None
+    """None for an aggregate feed (a portal's ``all``, a topic); only category feeds go to OPML."""
+    topic: str | None = None
+    """The shared-taxonomy topic of a topic feed (or of the category)."""
+    publisher: str | None = None
+    """Feed-level author; by default the part of the title before the dash."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +181,27 @@ class _Item:
     author: str | None
     categories: tuple[str, ...]
     related: tuple[tuple[str, str], ...]
+    also_published: tuple[tuple[str, str], ...]
     enclosures: tuple[_Enclosure, ...]
+    attachments: tuple[_Enclosure, ...]
+    image: str | None
+    source: Source | None
+
+    @property
+    def byline(self) -> str | None:
+        """The Atom / JSON author: the article's, else its portal's in a mixed feed."""
+        return self.author or (_text(self.source.name) or None if self.source else None)
 
 
 # --------------------------------------------------------------------------- public API
 
 
-def render_rss(spec: FeedSpec, self_url: str) -> bytes:
-    """The RSS 2.0 document of ``spec`` (every entry, newest first), served at ``self_url``."""
+def render_rss(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -> bytes:
+    """The RSS 2.0 document of ``spec`` (every entry, newest first), served at ``self_url``.
+
+    ``base_url`` (the feeds folder's URL) resolves the entries' source feeds; without it an
+    item of a mixed feed has no ``<source>``.
+    """
     items, feed_date = _prepare(spec.entries)
     fg = _channel(spec, self_url, feed_date, RSS_TYPE)
     # Only the RSS document gets the Dublin Core namespace, for dc:creator.
@@ -167,11 +226,17 @@ def render_rss(spec: FeedSpec, self_url: str) -> bytes:
         fe.published(item.published)
         if item.author:
             fe.dc.dc_creator(item.author)
+        if item.source and item.source.feed and base_url:
+            fe.source(url=feed_url(base_url, item.source.feed, "rss"), title=item.source.name)
     return _bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
-def render_atom(spec: FeedSpec, self_url: str) -> bytes:
-    """The Atom 1.0 document of ``spec`` (every entry, newest first), served at ``self_url``."""
+def render_atom(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -> bytes:
+    """The Atom 1.0 document of ``spec`` (every entry, newest first), served at ``self_url``.
+
+    ``base_url`` is accepted for symmetry with :func:`render_rss`; Atom names an item's portal
+    by its author, which needs no URL.
+    """
     items, feed_date = _prepare(spec.entries)
     fg = _channel(spec, self_url, feed_date, ATOM_TYPE)
     fg.id(_uri(self_url))
@@ -188,12 +253,12 @@ def render_atom(spec: FeedSpec, self_url: str) -> bytes:
         fe.link(href=item.url, rel="alternate")
         fe.register_extension(_AtomLinks.NAME, _AtomLinks, atom=True, rss=False)
         links: _AtomLinks = getattr(fe, _AtomLinks.NAME)
-        for url, title in item.related:
+        for url, title in _unique_links((*item.related, *item.also_published)):
             links.add(href=url, rel="related", type="text/html", title=title)
         for enc in item.enclosures:
             links.add(href=enc.url, rel="enclosure", type=enc.type, title=enc.title)
-        if item.author:
-            fe.author(name=item.author)
+        if item.byline:
+            fe.author(name=item.byline)
         if item.content:
             fe.content(item.content, type="html")
         if item.summary:
@@ -201,6 +266,31 @@ def render_atom(spec: FeedSpec, self_url: str) -> bytes:
         if item.categories:
             fe.category([{"term": c} for c in item.categories])
     return _bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+
+
+def render_json(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -> bytes:
+    """The JSON Feed 1.1 document of ``spec`` (every entry, newest first), at ``self_url``.
+
+    Written by hand: the format is a small JSON object. Keys keep a fixed order and the text
+    is UTF-8 (not ``\\u`` escapes), so the bytes are stable and readable.
+    """
+    items, _feed_date = _prepare(spec.entries)
+    link = _http_url(spec.link)
+    self_link = _http_url(self_url)
+    if link is None or self_link is None:
+        raise ValueError(f"feed {spec.path!r}: link and self URL must be absolute http(s) URLs")
+    title = _text(spec.title) or link
+    feed: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": title,
+        "home_page_url": link,
+        "feed_url": self_link,
+        "description": _text(spec.description) or title,
+        "language": _text(spec.language) or "vi",
+        "authors": [{"name": _publisher(spec)}],
+        "items": [_json_item(item, base_url) for item in items],
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def render_opml(feeds: Sequence[tuple[FeedSpec, str, str]], title: str) -> bytes:
@@ -239,13 +329,18 @@ def render_opml(feeds: Sequence[tuple[FeedSpec, str, str]], title: str) -> bytes
 def write_feeds(
     specs: Sequence[FeedSpec], out_dir: Path, base_url: str, *, limit: int = 50
 ) -> list[Path]:
-    """Write ``<path>.rss.xml`` and ``<path>.atom.xml`` per spec and ``index.opml``.
+    """Write ``<path>.rss.xml``, ``<path>.atom.xml`` and ``<path>.json`` per spec, and
+    ``index.opml``.
 
     Each feed holds the ``limit`` newest items. Everything is rendered before the first file is
     written, so a bad spec fails the build with the folder untouched; each file is then replaced
     atomically (and left alone when its bytes are unchanged). Returns every file of the set,
-    written or already up to date, in a fixed order: per spec RSS then Atom, then the OPML.
+    written or already up to date, in a fixed order: per spec RSS, Atom, JSON, then the OPML.
     Files of feeds no longer in ``specs`` are left in place.
+
+    ``index.opml`` lists the category feeds only (specs with a ``category``): importing it
+    subscribes to each article once per category it is listed under, not once more per
+    aggregate feed it is also in.
     """
     if limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
@@ -253,21 +348,46 @@ def write_feeds(
     outputs: list[tuple[Path, bytes]] = []
     listed: list[tuple[FeedSpec, str, str]] = []
     seen: set[str] = set()
+    renderers = {"rss": render_rss, "atom": render_atom, "json": render_json}
     for spec in specs:
         stem = _checked_path(spec.path)
         if stem in seen:
             raise ValueError(f"two feeds share the path {stem!r}")
         seen.add(stem)
         limited = replace(spec, entries=tuple(_limited(spec.entries, limit)))
-        rss_url = base + quote(stem, safe="/") + ".rss.xml"
-        atom_url = base + quote(stem, safe="/") + ".atom.xml"
-        outputs.append((out_dir / f"{stem}.rss.xml", render_rss(limited, rss_url)))
-        outputs.append((out_dir / f"{stem}.atom.xml", render_atom(limited, atom_url)))
-        listed.append((spec, rss_url, atom_url))
+        for fmt, (suffix, _type) in FORMATS.items():
+            data = renderers[fmt](limited, feed_url(base, stem, fmt), base_url=base)
+            outputs.append((out_dir / f"{stem}{suffix}", data))
+        if spec.category is not None:
+            listed.append((spec, feed_url(base, stem, "rss"), feed_url(base, stem, "atom")))
     outputs.append((out_dir / "index.opml", render_opml(listed, "newsfeed")))
     for path, data in outputs:
         atomic_write(path, data)
     return [path for path, _ in outputs]
+
+
+def feed_url(base_url: str, path: str, fmt: str) -> str:
+    """The public URL of feed ``path`` in format ``fmt`` (``rss``, ``atom``, ``json``)."""
+    return _base_url(base_url) + quote(_checked_path(path), safe="/") + FORMATS[fmt][0]
+
+
+def feed_file(path: str, fmt: str) -> str:
+    """The file name of feed ``path`` in format ``fmt``, relative to the feeds folder."""
+    return _checked_path(path) + FORMATS[fmt][0]
+
+
+def feed_date(entries: Iterable[FeedEntry], limit: int | None = None) -> datetime | None:
+    """The date the feed of ``entries`` (its ``limit`` newest) carries; None if it has none."""
+    ranked = _ranked(entries)
+    if limit is not None:
+        ranked = ranked[:limit]
+    return max((updated for _, _, updated in ranked), default=None)
+
+
+def latest_news(entries: Iterable[FeedEntry]) -> datetime | None:
+    """The publication date of the newest item (a change to an old one is not news)."""
+    ranked = _ranked(entries)
+    return ranked[0][1] if ranked else None
 
 
 def atomic_write(path: Path, data: bytes) -> bool:
@@ -347,10 +467,15 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
     summary = _text(article.summary or "") or _excerpt(_clean(article.body_text))
     if not summary and body:
         summary = _excerpt(lxml.html.fragment_fromstring(body, create_parent="div").text_content())
-    related = tuple(
+    related = _unique_links(
         (url, _text(link.title) or url)
         for link in article.related_links
         if (url := _http_url(link.url, base))
+    )
+    also_published = _unique_links(
+        (url, _text(link.title) or url)
+        for link in entry.also_published
+        if (url := _http_url(link.url)) and url != base
     )
     attachments = tuple(
         _Enclosure(url, _media_type(a.type), _text(a.title) or None)
@@ -369,12 +494,79 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
         published=published,
         updated=updated,
         summary=summary or None,
-        content=_content_html(body, base, lead, related, attachments) or None,
+        content=_content_html(
+            body,
+            base,
+            lead=lead,
+            related=related,
+            also_published=also_published,
+            attachments=attachments,
+        )
+        or None,
         author=_text(article.author or "") or None,
         categories=tuple(dict.fromkeys(c for c in map(_text, article.categories) if c)),
         related=related,
+        also_published=also_published,
         enclosures=enclosures,
+        attachments=attachments,
+        image=lead[0] if lead is not None else None,
+        source=entry.source,
     )
+
+
+def _json_item(item: _Item, base_url: str | None) -> dict[str, Any]:
+    """One JSON Feed item; optional members are left out rather than given as null."""
+    data: dict[str, Any] = {"id": item.guid, "url": item.url, "title": item.title}
+    if item.content:
+        data["content_html"] = item.content
+    else:
+        # JSON Feed 1.1 requires content_html or content_text.
+        data["content_text"] = item.summary or item.title
+    if item.summary:
+        data["summary"] = item.summary
+    if item.image:
+        data["image"] = item.image
+    data["date_published"] = _rfc3339(item.published)
+    if item.updated > item.published:
+        data["date_modified"] = _rfc3339(item.updated)
+    if item.byline:
+        data["authors"] = [{"name": item.byline}]
+    if item.categories:
+        data["tags"] = list(item.categories)
+    if item.attachments:
+        data["attachments"] = [
+            {"url": a.url, "mime_type": a.type, **({"title": a.title} if a.title else {})}
+            for a in item.attachments
+        ]
+    extension: dict[str, Any] = {}
+    if item.related:
+        extension["related"] = [{"url": u, "title": t} for u, t in item.related]
+    if item.also_published:
+        extension["also_published"] = [{"url": u, "title": t} for u, t in item.also_published]
+    if item.source:
+        source: dict[str, str] = {"title": _text(item.source.name)}
+        if home := _http_url(item.source.link):
+            source["home_page_url"] = home
+        if item.source.feed and base_url:
+            source["feed_url"] = feed_url(base_url, item.source.feed, "json")
+        extension["source"] = source
+    if extension:
+        # JSON Feed 1.1 extensions: an object whose key starts with "_", with an "about" URL.
+        data["_newsfeed"] = {"about": ABOUT_URL, **extension}
+    return data
+
+
+def _rfc3339(value: datetime) -> str:
+    """RFC 3339 at +07:00, whole seconds: the same instant Atom and RSS give."""
+    return _aware(value).isoformat()
+
+
+def _unique_links(links: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Links in order, each URL once (the first title wins)."""
+    seen: dict[str, str] = {}
+    for url, title in links:
+        seen.setdefault(url, title)
+    return tuple(seen.items())
 
 
 def _article_url(article: Article) -> str | None:
@@ -414,11 +606,14 @@ def _aware(value: datetime) -> datetime:
 def _content_html(
     body: str,
     base: str,
+    *,
     lead: tuple[str, str | None] | None,
     related: Sequence[tuple[str, str]],
+    also_published: Sequence[tuple[str, str]],
     attachments: Sequence[_Enclosure],
 ) -> str:
-    """The full article for readers: lead image (if the body lacks it), body, related, files."""
+    """The full article for readers: lead image (if the body lacks it), body, related links,
+    the other places it was published, files."""
     parts: list[str] = []
     if lead is not None and lead[0] not in _image_sources(body, base):
         url, caption = lead
@@ -431,6 +626,8 @@ def _content_html(
         parts.append(body)
     if related:
         parts.append("<h3>Tin liên quan</h3>" + _html_list(related))
+    if also_published:
+        parts.append("<h3>Cũng đăng trên</h3>" + _html_list(also_published))
     if attachments:
         parts.append(
             "<h3>Tệp đính kèm</h3>" + _html_list([(a.url, a.title or a.url) for a in attachments])
@@ -574,7 +771,10 @@ def _checked_path(path: str) -> str:
 
 
 def _publisher(spec: FeedSpec) -> str:
-    """The portal's name: the part of ``"<portal> – <category>"`` before the dash."""
+    """The feed's author: ``spec.publisher``, else the part of ``"<portal> – <category>"``
+    before the dash."""
+    if spec.publisher and (publisher := _text(spec.publisher)):
+        return publisher
     title = _text(spec.title)
     name = title.split(_TITLE_SEPARATOR, 1)[0].strip()
     return name or spec.portal or title or GENERATOR
@@ -669,11 +869,19 @@ def _fsync_dir(directory: Path) -> None:
 
 __all__ = [
     "EMPTY_FEED_DATE",
+    "FORMATS",
     "GENERATOR",
+    "JSON_FEED_VERSION",
     "FeedEntry",
     "FeedSpec",
+    "Source",
     "atomic_write",
+    "feed_date",
+    "feed_file",
+    "feed_url",
+    "latest_news",
     "render_atom",
+    "render_json",
     "render_opml",
     "render_rss",
     "write_feeds",

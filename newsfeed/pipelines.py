@@ -103,7 +103,13 @@ class DedupePipeline(_Stage):
 
 
 class StorePipeline(_Stage):
-    """Write each article in its own transaction; count new / updated / unchanged."""
+    """Write each article in its own transaction; count new / updated / unchanged.
+
+    The transaction holds the article's row, categories, URLs and near-duplicate sketch, so a
+    process killed at any moment leaves every article either wholly stored or not at all.
+    A :class:`CategoryLink` records categories and what the listing showed (to notice a
+    change next run); a :class:`FetchFailure` records the failed URL.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -111,6 +117,10 @@ class StorePipeline(_Stage):
 
     def open_spider(self) -> None:
         self.store = Store(self.crawler.settings.get("NEWSFEED_STORE") or ":memory:")
+        # articles stored before near-duplicate detection existed (a no-op once done)
+        indexed = self.store.index_missing_near_duplicates()
+        if indexed:
+            logger.info("sketched %d stored articles for near-duplicate detection", indexed)
 
     def close_spider(self) -> None:
         if self.store is not None:
@@ -119,7 +129,7 @@ class StorePipeline(_Stage):
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
         if isinstance(item, CategoryLink):
-            self.store.add_categories(item.guid, item.portal, item.categories)
+            self.store.add_categories(item.guid, item.portal, item.categories, listing=item.listing)
         elif isinstance(item, FetchFailure):
             self.store.record_failure(item.url, item.portal, item.status)
         elif isinstance(item, Article):

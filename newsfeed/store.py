@@ -2,7 +2,21 @@
 
 One file (``var/newsfeed.sqlite3`` by default), WAL journal so a reader (the feed builder,
 ``newsfeed report``) never blocks a crawl and a killed process leaves a consistent database.
-Every article is written in one transaction: its row, its categories and its URLs together.
+Every article is written in one transaction: its row, its categories, its URLs and its
+near-duplicate fingerprint together.
+
+What incremental crawling keeps here (see :mod:`newsfeed.spiders.portal`):
+
+- ``listing_state``: the title and date each category's listing last showed for an article;
+  a difference means "re-check the article page";
+- ``http_validators``: the ETag / Last-Modified of listing pages, sent back as
+  ``If-None-Match`` / ``If-Modified-Since``; saved only by a run that finished, so a killed
+  run never turns a page it did not finish into a 304 next time;
+- ``category_crawls``: when each category's pagination last completed; a category that never
+  completed is paginated fully instead of stopping at the first page of known articles;
+- ``near_duplicates`` + ``near_duplicate_anchors``: MinHash sketches, their bucket keys and the
+  clusters of near-duplicate articles (the same notice reposted by several portals), see
+  :mod:`newsfeed.dedupe`.
 """
 
 from __future__ import annotations
@@ -10,17 +24,18 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from newsfeed import dedupe
 from newsfeed.extraction.dates import parse_iso_date
-from newsfeed.items import Article
+from newsfeed.items import Article, Link, ListingItem
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Outcome = Literal["new", "updated", "unchanged"]
 
 _SCHEMA = """
@@ -58,6 +73,37 @@ CREATE TABLE IF NOT EXISTS url_failures (
     first_failed TEXT NOT NULL,
     last_failed TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS listing_state (
+    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE,
+    category TEXT NOT NULL,
+    title TEXT,
+    published_raw TEXT,
+    last_listed TEXT NOT NULL,
+    PRIMARY KEY (guid, category)
+);
+CREATE TABLE IF NOT EXISTS http_validators (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    saved TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS category_crawls (
+    portal TEXT NOT NULL,
+    category TEXT NOT NULL,
+    last_complete TEXT NOT NULL,
+    PRIMARY KEY (portal, category)
+);
+CREATE TABLE IF NOT EXISTS near_duplicates (
+    guid TEXT PRIMARY KEY REFERENCES articles (guid) ON DELETE CASCADE,
+    sketch BLOB,
+    cluster_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS near_duplicates_cluster ON near_duplicates (cluster_id);
+CREATE TABLE IF NOT EXISTS near_duplicate_anchors (
+    anchor INTEGER NOT NULL,
+    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE,
+    PRIMARY KEY (anchor, guid)
+);
 CREATE TABLE IF NOT EXISTS reports (
     run_id TEXT PRIMARY KEY,
     started TEXT NOT NULL,
@@ -93,6 +139,27 @@ def sort_key(published: str | None, fallback: str) -> str:
     """UTC ISO time to order articles by: published (a bare date is that day, +07:00)."""
     parsed = parse_iso_date(published)
     return parsed.value.astimezone(UTC).isoformat() if parsed else fallback
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KnownArticle:
+    """What the spider needs to decide whether to fetch a stored article's page again."""
+
+    guid: str
+    url: str
+    first_seen: datetime
+    last_seen: datetime
+    """When the page was last fetched and stored (``unchanged`` included)."""
+    listed: ListingItem | None
+    """What the category's listing showed last time, or None if never recorded."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Validators:
+    """HTTP cache validators of a listing page, as the server sent them."""
+
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,19 +274,77 @@ class Store:
                     "INSERT OR REPLACE INTO article_urls (url, guid) VALUES (?, ?)",
                     (url, article.guid),
                 )
+            if outcome != "unchanged":
+                self._index_near_duplicate(db, article)
         return outcome
 
-    def add_categories(self, guid: str, portal: str, categories: Sequence[str]) -> None:
-        """Record that a known article is also listed under ``categories`` (no fetch needed)."""
-        now_iso = utcnow().isoformat()
+    def add_categories(
+        self,
+        guid: str,
+        portal: str,
+        categories: Sequence[str],
+        *,
+        listing: ListingItem | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Record that a known article is also listed under ``categories`` (no fetch needed).
+
+        ``listing`` is what those listings showed (title, date), kept to notice a change next
+        run. Nothing is written for an article that is not stored (dropped by validation).
+        """
+        now_iso = (now or utcnow()).isoformat()
         with self.transaction() as db:
             for category in categories:
-                # an article dropped by validation is not stored: nothing to attach to
                 db.execute(
                     "INSERT OR IGNORE INTO article_categories (guid, portal, category, first_seen)"
                     " SELECT guid, ?, ?, ? FROM articles WHERE guid = ?",
                     (portal, category, now_iso, guid),
                 )
+                if listing is not None:
+                    db.execute(
+                        "INSERT OR REPLACE INTO listing_state"
+                        " (guid, category, title, published_raw, last_listed)"
+                        " SELECT guid, ?, ?, ?, ? FROM articles WHERE guid = ?",
+                        (category, listing.title, listing.published_raw, now_iso, guid),
+                    )
+
+    def known(self, guid: str, category: str) -> KnownArticle | None:
+        """A stored article with what ``category``'s listing last showed of it, or None."""
+        row = self.db.execute(
+            "SELECT a.guid, a.url, a.first_seen, a.last_seen, l.title, l.published_raw,"
+            " l.guid IS NOT NULL AS listed"
+            " FROM articles a LEFT JOIN listing_state l ON l.guid = a.guid AND l.category = ?"
+            " WHERE a.guid = ?",
+            (category, guid),
+        ).fetchone()
+        if row is None:
+            return None
+        listed = (
+            ListingItem(url=row["url"], title=row["title"], published_raw=row["published_raw"])
+            if row["listed"]
+            else None
+        )
+        return KnownArticle(
+            guid=row["guid"],
+            url=row["url"],
+            first_seen=datetime.fromisoformat(row["first_seen"]),
+            last_seen=datetime.fromisoformat(row["last_seen"]),
+            listed=listed,
+        )
+
+    def recheck_due(
+        self, portal: str, category: str, *, first_seen_after: datetime, fetched_before: datetime
+    ) -> list[tuple[str, str]]:
+        """(guid, url) of ``category``'s articles first seen after ``first_seen_after`` whose
+        page was last fetched before ``fetched_before``: the re-check window's due articles."""
+        rows = self.db.execute(
+            "SELECT a.guid, a.url FROM articles a"
+            " JOIN article_categories c ON c.guid = a.guid"
+            " WHERE c.portal = ? AND c.category = ? AND a.first_seen > ? AND a.last_seen < ?"
+            " ORDER BY a.first_seen, a.guid",
+            (portal, category, first_seen_after.isoformat(), fetched_before.isoformat()),
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     def add_url(self, url: str, guid: str) -> None:
         with self.transaction() as db:
@@ -292,6 +417,155 @@ class Store:
             first_seen=datetime.fromisoformat(row["first_seen"]),
             last_seen=datetime.fromisoformat(row["last_seen"]),
             changed=datetime.fromisoformat(row["changed"]) if row["changed"] else None,
+        )
+
+    # -- listing pages: conditional GET, completed paginations --------------------------
+
+    def validators(self, url: str) -> Validators | None:
+        row = self.db.execute(
+            "SELECT etag, last_modified FROM http_validators WHERE url = ?", (url,)
+        ).fetchone()
+        return None if row is None else Validators(etag=row[0], last_modified=row[1])
+
+    def save_validators(self, pages: Mapping[str, Validators]) -> None:
+        """Remember listing pages' validators; a page without any is forgotten."""
+        now_iso = utcnow().isoformat()
+        with self.transaction() as db:
+            for url, found in pages.items():
+                if found.etag is None and found.last_modified is None:
+                    db.execute("DELETE FROM http_validators WHERE url = ?", (url,))
+                    continue
+                db.execute(
+                    "INSERT OR REPLACE INTO http_validators (url, etag, last_modified, saved)"
+                    " VALUES (?, ?, ?, ?)",
+                    (url, found.etag, found.last_modified, now_iso),
+                )
+
+    def mark_complete(self, portal: str, categories: Iterable[str]) -> None:
+        """Record that these categories' paginations ran to their end in this run."""
+        now_iso = utcnow().isoformat()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO category_crawls (portal, category, last_complete)"
+                " VALUES (?, ?, ?)",
+                [(portal, category, now_iso) for category in categories],
+            )
+
+    def completed_categories(self, portal: str) -> set[str]:
+        rows = self.db.execute("SELECT category FROM category_crawls WHERE portal = ?", (portal,))
+        return {str(r[0]) for r in rows}
+
+    # -- near duplicates across portals -------------------------------------------------
+
+    def also_published(self, guid: str) -> list[Link]:
+        """The other portals' copies of the article ``guid`` (its near-duplicate cluster).
+
+        Ordered by portal, then newest first; the article's own portal is left out, so a
+        portal that reposts its own notice does not link to itself.
+        """
+        rows = self.db.execute(
+            "SELECT a.canonical_url, json_extract(a.data, '$.title') FROM near_duplicates n"
+            " JOIN near_duplicates m ON m.cluster_id = n.cluster_id AND m.guid != n.guid"
+            " JOIN articles a ON a.guid = m.guid"
+            " JOIN articles self ON self.guid = n.guid"
+            " WHERE n.guid = ? AND a.portal IS NOT self.portal"
+            " ORDER BY a.portal, a.sort_key DESC, a.guid",
+            (guid,),
+        )
+        return [Link(url=str(r[0]), title=str(r[1] or "")) for r in rows]
+
+    def near_duplicate_clusters(self) -> list[list[str]]:
+        """Every cluster of two or more articles, as sorted guids (for reports and tests)."""
+        rows = self.db.execute(
+            "SELECT group_concat(guid, char(10)) FROM (SELECT cluster_id, guid"
+            " FROM near_duplicates ORDER BY guid) GROUP BY cluster_id HAVING count(*) > 1"
+        )
+        return sorted(sorted(str(r[0]).split("\n")) for r in rows)
+
+    def index_missing_near_duplicates(self) -> int:
+        """Fingerprint articles stored before near-duplicate detection existed; how many."""
+        rows = self.db.execute(
+            "SELECT data FROM articles WHERE guid NOT IN (SELECT guid FROM near_duplicates)"
+            " ORDER BY first_seen, guid"
+        ).fetchall()
+        for row in rows:
+            article = Article.from_dict(json.loads(row[0]))
+            with self.transaction() as db:
+                self._index_near_duplicate(db, article)
+        return len(rows)
+
+    def _index_near_duplicate(self, db: sqlite3.Connection, article: Article) -> None:
+        """(Re)sketch one article and join it to the cluster of its near duplicates.
+
+        Candidates come from the anchor index (articles sharing a bucket), so the cost does
+        not grow with the store. When a changed article leaves a cluster, the cluster's other
+        members are re-linked among themselves: the article may have been their bridge.
+        """
+        old = db.execute(
+            "SELECT cluster_id FROM near_duplicates WHERE guid = ?", (article.guid,)
+        ).fetchone()
+        db.execute("DELETE FROM near_duplicate_anchors WHERE guid = ?", (article.guid,))
+        db.execute("DELETE FROM near_duplicates WHERE guid = ?", (article.guid,))
+        if old is not None:
+            rest = db.execute(
+                "SELECT guid, sketch FROM near_duplicates WHERE cluster_id = ?", (old[0],)
+            ).fetchall()
+            db.executemany(
+                "UPDATE near_duplicates SET cluster_id = guid WHERE guid = ?",
+                [(r[0],) for r in rest],
+            )
+            for r in rest:
+                if r[1] is not None:
+                    self._link(db, str(r[0]), dedupe.unpack(r[1]))
+        sketch = dedupe.sketch(article.body_text)
+        db.execute(
+            "INSERT INTO near_duplicates (guid, sketch, cluster_id) VALUES (?, ?, ?)",
+            (article.guid, None if sketch is None else dedupe.pack(sketch), article.guid),
+        )
+        if sketch is None:  # too short to judge: never clustered
+            return
+        db.executemany(
+            "INSERT OR IGNORE INTO near_duplicate_anchors (anchor, guid) VALUES (?, ?)",
+            [(dedupe.to_signed(a), article.guid) for a in dedupe.anchors(sketch)],
+        )
+        self._link(db, article.guid, sketch)
+
+    @staticmethod
+    def _link(db: sqlite3.Connection, guid: str, sketch: dedupe.Sketch) -> None:
+        """Merge ``guid``'s cluster with the clusters of its near duplicates."""
+        shared: dict[str, int] = {}
+        for anchor in dedupe.anchors(sketch):
+            rows = db.execute(
+                "SELECT guid FROM near_duplicate_anchors WHERE anchor = ? LIMIT ?",
+                (dedupe.to_signed(anchor), dedupe.BUCKET_LIMIT + 1),
+            ).fetchall()
+            if len(rows) <= dedupe.BUCKET_LIMIT:  # else a boilerplate shingle: skip
+                for r in rows:
+                    shared[str(r[0])] = shared.get(str(r[0]), 0) + 1
+        shared.pop(guid, None)
+        clusters = {
+            str(
+                db.execute(
+                    "SELECT cluster_id FROM near_duplicates WHERE guid = ?", (guid,)
+                ).fetchone()[0]
+            )
+        }
+        for other in sorted(dedupe.candidates(shared)):
+            row = db.execute(
+                "SELECT sketch, cluster_id FROM near_duplicates WHERE guid = ?", (other,)
+            ).fetchone()
+            if (
+                row is not None
+                and row[0] is not None
+                and dedupe.is_near_duplicate(sketch, dedupe.unpack(row[0]))
+            ):
+                clusters.add(str(row[1]))
+        if len(clusters) == 1:
+            return
+        target = min(clusters)
+        db.executemany(
+            "UPDATE near_duplicates SET cluster_id = ? WHERE cluster_id = ?",
+            [(target, cluster) for cluster in clusters - {target}],
         )
 
     # -- pages that failed ----------------------------------------------------------------

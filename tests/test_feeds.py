@@ -9,6 +9,8 @@ the RFC 4287 RELAX NG schema is checked with jing when it is installed.
 from __future__ import annotations
 
 import html
+import io
+import json
 import os
 import re
 import shutil
@@ -29,8 +31,10 @@ from newsfeed.feeds import (
     EMPTY_FEED_DATE,
     FeedEntry,
     FeedSpec,
+    Source,
     atomic_write,
     render_atom,
+    render_json,
     render_opml,
     render_rss,
     write_feeds,
@@ -621,8 +625,10 @@ def test_write_feeds_writes_every_file(tmp_path: Path) -> None:
     assert files == [
         tmp_path / "sotttt_hanoi/tin_tuc_su_kien.rss.xml",
         tmp_path / "sotttt_hanoi/tin_tuc_su_kien.atom.xml",
+        tmp_path / "sotttt_hanoi/tin_tuc_su_kien.json",
         tmp_path / "sotttt_hanoi/chuyen_doi_so.rss.xml",
         tmp_path / "sotttt_hanoi/chuyen_doi_so.atom.xml",
+        tmp_path / "sotttt_hanoi/chuyen_doi_so.json",
         tmp_path / "index.opml",
     ]
     rss = files[0].read_bytes()
@@ -642,6 +648,7 @@ def test_write_feeds_honours_the_limit(tmp_path: Path) -> None:
     files = write_feeds([make_spec()], tmp_path, "http://localhost:8080/", limit=2)
     for path in files[:2]:
         assert [e.id for e in parse(path.read_bytes()).entries] == ORDER[:2]
+    assert [i["id"] for i in json_feed(files[2].read_bytes())["items"]] == ORDER[:2]
     # The feed date comes from the items kept: the changed article fell out.
     assert parse(files[1].read_bytes()).feed.updated == "2022-08-03T00:00:00+07:00"
 
@@ -739,3 +746,540 @@ def test_atomic_write_failure_keeps_the_old_file(
 
 def leftovers(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
+
+
+# --------------------------------------------------------------------------- JSON Feed 1.1
+
+JSON_SELF = "http://localhost:8080/sotttt_hanoi/tin_tuc_su_kien.json"
+RFC3339_ANY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+_JSON_FEED_TOP = {
+    "version", "title", "home_page_url", "feed_url", "description", "user_comment",
+    "next_url", "icon", "favicon", "authors", "author", "language", "expired", "hubs", "items",
+}  # fmt: skip
+_JSON_FEED_ITEM = {
+    "id", "url", "external_url", "title", "content_html", "content_text", "summary", "image",
+    "banner_image", "date_published", "date_modified", "authors", "author", "tags", "language",
+    "attachments",
+}  # fmt: skip
+
+
+def validate_json_feed(data: bytes) -> list[str]:
+    """What https://www.jsonfeed.org/version/1.1/ requires or forbids, as a list of problems."""
+    problems: list[str] = []
+
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            problems.append(message)
+
+    def url(value: Any, where: str, *, required: bool = False) -> None:
+        if value is None and not required:
+            return
+        parts = urlsplit(value) if isinstance(value, str) else None
+        need(
+            parts is not None and parts.scheme in {"http", "https"} and bool(parts.netloc),
+            f"{where}: not an absolute http(s) URL: {value!r}",
+        )
+
+    def authors(value: Any, where: str) -> None:
+        need(isinstance(value, list) and bool(value), f"{where}: authors must be a non-empty list")
+        for author in value if isinstance(value, list) else []:
+            need(isinstance(author, dict), f"{where}: author is not an object")
+            if isinstance(author, dict):
+                need(
+                    any(isinstance(author.get(k), str) and author[k] for k in ("name", "url")),
+                    f"{where}: an author needs a name or url",
+                )
+                need(set(author) <= {"name", "url", "avatar"}, f"{where}: unknown author keys")
+
+    def extensions(obj: dict[str, Any], known: set[str], where: str) -> None:
+        for key, value in obj.items():
+            if key.startswith("_"):
+                need(isinstance(value, dict), f"{where}: extension {key} is not an object")
+            else:
+                need(key in known, f"{where}: unknown key {key!r} (extensions start with _)")
+
+    try:
+        feed = json.loads(data.decode("utf-8"))
+    except ValueError as exc:
+        return [f"not UTF-8 JSON: {exc}"]
+    if not isinstance(feed, dict):
+        return ["top level is not an object"]
+    need(feed.get("version") == "https://jsonfeed.org/version/1.1", "version is not 1.1")
+    need(isinstance(feed.get("title"), str) and bool(feed["title"].strip()), "no title")
+    url(feed.get("home_page_url"), "home_page_url")
+    url(feed.get("feed_url"), "feed_url")
+    need("author" not in feed, "author is deprecated in 1.1: use authors")
+    if "authors" in feed:
+        authors(feed["authors"], "feed")
+    extensions(feed, _JSON_FEED_TOP, "feed")
+    items = feed.get("items")
+    need(isinstance(items, list), "items is not a list")
+    ids: set[str] = set()
+    for n, item in enumerate(items if isinstance(items, list) else []):
+        where = f"items[{n}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: not an object")
+            continue
+        item_id = item.get("id")
+        need(isinstance(item_id, str) and bool(item_id), f"{where}: id must be a string")
+        need(item_id not in ids, f"{where}: duplicate id {item_id!r}")
+        ids.add(str(item_id))
+        need(
+            isinstance(item.get("content_html"), str) or isinstance(item.get("content_text"), str),
+            f"{where}: content_html or content_text is required",
+        )
+        url(item.get("url"), f"{where}.url")
+        url(item.get("image"), f"{where}.image")
+        for key in ("date_published", "date_modified"):
+            if key in item:
+                need(
+                    isinstance(item[key], str) and bool(RFC3339_ANY.match(item[key])),
+                    f"{where}.{key} is not RFC 3339: {item[key]!r}",
+                )
+        if "authors" in item:
+            authors(item["authors"], where)
+        need("author" not in item, f"{where}: author is deprecated in 1.1")
+        tags = item.get("tags", [])
+        need(
+            isinstance(tags, list) and all(isinstance(t, str) for t in tags),
+            f"{where}: tags must be strings",
+        )
+        for attachment in item.get("attachments", []):
+            url(attachment.get("url"), f"{where}.attachments.url", required=True)
+            need(
+                isinstance(attachment.get("mime_type"), str)
+                and "/" in attachment.get("mime_type", ""),
+                f"{where}: attachment needs a mime_type",
+            )
+        extensions(item, _JSON_FEED_ITEM, where)
+        content = item.get("content_html")
+        if isinstance(content, str) and content.strip():
+            doc = lxml.html.fragment_fromstring(content, create_parent="div")
+            for _, _, link, _ in doc.iterlinks():
+                url(link, f"{where}.content_html link")
+    return problems
+
+
+def json_feed(data: bytes) -> dict[str, Any]:
+    problems = validate_json_feed(data)
+    assert problems == [], problems
+    parsed: dict[str, Any] = json.loads(data)
+    return parsed
+
+
+@pytest.fixture(scope="module")
+def jsonf() -> dict[str, Any]:
+    return json_feed(render_json(make_spec(), JSON_SELF))
+
+
+def test_json_feed_follows_the_spec_with_what_was_given(jsonf: dict[str, Any]) -> None:
+    assert jsonf["title"] == "Sở TT&TT Hà Nội – Tin tức sự kiện"
+    assert jsonf["home_page_url"] == f"{PORTAL}/tin-tuc-su-kien"
+    assert jsonf["feed_url"] == JSON_SELF
+    assert jsonf["language"] == "vi"
+    assert jsonf["authors"] == [{"name": "Sở TT&TT Hà Nội"}]
+    assert [i["id"] for i in jsonf["items"]] == ORDER
+    items = {i["id"]: i for i in jsonf["items"]}
+    full = items[FULL.guid]
+    assert full["url"] == FULL.url
+    assert full["title"] == FULL.title
+    assert full["summary"] == FULL.summary
+    assert full["date_published"] == "2022-08-02T17:00:00+07:00"
+    assert "date_modified" not in full  # never changed
+    assert full["authors"] == [{"name": "T.T - H.T"}]
+    assert full["tags"] == ["tin_tuc_su_kien", "chuyen_doi_so"]
+    assert full["image"] == FULL.images[0].url
+    assert full["attachments"] == [
+        {"url": a.url, "mime_type": a.type, "title": a.title} for a in FULL.attachments
+    ]
+    assert full["_newsfeed"]["related"] == [
+        {"url": ln.url, "title": ln.title} for ln in FULL.related_links
+    ]
+    # No date on the page: first seen; the later change is date_modified.
+    assert items[NO_DATE.guid]["date_published"] == "2022-08-01T10:00:00+07:00"
+    assert items[NO_DATE.guid]["date_modified"] == "2022-08-05T09:30:00+07:00"
+    assert "authors" not in items[NO_DATE.guid]  # inherits the feed's
+
+
+def test_json_feed_content_is_the_same_as_rss_and_atom(
+    rss: bytes, atom: bytes, jsonf: dict[str, Any]
+) -> None:
+    for item in jsonf["items"]:
+        assert item["content_html"] == content_of(rss, atom, item["id"])
+
+
+def test_json_feed_is_byte_stable_utf8_and_control_free() -> None:
+    data = render_json(make_spec(), JSON_SELF)
+    assert data == render_json(make_spec(ENTRIES[::-1]), JSON_SELF)
+    text = data.decode("utf-8")
+    assert "Hà Nội" in text  # not \\u escapes
+    assert not C0.search(text.replace("\n", ""))
+    assert "\\u0007" not in text and "\\u001b" not in text
+
+
+def test_json_feed_validator_can_fail() -> None:
+    data = render_json(make_spec(), JSON_SELF)
+    broken = data.replace(b'"id": "tag:', b'"xid": "tag:', 1)
+    assert validate_json_feed(broken)
+    bad_date = re.sub(rb'"date_published": "[^"]*"', b'"date_published": "02/08/2022"', data)
+    assert any("RFC 3339" in p for p in validate_json_feed(bad_date))
+
+
+def test_empty_json_feed_is_valid() -> None:
+    assert json_feed(render_json(make_spec(()), JSON_SELF))["items"] == []
+
+
+# --------------------------------------------------------------------------- aggregates
+
+ELSEWHERE = (
+    Link(url="https://baocantho.com.vn/chuyen-doi-so-a196671.html", title="Báo Cần Thơ"),
+    # The page's own related link and the article itself are not listed twice.
+    Link(url=FULL.related_links[0].url, title="Bài cũ (bản khác)"),
+    Link(url=FULL.url, title="Chính nó"),
+)
+
+
+def test_also_published_is_a_list_in_the_content_and_related_links() -> None:
+    entry = FeedEntry(article=FULL, first_seen=NO_DATE_SEEN, also_published=ELSEWHERE)
+    spec = make_spec((entry,))
+    rss, atom = render_rss(spec, RSS_SELF), render_atom(spec, ATOM_SELF)
+    content = content_of(rss, atom, FULL.guid)
+    doc = lxml.html.fragment_fromstring(content, create_parent="div")
+    assert [h.text_content() for h in doc.iter("h3")] == [
+        "Tin liên quan",
+        "Cũng đăng trên",
+        "Tệp đính kèm",
+    ]
+    lists = doc.findall("ul")
+    assert [(a.get("href"), a.text) for a in lists[1].iter("a")] == [
+        (ELSEWHERE[0].url, "Báo Cần Thơ"),
+        (ELSEWHERE[1].url, "Bài cũ (bản khác)"),
+    ]
+    related = [
+        ln.get("href")
+        for ln in atom_entries(atom)[FULL.guid].iter(f"{A}link")
+        if ln.get("rel") == "related"
+    ]
+    assert related == [ln.url for ln in FULL.related_links] + [ELSEWHERE[0].url]
+    item = json_feed(render_json(spec, JSON_SELF))["items"][0]
+    assert [ln["url"] for ln in item["_newsfeed"]["also_published"]] == [
+        ELSEWHERE[0].url,
+        ELSEWHERE[1].url,
+    ]
+    assert item["_newsfeed"]["about"].startswith("https://")
+
+
+def test_items_of_a_topic_feed_name_their_portal() -> None:
+    source = Source(name="Sở TT&TT Hà Nội", link=PORTAL, feed="sotttt_hanoi/all")
+    entries = tuple(
+        FeedEntry(article=e.article, first_seen=e.first_seen, changed=e.changed, source=source)
+        for e in ENTRIES
+    )
+    spec = make_spec(
+        entries,
+        path="topics/news",
+        title="Tin tức – sự kiện – các tỉnh, thành phố",
+        link="https://feeds.example.org/vn/index.html#topic-news",
+        portal=None,
+        category=None,
+        topic="news",
+        publisher="newsfeed",
+    )
+    base = "https://feeds.example.org/vn/"
+    rss = render_rss(spec, base + "topics/news.rss.xml", base_url=base)
+    atom = render_atom(spec, base + "topics/news.atom.xml", base_url=base)
+    data = json_feed(render_json(spec, base + "topics/news.json", base_url=base))
+    for item in rss_items(rss).values():
+        source_el = item.find("source")
+        assert source_el is not None
+        assert source_el.get("url") == base + "sotttt_hanoi/all.rss.xml"
+        assert source_el.text == "Sở TT&TT Hà Nội"
+    assert xml(atom).findtext(f"{A}author/{A}name") == "newsfeed"
+    authors = {
+        guid_: entry.findtext(f"{A}author/{A}name") for guid_, entry in atom_entries(atom).items()
+    }
+    assert authors[FULL.guid] == "T.T - H.T"
+    assert authors[NO_DATE.guid] == "Sở TT&TT Hà Nội"  # the portal, not "newsfeed"
+    items = {i["id"]: i for i in data["items"]}
+    assert items[NO_DATE.guid]["authors"] == [{"name": "Sở TT&TT Hà Nội"}]
+    assert items[NO_DATE.guid]["_newsfeed"]["source"] == {
+        "title": "Sở TT&TT Hà Nội",
+        "home_page_url": PORTAL,
+        "feed_url": base + "sotttt_hanoi/all.json",
+    }
+    parse(rss)
+    parse(atom)
+
+
+def test_aggregate_feeds_are_written_but_not_listed_in_opml(tmp_path: Path) -> None:
+    whole = make_spec(path="sotttt_hanoi/all", title="Sở TT&TT Hà Nội – Tất cả tin", category=None)
+    topic = make_spec(path="topics/news", portal=None, category=None, topic="news")
+    files = write_feeds([make_spec(), whole, topic], tmp_path, "https://feeds.example.org/vn/")
+    assert len(files) == 10
+    assert all(path.is_file() for path in files)
+    root = etree.parse(str(tmp_path / "index.opml")).getroot()
+    assert [o.get("xmlUrl") for o in root.iter("outline") if o.get("xmlUrl")] == [
+        "https://feeds.example.org/vn/sotttt_hanoi/tin_tuc_su_kien.rss.xml"
+    ]
+
+
+# --------------------------------------------------------------------------- from the store
+
+
+def test_feed_specs_per_category_portal_and_topic(tmp_path: Path) -> None:
+    from newsfeed.build import feed_specs
+    from newsfeed.portals import Registry, portal_from_dict
+    from newsfeed.store import Store
+
+    def portal(key: str, name: str, categories: list[tuple[str, str]]) -> Any:
+        return portal_from_dict(
+            {
+                "key": key,
+                "name": name,
+                "province": name,
+                "base_url": f"https://{key}.gov.vn",
+                "platform": "liferay62",
+                "categories": [
+                    {"key": c, "name": c, "url": f"https://{key}.gov.vn/{c}", "topic": t}
+                    for c, t in categories
+                ],
+            }
+        )
+
+    hanoi = portal("hanoi", "Hà Nội", [("lanh_dao", "leadership"), ("all", "news")])
+    cantho = portal("cantho", "Cần Thơ", [("hoat_dong", "leadership"), ("rong", "news")])
+    with Store(tmp_path / "s.sqlite3") as store:
+        for n, (key, categories) in enumerate(
+            [("hanoi", ("lanh_dao",)), ("hanoi", ("lanh_dao", "all")), ("cantho", ("hoat_dong",))]
+        ):
+            store.upsert(
+                article(n, portal=key, guid=f"tag:newsfeed,2025:{key}/{n}", categories=categories)
+            )
+        specs = feed_specs(store, Registry([hanoi, cantho]), limit=50)
+    by_path = {s.path: s for s in specs}
+    assert list(by_path) == [  # the registry gives portals in key order
+        "cantho/hoat_dong",
+        "hanoi/lanh_dao",
+        "hanoi/all",  # the category keyed "all" wins over the portal's aggregate
+        "cantho/all",
+        "topics/leadership",
+        "topics/news",
+    ]
+    assert by_path["hanoi/all"].category == "all"
+    assert by_path["cantho/all"].category is None
+    leadership = by_path["topics/leadership"]
+    assert sorted(e.article.guid for e in leadership.entries) == [
+        "tag:newsfeed,2025:cantho/2",
+        "tag:newsfeed,2025:hanoi/0",
+        "tag:newsfeed,2025:hanoi/1",
+    ]
+    assert {e.source.name for e in leadership.entries if e.source} == {"Hà Nội", "Cần Thơ"}
+    assert leadership.link == "http://localhost:8080/index.html#topic-leadership"
+    assert leadership.portal is None and leadership.publisher == "newsfeed"
+
+
+# --------------------------------------------------------------------------- whole folders
+
+SELF_TYPES = {".rss.xml": "application/rss+xml", ".atom.xml": "application/atom+xml"}
+
+
+def feed_files(folder: Path) -> dict[str, dict[str, Path]]:
+    """stem -> {format suffix -> file} for every feed in the folder."""
+    stems: dict[str, dict[str, Path]] = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        for suffix in (".rss.xml", ".atom.xml", ".json"):
+            if rel.endswith(suffix):
+                stems.setdefault(rel.removesuffix(suffix), {})[suffix] = path
+    return stems
+
+
+def w3c_problems(data: bytes, self_url: str) -> list[str]:
+    """The W3C Feed Validation Service's errors that can occur in our feeds, checked offline:
+    dates (RFC 822 / RFC 3339), a self link that matches the location, required elements,
+    unique ids, no control characters, no relative URLs, feed date = newest item."""
+    problems: list[str] = []
+    text = data.decode("utf-8")
+    if C0.search(text):
+        problems.append("control characters")
+    try:
+        assert_all_urls_absolute(data)
+    except AssertionError as exc:
+        problems.append(f"relative URL: {exc}")
+    root = xml(data)
+    if root.tag == "rss":
+        channel = root.find("channel")
+        assert channel is not None
+        for name in ("title", "link", "description"):
+            if not (channel.findtext(name) or "").strip():
+                problems.append(f"channel without {name}")
+        selfs = [ln for ln in channel.findall(f"{A}link") if ln.get("rel") == "self"]
+        if [ln.get("href") for ln in selfs] != [self_url]:
+            problems.append("atom:link rel=self missing or not the location")
+        dates = [channel.findtext("lastBuildDate"), channel.findtext("pubDate")]
+        items = channel.findall("item")
+        for item in items:
+            if not (item.findtext("title") or item.findtext("description")):
+                problems.append("item without title or description")
+            if item.find("author") is not None and item.find(DC_CREATOR) is not None:
+                problems.append("author and dc:creator")
+            dates.append(item.findtext("pubDate"))
+            for enclosure in item.findall("enclosure"):
+                if not all(enclosure.get(k) for k in ("url", "length", "type")):
+                    problems.append("enclosure without url, length or type")
+        guids = [item.findtext("guid") for item in items]
+        if len(set(guids)) != len(guids):
+            problems.append("duplicate guid")
+        problems += [f"bad RFC 822 date {d!r}" for d in dates if d and not RFC822.match(d)]
+        if items:
+            newest = max(parsedate(item.findtext("pubDate") or "") for item in items)
+            if parsedate(channel.findtext("lastBuildDate") or "") < newest:
+                problems.append("lastBuildDate older than the newest item")
+    else:
+        for name in ("id", "title", "updated"):
+            if len(root.findall(f"{A}{name}")) != 1:
+                problems.append(f"feed without one {name}")
+        selfs = [ln for ln in root.findall(f"{A}link") if ln.get("rel") == "self"]
+        if [ln.get("href") for ln in selfs] != [self_url]:
+            problems.append("link rel=self missing or not the location")
+        entries = root.findall(f"{A}entry")
+        has_author = root.find(f"{A}author") is not None
+        ids = [e.findtext(f"{A}id") for e in entries]
+        if len(set(ids)) != len(ids):
+            problems.append("duplicate entry id")
+        dates = [root.findtext(f"{A}updated")]
+        for entry in entries:
+            if not has_author and entry.find(f"{A}author") is None:
+                problems.append("entry without author")
+            alternates = [
+                ln.get("type")
+                for ln in entry.findall(f"{A}link")
+                if ln.get("rel") in {None, "alternate"}
+            ]
+            if len(alternates) != len(set(alternates)):
+                problems.append("duplicate alternate link")
+            dates += [entry.findtext(f"{A}updated"), entry.findtext(f"{A}published")]
+        problems += [f"bad RFC 3339 date {d!r}" for d in dates if d and not RFC3339.match(d)]
+        if entries:
+            # Every date is at +07:00, so the strings sort as the instants do.
+            latest = max(entry.findtext(f"{A}updated") or "" for entry in entries)
+            if root.findtext(f"{A}updated") != latest:
+                problems.append("feed updated is not the newest entry's")
+    return problems
+
+
+def parsedate(value: str) -> datetime:
+    from email.utils import parsedate_to_datetime
+
+    return parsedate_to_datetime(value)
+
+
+def check_feed_folder(folder: Path, base_url: str) -> dict[str, int]:
+    """Validate every feed of a built folder; returns counts for the test's note."""
+    stems = feed_files(folder)
+    assert stems, f"no feeds in {folder}"
+    opml = etree.parse(str(folder / "index.opml")).getroot()
+    listed = [o.get("xmlUrl") or "" for o in opml.iter("outline") if o.get("xmlUrl")]
+    assert listed, "index.opml lists no feed"
+    for url in listed:
+        assert url.startswith(base_url), url
+        stem = url.removeprefix(base_url).removesuffix(".rss.xml")
+        assert set(stems.get(stem, {})) == {".rss.xml", ".atom.xml", ".json"}, stem
+    checked = {"feeds": len(stems), "files": 0, "items": 0}
+    for stem, files in stems.items():
+        assert set(files) == {".rss.xml", ".atom.xml", ".json"}, stem
+        ids: dict[str, list[str]] = {}
+        for suffix, path in files.items():
+            data = path.read_bytes()
+            checked["files"] += 1
+            if suffix == ".json":
+                ids[suffix] = [i["id"] for i in json_feed(data)["items"]]
+                assert json.loads(data)["feed_url"] == f"{base_url}{stem}.json"
+                continue
+            parsed = parse(data)
+            ids[suffix] = [e.id for e in parsed.entries]
+            assert w3c_problems(data, f"{base_url}{stem}{suffix}") == [], path
+        assert ids[".rss.xml"] == ids[".atom.xml"] == ids[".json"], stem
+        checked["items"] += len(ids[".rss.xml"])
+    if shutil.which("jing"):
+        atoms = [str(files[".atom.xml"]) for files in stems.values()]
+        result = subprocess.run(
+            ["jing", "-c", str(RNC), *atoms], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        checked["jing"] = len(atoms)
+    return checked
+
+
+def test_w3c_rules_can_fail(rss: bytes, atom: bytes) -> None:
+    assert w3c_problems(rss, RSS_SELF) == []
+    assert w3c_problems(atom, ATOM_SELF) == []
+    assert w3c_problems(rss, "http://elsewhere/feed.xml")
+    stale = re.sub(
+        rb"<updated>[^<]*</updated>", b"<updated>2001-01-01T00:00:00+07:00</updated>", atom, count=1
+    )
+    assert "feed updated is not the newest entry's" in w3c_problems(stale, ATOM_SELF)
+    relative = rss.replace(PORTAL.encode() + b"/documents/ke-hoach.pdf", b"/ke-hoach.pdf")
+    assert any("relative" in p for p in w3c_problems(relative, RSS_SELF))
+
+
+@pytest.fixture(scope="module")
+def demo_feeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.conftest import run_cli
+
+    cwd = tmp_path_factory.mktemp("demo")
+    result = run_cli("demo", cwd=cwd)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return cwd / "feeds"
+
+
+def test_every_demo_feed_validates(demo_feeds: Path) -> None:
+    counts = check_feed_folder(demo_feeds, "http://localhost:8080/")
+    print(f"\nvalidation of {demo_feeds}: {counts}, every check passed")
+    stems = feed_files(demo_feeds)
+    assert {"demo/all", "topics/leadership", "topics/news"} <= set(stems)
+    assert counts["feeds"] == 5
+
+
+def test_corpus_replay_feeds_validate_and_serve_304(liferay_warc: Path, tmp_path: Path) -> None:
+    """The issue's bar: the corpus mini-site crawled from a WARC replay, then built."""
+    import http.client
+    import threading
+
+    from newsfeed.serve import make_server
+    from tests.conftest import run_cli
+
+    base = "https://feeds.example.org/vn/"
+    crawl = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
+    assert crawl.returncode == 0, crawl.stderr[-3000:]
+    build = run_cli("build", "--base-url", base, cwd=tmp_path)
+    assert build.returncode == 0, build.stderr[-3000:]
+    folder = tmp_path / "feeds"
+    counts = check_feed_folder(folder, base)
+    print(f"\ncorpus replay feeds in {folder}: {counts}, every check passed")
+    assert "sotttt_hanoi/all" in feed_files(folder)
+
+    log = io.StringIO()
+    server = make_server(folder, port=0, access_log=log)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+        conn.request("GET", "/sotttt_hanoi/all.json")
+        first = conn.getresponse()
+        assert first.status == 200
+        assert first.getheader("Content-Type") == "application/feed+json; charset=utf-8"
+        first.read()
+        conn.request(
+            "GET",
+            "/sotttt_hanoi/all.json",
+            headers={"If-None-Match": first.getheader("ETag") or ""},
+        )
+        again = conn.getresponse()
+        assert again.status == 304
+        assert again.read() == b""
+        conn.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert '"GET /sotttt_hanoi/all.json HTTP/1.1" 304' in log.getvalue()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -88,3 +90,103 @@ def test_canonical_url_properties(
     shuffled = "&".join(f"{k}={v}" for k, v in reversed(params))
     other = f"https://portal.gov.vn/{'/'.join(path)}" + (f"?{shuffled}" if shuffled else "")
     assert canonical_url(other) == canonical, "parameter order does not matter"
+
+
+# -- guid stability: every variation a listing, a share button or a domain move produces ------
+
+_ID_URL = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/4409341-tuyen-truyen.html"
+_PLAIN_URL = "https://sotttt.hanoi.gov.vn/Trang/Tin tức/ChiTiet.aspx?nid=123&cat=7"
+_NOISE_PARAMS = [
+    ("utm_source", "zalo"),
+    ("utm_medium", "social"),
+    ("fbclid", "IwAR0abc"),
+    ("gclid", "x1"),
+    ("zarsrc", "30"),
+    ("jsessionid", "A1B2C3"),
+    ("PHPSESSID", "deadbeef"),
+    ("p_p_id", "101"),
+    ("p_p_lifecycle", "0"),
+    ("p_p_state", "normal"),
+    ("p_p_mode", "view"),
+    ("p_p_col_id", "column-1"),
+    ("p_r_p_564233524_resetCur", "false"),
+    ("_101_delta", "20"),
+    ("redirect", "/vi/tin-tuc"),
+]
+
+
+def _variant(url: str, draw: st.DrawFn) -> str:
+    """``url`` as some page, share button or old bookmark may link it."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if draw(st.booleans()):
+        host = draw(st.sampled_from(["stttt.hanoi.gov.vn", "old-sotttt.hanoi.vn"]))  # aliases
+    if draw(st.booleans()):
+        host = "www." + host
+    host = "".join(c.upper() if draw(st.booleans()) else c for c in host)
+    port = draw(st.sampled_from(["", ":80", ":443"]))
+    scheme = draw(st.sampled_from(["http", "https", "HTTPS"]))
+    path = parts.path
+    if draw(st.booleans()):
+        path = quote(path, safe="/%")  # percent-encoded as a browser copies it
+    if draw(st.booleans()):
+        path += ";jsessionid=" + draw(st.text(alphabet="ABCDEF0123456789", min_size=1))
+    params = parse_qsl(parts.query) + draw(
+        st.lists(st.sampled_from(_NOISE_PARAMS), max_size=5, unique=True)
+    )
+    params = draw(st.permutations(params))
+    query = urlencode(params)
+    fragment = draw(st.sampled_from(["", "#", "#comments", "#top-1"]))
+    return f"{scheme}://{host}{port}{path}" + (f"?{query}" if query else "") + fragment
+
+
+def _guid(url: str, article_id: str | None) -> str:
+    canonical = canonical_url(
+        url,
+        aliases=["stttt.hanoi.gov.vn", "old-sotttt.hanoi.vn"],
+        primary_host="sotttt.hanoi.gov.vn",
+    )
+    return make_guid("sotttt_hanoi", article_id=article_id, canonical=canonical)
+
+
+@given(data=st.data())
+def test_guid_is_stable_under_every_url_variation(data: st.DataObject) -> None:
+    """The guid from the canonical URL (no CMS id) survives scheme, www, host case, ports,
+    tracking / session / Liferay parameters in any order, fragments and host aliases."""
+    expected = _guid(_PLAIN_URL, None)
+    url = _variant(_PLAIN_URL, data.draw)
+    assert _guid(url, None) == expected, url
+
+
+@given(data=st.data())
+def test_guid_from_article_id_is_stable_and_id_only(data: st.DataObject) -> None:
+    url = _variant(_ID_URL, data.draw)
+    assert _guid(url, "4409341") == GUID_PREFIX + "sotttt_hanoi/4409341"
+    assert canonical_url(
+        url,
+        aliases=["stttt.hanoi.gov.vn", "old-sotttt.hanoi.vn"],
+        primary_host="sotttt.hanoi.gov.vn",
+    ) == canonical_url(_ID_URL)
+
+
+@given(a=st.lists(_segment, min_size=1, max_size=3), b=st.lists(_segment, min_size=1, max_size=3))
+def test_different_paths_never_share_a_guid(a: list[str], b: list[str]) -> None:
+    """Noise goes, identity stays: two different article paths never collapse into one guid."""
+    url_a = "https://portal.gov.vn/" + "/".join(a)
+    url_b = "https://portal.gov.vn/" + "/".join(b)
+    same = canonical_url(url_a) == canonical_url(url_b)
+    assert (_guid(url_a, None) == _guid(url_b, None)) == same
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://x.vn/tin?nid=1",
+        "https://x.vn/tin?id=1",
+        "https://x.vn/tin?ItemID=1",
+        "https://x.vn/tin?_101_cur=2",
+    ],
+)
+def test_identity_parameters_are_kept(url: str) -> None:
+    other = url[:-1] + "9"
+    assert _guid(url, None) != _guid(other, None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from newsfeed.platforms.baocantho import BaoCanThoPlatform
 from newsfeed.platforms.base import Platform
 from newsfeed.platforms.liferay import Liferay7Platform, Liferay62Platform
+from newsfeed.platforms.newspaper import NewspaperCmsPlatform
 from newsfeed.platforms.sharepoint import SharePointPlatform
 from newsfeed.platforms.vnportal import VnPortal2Platform, VnPortalPlatform
 
@@ -17,6 +18,7 @@ PLATFORMS: dict[str, Platform] = {
         Liferay62Platform(),
         Liferay7Platform(),
         BaoCanThoPlatform(),
+        NewspaperCmsPlatform(),
         SharePointPlatform(),
         VnPortalPlatform(),
         VnPortal2Platform(),

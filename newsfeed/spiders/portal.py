@@ -1,9 +1,28 @@
 """The one generic spider: category listings -> article pages, driven by portal profiles.
 
-``scrapy crawl portal -a portal=KEY`` (or ``newsfeed crawl KEY``). Per category it fetches the
-first listing page, follows "next page" links up to the profile's ``max_pages``, and stops early
-at a page whose articles are all in the store already. An article met under several categories
-in one run is fetched once and carries all of them.
+``scrapy crawl portal -a portal=KEY`` (or ``newsfeed crawl KEY``). The flow, one method each:
+
+1. :meth:`PortalSpider.start`: the first listing page of every category
+   (:meth:`~PortalSpider.listing_request`: a conditional GET when the store holds the page's
+   ETag / Last-Modified).
+2. :meth:`PortalSpider.parse_listing`: a ``304 Not Modified`` means "no change": counted
+   (``listing_pages_not_modified``), no pagination, only the re-check window's due articles
+   are asked. A 200 lists articles; :meth:`~PortalSpider.article_requests` decides per item:
+   unknown -> fetch; known -> fetch again only for a re-check (:func:`recheck_reason`), else just
+   record the category and what the listing showed. Then "next page", up to the profile's
+   ``max_pages``, stopping early at a page whose articles are all known (only once the
+   category's pagination has completed in some run, so a killed first run is finished later).
+3. :meth:`PortalSpider.parse_article`: the platform extracts the Article; a
+   :class:`CategoryLink` follows it with what the listing showed.
+
+An article met under several categories in one run is fetched once and carries all of them.
+The listing pages' validators are saved when the run finishes, and only for pages whose
+articles were all fetched: a run killed or interrupted half-way never turns a page it did not
+finish into a 304 next time.
+
+Platform hooks (POST pagination, category discovery) belong in ``listing_request`` (how a
+listing page is asked for) and ``parse_listing`` (what a listing page yields); the decisions
+about articles stay in ``article_requests``.
 """
 
 from __future__ import annotations
@@ -12,7 +31,7 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,10 +39,12 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from newsfeed.extraction.text import clean_text
 from newsfeed.extraction.urls import canonical_url, make_guid
+from newsfeed.items import ListingItem
 from newsfeed.platforms import Platform, get_platform
 from newsfeed.portals import Portal, Registry
-from newsfeed.store import Store, utcnow
+from newsfeed.store import KnownArticle, Store, Validators, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +56,8 @@ class CategoryLink:
     guid: str
     portal: str
     categories: tuple[str, ...]
+    listing: ListingItem | None = None
+    """What those categories' listing showed of it (title, date), to notice a change later."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +72,50 @@ class FetchFailure:
 GONE = ("404", "410")
 GONE_RECHECK = timedelta(days=7)
 """A page that answered 404/410 is asked again only after this long."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecheckPolicy:
+    """When a stored article's page is fetched again (settings in hours, see ``from_settings``).
+
+    Portals correct articles in the first hours (a typo in the title, a photo added, the
+    attachment uploaded late), rarely later. So a page is fetched again only while it is young,
+    and at most once per ``every``: with cron every 30 minutes and the defaults, an article
+    gets at most 8 re-checks in its first two days instead of 96, and none after, unless the
+    listing shows a change (title or date) -- that always triggers one.
+    """
+
+    window: timedelta = timedelta(hours=48)
+    """Re-check only articles first seen less than this long ago (0 disables)."""
+    every: timedelta = timedelta(hours=6)
+    """And only if their page was last fetched at least this long ago."""
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RecheckPolicy:
+        return cls(
+            window=timedelta(hours=settings.getfloat("NEWSFEED_RECHECK_WINDOW_HOURS", 48)),
+            every=timedelta(hours=settings.getfloat("NEWSFEED_RECHECK_EVERY_HOURS", 6)),
+        )
+
+
+def recheck_reason(
+    known: KnownArticle, listed: ListingItem, now: datetime, policy: RecheckPolicy
+) -> str | None:
+    """Why the stored article ``known``, listed as ``listed``, must be fetched again, or None.
+
+    ``listing_changed`` when the listing shows another title or date than last time (never for
+    an article whose listing was not recorded yet: that run records it), ``window`` when the
+    article is young and its page due (:class:`RecheckPolicy`).
+    """
+    before = known.listed
+    if before is not None and (
+        clean_text(before.title) != clean_text(listed.title)
+        or clean_text(before.published_raw) != clean_text(listed.published_raw)
+    ):
+        return "listing_changed"
+    if now - known.first_seen < policy.window and now - known.last_seen >= policy.every:
+        return "window"
+    return None
 
 
 def stat(portal: str, name: str) -> str:
@@ -82,6 +149,13 @@ class PortalSpider(scrapy.Spider):
         self._seen_categories: dict[str, set[str]] = defaultdict(set)
         self._requested: set[str] = set()
         self._store: Store | None = None
+        # listing page URL -> its validators, saved at a finished close unless incomplete
+        self._validators: dict[str, Validators] = {}
+        self._incomplete: set[str] = set()
+        # (portal, category) crawled this run, and those whose pagination failed
+        self._crawled: set[tuple[str, str]] = set()
+        self._failed: set[tuple[str, str]] = set()
+        self._complete_before: dict[str, set[str]] = {}
 
     @property
     def store(self) -> Store | None:
@@ -89,24 +163,62 @@ class PortalSpider(scrapy.Spider):
             self._store = Store(self.crawler.settings["NEWSFEED_STORE"])
         return self._store
 
+    @property
+    def recheck(self) -> RecheckPolicy:
+        return RecheckPolicy.from_settings(self.crawler.settings)
+
     def closed(self, reason: str) -> None:
-        if self._store is not None:
-            self._store.close()
+        if self._store is None:
+            return
+        if reason == "finished":
+            self._store.save_validators(
+                {u: v for u, v in self._validators.items() if u not in self._incomplete}
+            )
+            done = self._crawled - self._failed
+            for portal_key in sorted({p for p, _ in done}):
+                self._store.mark_complete(portal_key, sorted(c for p, c in done if p == portal_key))
+        self._store.close()
+
+    # -- listings --------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
         for portal in self.portals.values():
             for category in portal.categories:
                 if self.only_category and category.key != self.only_category:
                     continue
+                if category.url is None:
+                    # found in the portal's navigation by the discovery hook (not yet wired)
+                    logger.warning("%s/%s: no listing URL; skipped", portal.key, category.key)
+                    self.crawler.stats.inc_value(stat(portal.key, "categories_undiscovered"))
+                    continue
                 self.crawler.stats.inc_value(stat(portal.key, f"category/{category.key}/requested"))
-                yield Request(
-                    category.url,
-                    callback=self.parse_listing,
-                    errback=self.on_error,
-                    cb_kwargs={"portal_key": portal.key, "category": category.key, "page": 1},
-                    meta={"portal": portal.key, "kind": "listing"},
-                    dont_filter=True,
-                )
+                self._crawled.add((portal.key, category.key))
+                yield self.listing_request(portal.key, category.key, category.url, page=1)
+
+    def listing_request(self, portal_key: str, category: str, url: str, *, page: int) -> Request:
+        """A listing page request, conditional when the store knows the page's validators."""
+        headers: dict[str, str] = {}
+        known = self.store.validators(url) if self.store is not None else None
+        if known is not None and known.etag:
+            headers["If-None-Match"] = known.etag
+        if known is not None and known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+        return Request(
+            url,
+            headers=headers,
+            callback=self.parse_listing,
+            errback=self.on_error,
+            cb_kwargs={"portal_key": portal_key, "category": category, "page": page},
+            # 304 reaches the callback: HttpErrorMiddleware drops non-2xx statuses otherwise
+            meta={
+                "portal": portal_key,
+                "category": category,
+                "kind": "listing",
+                "listing_url": url,
+                "handle_httpstatus_list": [304],
+            },
+            dont_filter=page == 1,
+        )
 
     def parse_listing(
         self, response: Response, portal_key: str, category: str, page: int
@@ -114,11 +226,22 @@ class PortalSpider(scrapy.Spider):
         portal = self.portals[portal_key]
         platform = get_platform(portal.platform)
         stats = self.crawler.stats
+        if response.status == 304:
+            # Not counted in listing_pages_fetched: a 304 lists nothing, and "fetched pages
+            # listing nothing" is the report's sign of a changed layout.
+            stats.inc_value(stat(portal_key, "listing_pages_not_modified"))
+            stats.inc_value(stat(portal_key, f"category/{category}/listing_pages_not_modified"))
+            logger.info("%s/%s: page %d not modified", portal_key, category, page)
+            yield from self.window_rechecks(portal_key, category)
+            return
         stats.inc_value(stat(portal_key, "listing_pages_fetched"))
         stats.inc_value(stat(portal_key, f"category/{category}/listing_pages_fetched"))
         if not isinstance(response, TextResponse):
             stats.inc_value(stat(portal_key, "http_errors/not_html"))
             return
+        self._validators[response.meta["listing_url"]] = Validators(
+            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified")
+        )
         listing = platform.parse_listing(response.selector, response.url)
         stats.inc_value(stat(portal_key, "articles_listed"), len(listing.items))
         stats.inc_value(
@@ -128,53 +251,136 @@ class PortalSpider(scrapy.Spider):
             logger.warning("%s: no articles listed on %s", portal_key, response.url)
         known = 0
         for item in listing.items:
-            guid = self.guid_for(portal, platform, item.url)
-            first_this_run = guid not in self._seen_categories
-            self._seen_categories[guid].add(category)
-            if self.store is not None and self.store.has_guid(guid):
-                known += 1
-                yield CategoryLink(guid=guid, portal=portal_key, categories=(category,))
-                continue
-            if not first_this_run or guid in self._requested:
-                # fetched (or about to be) under another category: its item will carry this one
-                yield CategoryLink(guid=guid, portal=portal_key, categories=(category,))
-                continue
-            if self._recently_gone(item.url):
-                stats.inc_value(stat(portal_key, "articles_skipped_gone"))
-                continue
-            self._requested.add(guid)
-            stats.inc_value(stat(portal_key, "article_pages_requested"))
-            yield response.follow(
-                item.url,
-                callback=self.parse_article,
-                errback=self.on_error,
-                cb_kwargs={
-                    "portal_key": portal_key,
-                    "guid": guid,
-                    "listing_published_raw": item.published_raw,
-                },
-                meta={"portal": portal_key, "kind": "article"},
+            output = self.article_requests(
+                response, portal=portal, platform=platform, category=category, item=item
             )
+            if output is None:
+                continue
+            is_known, request_or_link = output
+            known += is_known
+            yield request_or_link
         all_known = bool(listing.items) and known == len(listing.items)
-        if all_known:
+        next_page = listing.next_page
+        if all_known and category in self._completed(portal_key):
             logger.info(
                 "%s/%s: page %d holds only known articles; stop", portal_key, category, page
             )
-        elif listing.next_page and page < portal.max_pages:
-            yield response.follow(
-                listing.next_page,
-                callback=self.parse_listing,
-                errback=self.on_error,
-                cb_kwargs={"portal_key": portal_key, "category": category, "page": page + 1},
-                meta={"portal": portal_key, "kind": "listing"},
+        elif next_page and page < portal.max_pages:
+            yield self.listing_request(portal_key, category, next_page, page=page + 1)
+
+    def article_requests(
+        self,
+        response: Response,
+        *,
+        portal: Portal,
+        platform: Platform,
+        category: str,
+        item: ListingItem,
+    ) -> tuple[bool, Any] | None:
+        """What one listing item leads to: (known?, a Request or a CategoryLink), or None."""
+        guid = self.guid_for(portal, platform, item.url)
+        first_this_run = guid not in self._seen_categories
+        self._seen_categories[guid].add(category)
+        stored = self.store.known(guid, category) if self.store is not None else None
+        if stored is not None:
+            reason = recheck_reason(stored, item, utcnow(), self.recheck)
+            if reason is None or guid in self._requested:
+                return True, CategoryLink(
+                    guid=guid, portal=portal.key, categories=(category,), listing=item
+                )
+            if reason == "window":
+                # the URL fetched before: another category's path may resolve the page's
+                # relative links differently, which would look like a content change
+                item = ListingItem(
+                    url=stored.url, title=item.title, published_raw=item.published_raw
+                )
+            logger.info("%s: re-check (%s) %s", portal.key, reason, item.url)
+            return True, self.article_request(
+                response,
+                portal_key=portal.key,
+                category=category,
+                guid=guid,
+                item=item,
+                recheck=reason,
             )
+        if not first_this_run or guid in self._requested:
+            # fetched (or about to be) under another category: its item will carry this one
+            return False, CategoryLink(
+                guid=guid, portal=portal.key, categories=(category,), listing=item
+            )
+        if self._recently_gone(item.url):
+            self.crawler.stats.inc_value(stat(portal.key, "articles_skipped_gone"))
+            return None
+        return False, self.article_request(
+            response, portal_key=portal.key, category=category, guid=guid, item=item, recheck=None
+        )
+
+    def window_rechecks(self, portal_key: str, category: str) -> Iterator[Request]:
+        """Requests for the category's young articles due a re-check (after a 304 listing)."""
+        if self.store is None or self.recheck.window <= timedelta(0):
+            return
+        now = utcnow()
+        due = self.store.recheck_due(
+            portal_key,
+            category,
+            first_seen_after=now - self.recheck.window,
+            fetched_before=now - self.recheck.every,
+        )
+        for guid, url in due:
+            if guid not in self._requested:
+                self._seen_categories[guid].add(category)
+                item = ListingItem(url=url)
+                yield self.article_request(
+                    None,
+                    portal_key=portal_key,
+                    category=category,
+                    guid=guid,
+                    item=item,
+                    recheck="window",
+                )
+
+    def article_request(
+        self,
+        response: Response | None,
+        *,
+        portal_key: str,
+        category: str,
+        guid: str,
+        item: ListingItem,
+        recheck: str | None,
+    ) -> Request:
+        stats = self.crawler.stats
+        self._requested.add(guid)
+        stats.inc_value(stat(portal_key, "article_pages_requested"))
+        if recheck is not None:
+            stats.inc_value(stat(portal_key, "articles_rechecked"))
+            stats.inc_value(stat(portal_key, f"articles_rechecked/{recheck}"))
+        listing_url = response.meta.get("listing_url") if response is not None else None
+        kwargs: dict[str, Any] = {
+            "callback": self.parse_article,
+            "errback": self.on_error,
+            "cb_kwargs": {
+                "portal_key": portal_key,
+                "guid": guid,
+                "category": category,
+                # a window re-check knows no listing: nothing recorded, nothing compared
+                "listing": item if item.title or item.published_raw else None,
+            },
+            "meta": {"portal": portal_key, "kind": "article", "listing_url": listing_url},
+        }
+        if response is not None:
+            return response.follow(item.url, **kwargs)
+        return Request(item.url, **kwargs)
+
+    # -- articles --------------------------------------------------------------------------
 
     def parse_article(
         self,
         response: Response,
         portal_key: str,
         guid: str,
-        listing_published_raw: str | None,
+        category: str,
+        listing: ListingItem | None,
     ) -> Iterator[Any]:
         portal = self.portals[portal_key]
         self.crawler.stats.inc_value(stat(portal_key, "article_pages_fetched"))
@@ -186,19 +392,29 @@ class PortalSpider(scrapy.Spider):
             response.selector,
             response.url,
             portal,
-            listing_published_raw=listing_published_raw,
+            listing_published_raw=listing.published_raw if listing else None,
             categories=tuple(sorted(self._seen_categories.get(guid, ()))),
         )
         if article.guid != guid:
             # redirected to another URL form; keep the listing's identity so runs agree
             article = article.replace(guid=guid)
         yield article
+        # after the article, so the store has it: what the listing showed, to compare next run
+        yield CategoryLink(guid=guid, portal=portal_key, categories=(category,), listing=listing)
 
     def _recently_gone(self, url: str) -> bool:
         if self.store is None:
             return False
         since = self.store.gone_since(url, GONE)
         return since is not None and utcnow() - since < GONE_RECHECK
+
+    def _completed(self, portal_key: str) -> set[str]:
+        if portal_key not in self._complete_before:
+            store = self.store
+            self._complete_before[portal_key] = (
+                store.completed_categories(portal_key) if store is not None else set()
+            )
+        return self._complete_before[portal_key]
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]
@@ -209,9 +425,13 @@ class PortalSpider(scrapy.Spider):
         logger.warning("%s: %s on %s", portal_key, name, request.url)
         if request.meta.get("kind") == "article":
             self.crawler.stats.inc_value(stat(portal_key, "article_pages_fetched"))
+            if name not in GONE and request.meta.get("listing_url"):
+                # a page worth retrying: its listing must not answer 304 next run
+                self._incomplete.add(request.meta["listing_url"])
             yield FetchFailure(url=request.url, portal=portal_key, status=name)
         else:
             self.crawler.stats.inc_value(stat(portal_key, "listing_errors"))
+            self._failed.add((portal_key, request.meta.get("category", "")))
 
     @staticmethod
     def guid_for(portal: Portal, platform: Platform, url: str) -> str:
@@ -220,3 +440,8 @@ class PortalSpider(scrapy.Spider):
             url, aliases=portal.host_aliases, primary_host=urlsplit(portal.base_url).hostname
         )
         return make_guid(portal.key, article_id=platform.article_id(url), canonical=canonical)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
