@@ -7,9 +7,11 @@ of its category whatever run found them. Three kinds of feed, each in RSS, Atom 
 * ``<portal>/all``: every article of one portal, whatever category listed it;
 * ``topics/<topic>``: one topic of the shared taxonomy (``Category.topic``) across all portals.
 
-An article has the same id in all of them. A category keyed ``all`` or a portal keyed
-``topics`` would collide with these paths: the category feed wins and the aggregate is skipped
-with a warning.
+An article has the same id in all of them, and lists the other portals' copies of it (the
+store's near-duplicate clusters) as "Cũng đăng trên" / related links.
+
+A category keyed ``all`` or a portal keyed ``topics`` would collide with these paths: the
+category feed wins and the aggregate is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from urllib.parse import urljoin
 
 from newsfeed.config import Config
 from newsfeed.feeds import FeedEntry, FeedSpec, Source, write_feeds
+from newsfeed.items import Link
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.topics import TOPICS
 from newsfeed.site import topic_anchor, topic_label, write_site
+from newsfeed.status import write_status_page
 from newsfeed.store import Store, StoredArticle
 
 log = logging.getLogger(__name__)
@@ -52,13 +56,14 @@ def feed_specs(
     categories: list[FeedSpec] = []
     aggregates: list[FeedSpec] = []
     by_topic: dict[str, list[FeedEntry]] = {}
+    entries = _EntryMaker(store)
     for portal in portals:
         source = Source(name=portal.name, link=portal.base_url, feed=f"{portal.key}/{ALL_FEED}")
         for category in portal.categories:
             stored = store.articles(portal=portal.key, category=category.key, limit=limit)
             if not stored:
                 continue
-            entries = _entries(stored)
+            items = entries(stored)
             categories.append(
                 FeedSpec(
                     path=f"{portal.key}/{category.key}",
@@ -70,7 +75,7 @@ def feed_specs(
                     portal=portal.key,
                     category=category.key,
                     topic=category.topic,
-                    entries=entries,
+                    entries=items,
                 )
             )
             if category.topic:
@@ -79,9 +84,10 @@ def feed_specs(
                         article=e.article,
                         first_seen=e.first_seen,
                         changed=e.changed,
+                        also_published=e.also_published,
                         source=source,
                     )
-                    for e in entries
+                    for e in items
                 )
         stored = store.articles(portal=portal.key, limit=limit)
         if stored:
@@ -93,7 +99,7 @@ def feed_specs(
                     link=portal.base_url,
                     language=portal.language,
                     portal=portal.key,
-                    entries=_entries(stored),
+                    entries=entries(stored),
                 )
             )
     for topic in sorted(by_topic, key=_topic_order):
@@ -137,7 +143,9 @@ def build_feeds(config: Config, registry: Registry | None = None) -> list[Path]:
     with Store(config.store_path) as store:
         specs = feed_specs(store, portals, limit=config.item_limit, base_url=config.base_url)
         health = latest_health(store.reports(limit=REPORTS_SCANNED))
-    files = write_feeds(specs, config.feeds_dir, config.base_url, limit=config.item_limit)
+        files = write_feeds(specs, config.feeds_dir, config.base_url, limit=config.item_limit)
+        # before index.html, which links status.html only when it exists
+        files.append(write_status_page(store, registry, config.feeds_dir))
     files.append(
         write_site(
             config.feeds_dir, portals=portals, specs=specs, health=health, limit=config.item_limit
@@ -146,10 +154,29 @@ def build_feeds(config: Config, registry: Registry | None = None) -> list[Path]:
     return files
 
 
-def _entries(stored: Iterable[StoredArticle]) -> tuple[FeedEntry, ...]:
-    return tuple(
-        FeedEntry(article=s.article, first_seen=s.first_seen, changed=s.changed) for s in stored
-    )
+class _EntryMaker:
+    """Stored articles as feed entries, with the other portals' copies of each (asked once per
+    article per build: an article is in several feeds)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.elsewhere: dict[str, tuple[Link, ...]] = {}
+
+    def __call__(self, stored: Iterable[StoredArticle]) -> tuple[FeedEntry, ...]:
+        return tuple(
+            FeedEntry(
+                article=s.article,
+                first_seen=s.first_seen,
+                changed=s.changed,
+                also_published=self._also_published(s.article.guid),
+            )
+            for s in stored
+        )
+
+    def _also_published(self, guid: str) -> tuple[Link, ...]:
+        if guid not in self.elsewhere:
+            self.elsewhere[guid] = tuple(self.store.also_published(guid))
+        return self.elsewhere[guid]
 
 
 def _topic_order(topic: str) -> tuple[int, str]:

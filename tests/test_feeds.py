@@ -1283,3 +1283,64 @@ def test_corpus_replay_feeds_validate_and_serve_304(liferay_warc: Path, tmp_path
         server.shutdown()
         server.server_close()
     assert '"GET /sotttt_hanoi/all.json HTTP/1.1" 304' in log.getvalue()
+
+
+def test_feeds_list_the_other_portals_copies_of_an_article(tmp_path: Path) -> None:
+    from newsfeed.build import feed_specs
+    from newsfeed.portals import Registry, portal_from_dict
+    from newsfeed.store import Store
+
+    body = " ".join(
+        [
+            "Ủy ban nhân dân tỉnh tổ chức hội nghị tổng kết công tác năm 2026 và triển khai"
+            " nhiệm vụ năm 2027 với sự tham dự của lãnh đạo các sở ngành địa phương."
+        ]
+        * 5
+    )
+    portals = [
+        portal_from_dict(
+            {
+                "key": key,
+                "name": name,
+                "province": name,
+                "base_url": f"https://{key}.gov.vn",
+                "platform": "liferay62",
+                "categories": [
+                    {
+                        "key": "tin",
+                        "name": "Tin",
+                        "url": f"https://{key}.gov.vn/tin",
+                        "topic": "news",
+                    }
+                ],
+            }
+        )
+        for key, name in (("hanoi", "Hà Nội"), ("cantho", "Cần Thơ"))
+    ]
+    with Store(tmp_path / "s.sqlite3") as store:
+        for key in ("hanoi", "cantho"):
+            url = f"https://{key}.gov.vn/tin/1.html"
+            store.upsert(
+                article(
+                    1,
+                    url=url,
+                    canonical_url=url,
+                    guid=f"tag:newsfeed,2025:{key}/1",
+                    portal=key,
+                    categories=("tin",),
+                    title="Hội nghị tổng kết năm",
+                    body_text=body,
+                    body_html=f"<p>{body}</p>",
+                    published="2026-08-01T08:00:00+07:00",
+                )
+            )
+        specs = {s.path: s for s in feed_specs(store, Registry(portals), limit=50)}
+    (hanoi,) = specs["hanoi/tin"].entries
+    assert [ln.url for ln in hanoi.also_published] == ["https://cantho.gov.vn/tin/1.html"]
+    # The topic feed has both copies (two articles, two ids), each pointing at the other.
+    topic = {e.article.guid: e for e in specs["topics/news"].entries}
+    assert [ln.url for ln in topic["tag:newsfeed,2025:cantho/1"].also_published] == [
+        "https://hanoi.gov.vn/tin/1.html"
+    ]
+    data = render_rss(specs["hanoi/all"], "http://localhost:8080/hanoi/all.rss.xml")
+    assert "Cũng đăng trên" in (rss_items(data)[hanoi.article.guid].findtext(CONTENT_ENCODED) or "")
