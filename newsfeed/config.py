@@ -26,6 +26,11 @@ class Config:
     """Items per feed (``NEWSFEED_ITEM_LIMIT``)."""
     log_level: str = "WARNING"
     """Log level of the crawl (``NEWSFEED_LOG_LEVEL``); INFO shows progress."""
+    recheck_window_hours: float = 48
+    """Fetch a known article page again only within this long after first seeing it
+    (``NEWSFEED_RECHECK_WINDOW_HOURS``; 0 = never, except when its listing entry changes)."""
+    recheck_every_hours: float = 6
+    """...and at most once per this long (``NEWSFEED_RECHECK_EVERY_HOURS``)."""
 
     @property
     def store_path(self) -> Path:
@@ -45,6 +50,8 @@ def _coerce(name: str, value: Any) -> Any:
         return Path(value)
     if name == "item_limit":
         return int(value)
+    if name.startswith("recheck_"):
+        return float(value)
     return str(value)
 
 

@@ -28,6 +28,7 @@ from scrapy.settings import Settings
 
 from newsfeed import settings as default_settings
 from newsfeed.config import Config
+from newsfeed.metrics import write_metrics
 from newsfeed.portals import Portal, Registry
 from newsfeed.report import build_report, write_report
 from newsfeed.spiders.portal import PortalSpider
@@ -94,7 +95,8 @@ def run_crawl(
 ) -> dict[str, Any]:
     """Crawl ``portals`` into the store and return (and write) the crawl report."""
     started = datetime.now(UTC)
-    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    # milliseconds too: two runs in one second (tests, a retry) must not share a report
+    run_id = started.strftime("%Y%m%dT%H%M%S") + f"{started.microsecond // 1000:03d}Z"
     config.var_dir.mkdir(parents=True, exist_ok=True)
     Store(config.store_path).close()  # create the schema before concurrent writers
     settings = crawl_settings(
@@ -119,6 +121,10 @@ def run_crawl(
         store.save_report(report)
     path = write_report(report, config.reports_dir)
     logger.info("crawl report: %s", path)
+    try:
+        write_metrics(report, config.var_dir / "metrics" / "newsfeed.prom")
+    except OSError as exc:  # monitoring output must not fail the crawl
+        logger.warning("cannot write metrics: %s", exc)
     return report
 
 

@@ -49,6 +49,7 @@ _COUNTERS = (
     "articles_updated",
     "articles_unchanged",
     "articles_duplicate",
+    "articles_rechecked",
 )
 _GROUPS = ("articles_dropped", "http_errors", "fields_missing", "soft_errors")
 

@@ -87,6 +87,13 @@ CREATE TABLE IF NOT EXISTS http_validators (
     last_modified TEXT,
     saved TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS discovered_categories (
+    portal TEXT NOT NULL,
+    category TEXT NOT NULL,
+    url TEXT NOT NULL,
+    found TEXT NOT NULL,
+    PRIMARY KEY (portal, category)
+);
 CREATE TABLE IF NOT EXISTS category_crawls (
     portal TEXT NOT NULL,
     category TEXT NOT NULL,
@@ -450,6 +457,29 @@ class Store:
                 " VALUES (?, ?, ?)",
                 [(portal, category, now_iso) for category in categories],
             )
+
+    def discovered_url(self, portal: str, category: str) -> str | None:
+        """The listing URL found in the portal's menu for a category known by label only."""
+        row = self.db.execute(
+            "SELECT url FROM discovered_categories WHERE portal = ? AND category = ?",
+            (portal, category),
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember_discovered(self, portal: str, category: str, url: str | None) -> None:
+        """Remember (or, with ``None``, forget) a category URL found in the portal's menu."""
+        with self.transaction() as db:
+            if url is None:
+                db.execute(
+                    "DELETE FROM discovered_categories WHERE portal = ? AND category = ?",
+                    (portal, category),
+                )
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO discovered_categories (portal, category, url, found)"
+                    " VALUES (?, ?, ?, ?)",
+                    (portal, category, url, utcnow().isoformat()),
+                )
 
     def completed_categories(self, portal: str) -> set[str]:
         rows = self.db.execute("SELECT category FROM category_crawls WHERE portal = ?", (portal,))

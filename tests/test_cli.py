@@ -96,7 +96,14 @@ def test_demo_builds_feeds_a_reader_can_read(tmp_path: Path) -> None:
     urls = opml.xpath("//outline/@xmlUrl")
     assert len(urls) >= 2
     feeds = sorted((tmp_path / "feeds").rglob("*.xml"))
-    assert len(feeds) == 2 * len(urls), "an RSS and an Atom file per feed"
+    root = tmp_path / "feeds"
+    stems = {p.relative_to(root).as_posix().split(".")[0] for p in feeds}
+    listed = {u.removeprefix("http://localhost:8080/").removesuffix(".rss.xml") for u in urls}
+    assert listed <= stems, "every OPML feed was written"
+    assert {"demo/all", "topics/leadership", "topics/news"} <= stems, "aggregate feeds"
+    assert len(feeds) == 2 * len(stems), "an RSS and an Atom file per feed"
+    assert len(list(root.rglob("*.json"))) == len(stems), "and a JSON Feed"
+    assert (root / "index.html").is_file()
     ids_by_format: dict[str, set[str]] = {"rss": set(), "atom": set()}
     for path in feeds:
         parsed = feedparser.parse(path.read_bytes())

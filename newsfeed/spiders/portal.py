@@ -20,9 +20,11 @@ The listing pages' validators are saved when the run finishes, and only for page
 articles were all fetched: a run killed or interrupted half-way never turns a page it did not
 finish into a 304 next time.
 
-Platform hooks (POST pagination, category discovery) belong in ``listing_request`` (how a
-listing page is asked for) and ``parse_listing`` (what a listing page yields); the decisions
-about articles stay in ``article_requests``.
+Platform hooks: ``start_request`` / ``next_request`` say how a family asks for its listing
+pages (GET by default; ASP.NET postback or listing APIs by POST), wired by
+:meth:`~PortalSpider.wire_listing`. A category known only by its label is looked up in the
+portal's menu (:meth:`~PortalSpider.parse_home`, :func:`find_category_url`) and the URL found
+is remembered in the store; a category not found is counted (``categories_undiscovered``).
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from newsfeed.checks import classify_page, shares_one_timestamp, soft_error_stat
 from newsfeed.extraction.text import clean_text
 from newsfeed.extraction.urls import canonical_url, make_guid
 from newsfeed.items import ListingItem
 from newsfeed.platforms import Platform, get_platform
 from newsfeed.portals import Portal, Registry
+from newsfeed.portals.discovery import find_category_url
 from newsfeed.store import KnownArticle, Store, Validators, utcnow
 
 logger = logging.getLogger(__name__)
@@ -183,17 +187,85 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for portal in self.portals.values():
+            undiscovered: list[str] = []
             for category in portal.categories:
                 if self.only_category and category.key != self.only_category:
                     continue
-                if category.url is None:
-                    # found in the portal's navigation by the discovery hook (not yet wired)
-                    logger.warning("%s/%s: no listing URL; skipped", portal.key, category.key)
-                    self.crawler.stats.inc_value(stat(portal.key, "categories_undiscovered"))
+                url = category.url or (
+                    self.store.discovered_url(portal.key, category.key) if self.store else None
+                )
+                if url is None:
+                    undiscovered.append(category.key)
                     continue
-                self.crawler.stats.inc_value(stat(portal.key, f"category/{category.key}/requested"))
-                self._crawled.add((portal.key, category.key))
-                yield self.listing_request(portal.key, category.key, category.url, page=1)
+                yield self.first_listing(portal, category.key, url)
+            if undiscovered:
+                # categories known by label only: find their links in the portal's menu
+                yield Request(
+                    portal.base_url + "/",
+                    callback=self.parse_home,
+                    errback=self.on_error,
+                    cb_kwargs={"portal_key": portal.key, "categories": tuple(undiscovered)},
+                    meta={"portal": portal.key, "kind": "home"},
+                    dont_filter=True,
+                )
+
+    def first_listing(self, portal: Portal, category: str, url: str) -> Request:
+        """Page 1 of a category, as its platform asks for it (a GET unless it says otherwise)."""
+        self.crawler.stats.inc_value(stat(portal.key, f"category/{category}/requested"))
+        self._crawled.add((portal.key, category))
+        platform = get_platform(portal.platform)
+        request = platform.start_request(url, overrides=portal.overrides)
+        return self.wire_listing(request, portal.key, category, page=1)
+
+    def parse_home(
+        self, response: Response, portal_key: str, categories: tuple[str, ...]
+    ) -> Iterator[Any]:
+        """Find label-only categories in the portal's navigation; remember what was found."""
+        portal = self.portals[portal_key]
+        for key in categories:
+            labels = portal.category(key).labels or (portal.category(key).name,)
+            url = (
+                find_category_url(response.selector, response.url, labels)
+                if isinstance(response, TextResponse)
+                else None
+            )
+            if url is None:
+                logger.warning(
+                    "%s/%s: no menu link labelled %s on %s",
+                    portal_key,
+                    key,
+                    " | ".join(labels),
+                    response.url,
+                )
+                self.crawler.stats.inc_value(stat(portal_key, "categories_undiscovered"))
+                self.crawler.stats.inc_value(stat(portal_key, f"category/{key}/undiscovered"))
+                continue
+            logger.info("%s/%s: found in the menu at %s", portal_key, key, url)
+            if self.store is not None:
+                self.store.remember_discovered(portal_key, key, url)
+            yield self.first_listing(portal, key, url)
+
+    def wire_listing(
+        self, request: Request, portal_key: str, category: str, *, page: int
+    ) -> Request:
+        """A platform's listing request wired to this spider; plain GETs become conditional."""
+        if request.method == "GET" and not request.meta:
+            return self.listing_request(portal_key, category, request.url, page=page)
+        # POST pages (postback, listing APIs) share one URL: no validators for them
+        return request.replace(
+            callback=self.parse_listing,
+            errback=self.on_error,
+            cb_kwargs={"portal_key": portal_key, "category": category, "page": page},
+            meta={
+                **request.meta,
+                "portal": portal_key,
+                "category": category,
+                "kind": "listing",
+                "page": page,
+                "listing_url": request.url,
+            },
+            dont_filter=True,
+        )
 
     def listing_request(self, portal_key: str, category: str, url: str, *, page: int) -> Request:
         """A listing page request, conditional when the store knows the page's validators."""
@@ -214,6 +286,7 @@ class PortalSpider(scrapy.Spider):
                 "portal": portal_key,
                 "category": category,
                 "kind": "listing",
+                "page": page,
                 "listing_url": url,
                 "handle_httpstatus_list": [304],
             },
@@ -247,8 +320,15 @@ class PortalSpider(scrapy.Spider):
         stats.inc_value(
             stat(portal_key, f"category/{category}/articles_listed"), len(listing.items)
         )
+        if shares_one_timestamp([i.published_raw for i in listing.items]):
+            stats.inc_value(stat(portal_key, "listing_same_timestamp"))
         if not listing.items:
-            logger.warning("%s: no articles listed on %s", portal_key, response.url)
+            kind = classify_page(response.text, response.xpath("//title/text()").get())
+            if kind:
+                stats.inc_value(soft_error_stat(portal_key, kind))
+                logger.warning("%s: %s page (status 200) on %s", portal_key, kind, response.url)
+            else:
+                logger.warning("%s: no articles listed on %s", portal_key, response.url)
         known = 0
         for item in listing.items:
             output = self.article_requests(
@@ -260,13 +340,14 @@ class PortalSpider(scrapy.Spider):
             known += is_known
             yield request_or_link
         all_known = bool(listing.items) and known == len(listing.items)
-        next_page = listing.next_page
         if all_known and category in self._completed(portal_key):
             logger.info(
                 "%s/%s: page %d holds only known articles; stop", portal_key, category, page
             )
-        elif next_page and page < portal.max_pages:
-            yield self.listing_request(portal_key, category, next_page, page=page + 1)
+        elif page < portal.max_pages:
+            follow = platform.next_request(response, listing)
+            if follow is not None:
+                yield self.wire_listing(follow, portal_key, category, page=page + 1)
 
     def article_requests(
         self,
@@ -388,13 +469,26 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value(stat(portal_key, "http_errors/not_html"))
             return
         platform = get_platform(portal.platform)
-        article = platform.extract(
-            response.selector,
-            response.url,
-            portal,
-            listing_published_raw=listing.published_raw if listing else None,
-            categories=tuple(sorted(self._seen_categories.get(guid, ()))),
-        )
+        try:
+            article = platform.extract(
+                response.selector,
+                response.url,
+                portal,
+                listing_published_raw=listing.published_raw if listing else None,
+                categories=tuple(sorted(self._seen_categories.get(guid, ()))),
+            )
+        except Exception:  # a page that breaks an extractor is reported and retried, not fatal
+            logger.exception("%s: extraction failed on %s", portal_key, response.url)
+            self.crawler.stats.inc_value(stat(portal_key, "extraction_errors"))
+            yield FetchFailure(url=response.url, portal=portal_key, status="extraction_error")
+            return
+        if not article.title or not article.body_text:
+            kind = classify_page(response.text, response.xpath("//title/text()").get())
+            if kind:
+                # not an article at all: kept out of fields_missing, asked again next run
+                self.crawler.stats.inc_value(soft_error_stat(portal_key, kind))
+                yield FetchFailure(url=response.url, portal=portal_key, status=f"soft_{kind}")
+                return
         if article.guid != guid:
             # redirected to another URL form; keep the listing's identity so runs agree
             article = article.replace(guid=guid)
@@ -429,9 +523,25 @@ class PortalSpider(scrapy.Spider):
                 # a page worth retrying: its listing must not answer 304 next run
                 self._incomplete.add(request.meta["listing_url"])
             yield FetchFailure(url=request.url, portal=portal_key, status=name)
-        else:
+        elif request.meta.get("kind") == "home":
             self.crawler.stats.inc_value(stat(portal_key, "listing_errors"))
-            self._failed.add((portal_key, request.meta.get("category", "")))
+            self.crawler.stats.inc_value(stat(portal_key, f"listing_errors/{name}"))
+        else:
+            category = request.meta.get("category", "")
+            self._failed.add((portal_key, category))
+            if request.meta.get("page", 1) == 1:
+                # the category's own page: a fault the checks weigh (moved? down?)
+                self.crawler.stats.inc_value(stat(portal_key, "listing_errors"))
+                self.crawler.stats.inc_value(stat(portal_key, f"listing_errors/{name}"))
+                portal = self.portals.get(portal_key)
+                if self.store is not None and portal is not None and name in GONE:
+                    with_url = [c for c in portal.categories if c.key == category and c.url]
+                    if not with_url:
+                        # a URL found in the menu that is gone: look again next run
+                        self.store.remember_discovered(portal_key, category, None)
+            else:
+                # a "next page" beyond what the site serves: pagination ends here
+                self.crawler.stats.inc_value(stat(portal_key, f"pagination_errors/{name}"))
 
     @staticmethod
     def guid_for(portal: Portal, platform: Platform, url: str) -> str:

@@ -1,0 +1,173 @@
+"""Incremental crawling: conditional GET of listings, re-checks of article pages.
+
+The spider's decisions are unit-tested with frozen times; the crawls run the real spider in a
+subprocess against the bundled demo portal on 127.0.0.1 (it answers If-Modified-Since with 304)
+or a WARC replay of the corpus mini-site.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newsfeed.items import ListingItem
+from newsfeed.spiders.portal import RecheckPolicy, recheck_reason
+from newsfeed.store import KnownArticle
+from tests.conftest import run_cli
+
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+POLICY = RecheckPolicy(window=timedelta(hours=48), every=timedelta(hours=6))
+LISTED = ListingItem(url="https://p.vn/1", title="Tiêu đề", published_raw="27/11/2026 07:00")
+
+
+def _known(age: timedelta, fetched: timedelta, listed: ListingItem | None = LISTED) -> KnownArticle:
+    return KnownArticle(
+        guid="g",
+        url="https://p.vn/1",
+        first_seen=NOW - age,
+        last_seen=NOW - fetched,
+        listed=listed,
+    )
+
+
+@pytest.mark.parametrize(
+    ("age", "fetched", "expected"),
+    [
+        (timedelta(hours=1), timedelta(hours=1), None),  # young, fetched lately
+        (timedelta(hours=7), timedelta(hours=6), "window"),  # young, due
+        (timedelta(hours=47), timedelta(hours=20), "window"),
+        (timedelta(hours=48), timedelta(hours=48), None),  # out of the window: never again
+        (timedelta(days=30), timedelta(days=30), None),
+    ],
+)
+def test_recheck_window(age: timedelta, fetched: timedelta, expected: str | None) -> None:
+    assert recheck_reason(_known(age, fetched), LISTED, NOW, POLICY) == expected
+
+
+def test_a_listing_change_always_triggers_a_recheck() -> None:
+    old = _known(timedelta(days=30), timedelta(days=30))
+    retitled = ListingItem(url=LISTED.url, title="Tiêu đề (sửa)", published_raw="27/11/2026 07:00")
+    redated = ListingItem(url=LISTED.url, title="Tiêu đề", published_raw="27/11/2026 09:00")
+    assert recheck_reason(old, retitled, NOW, POLICY) == "listing_changed"
+    assert recheck_reason(old, redated, NOW, POLICY) == "listing_changed"
+    # whitespace and Unicode normalization are not a change
+    nfd = ListingItem(url=LISTED.url, title="Tie\u0302u  đề ", published_raw=" 27/11/2026 07:00")
+    assert recheck_reason(old, nfd, NOW, POLICY) is None
+    # nothing recorded yet (a store from before, or a new category): this run records it
+    assert (
+        recheck_reason(_known(timedelta(days=30), timedelta(days=30), None), retitled, NOW, POLICY)
+        is None
+    )
+
+
+def test_window_zero_disables_rechecks() -> None:
+    off = RecheckPolicy(window=timedelta(0))
+    assert recheck_reason(_known(timedelta(hours=7), timedelta(hours=7)), LISTED, NOW, off) is None
+
+
+# -- conditional GET against a real HTTP server on 127.0.0.1 ----------------------------------
+
+_CRAWL_DEMO = """
+import json, sys
+from pathlib import Path
+from newsfeed.config import Config
+from newsfeed.crawl import run_crawl
+from newsfeed.demo import demo_profile_data
+from newsfeed.portals import Registry, portal_from_dict
+
+portal = portal_from_dict(demo_profile_data(sys.argv[1]), source="demo profile")
+report = run_crawl(
+    [portal], Config(var_dir=Path(sys.argv[2])), registry=Registry([portal]), local=True
+)
+print(json.dumps(report))
+"""
+
+
+def _crawl_demo(base_url: str, var_dir: Path) -> dict:  # type: ignore[type-arg]
+    result = subprocess.run(
+        [sys.executable, "-c", _CRAWL_DEMO, base_url, str(var_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_unchanged_listings_answer_304_and_nothing_is_fetched(tmp_path: Path) -> None:
+    from newsfeed.demo.server import serve_demo_site
+
+    with serve_demo_site() as base_url:
+        first = _crawl_demo(base_url, tmp_path / "var")["portals"]["demo"]
+        with sqlite3.connect(tmp_path / "var" / "newsfeed.sqlite3") as db:
+            saved = db.execute("SELECT count(*) FROM http_validators").fetchone()[0]
+        second = _crawl_demo(base_url, tmp_path / "var")["portals"]["demo"]
+    assert first["articles_new"] == 11 and first["listing_pages_not_modified"] == 0
+    assert saved == first["listing_pages_fetched"], "every listing page's Last-Modified kept"
+    # one conditional GET per category, answered 304: no pagination, no article page
+    assert second["listing_pages_not_modified"] == 2
+    assert second["listing_pages_fetched"] == 0
+    assert second["article_pages_fetched"] == 0
+    assert second["articles_rechecked"] == 0
+    assert second["http_errors"] == {}
+    assert second["status"] == "ok", second["checks"]
+
+
+# -- re-checks on the corpus mini-site -------------------------------------------------------
+
+
+def _crawl(warc: Path, cwd: Path) -> dict:  # type: ignore[type-arg]
+    result = run_cli("crawl", "sotttt_hanoi", "--replay", str(warc), cwd=cwd)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(run_cli("report", "--json", cwd=cwd).stdout)
+    return report["portals"]["sotttt_hanoi"]  # type: ignore[no-any-return]
+
+
+def test_rechecks_inside_the_window_and_on_listing_changes(
+    liferay_warc: Path, tmp_path: Path
+) -> None:
+    first = _crawl(liferay_warc, tmp_path)
+    assert first["articles_new"] == 20 and first["articles_rechecked"] == 0
+    store = tmp_path / "var" / "newsfeed.sqlite3"
+    now = datetime.now(UTC)
+
+    # young articles last fetched 7 h ago: each is fetched once more, content unchanged
+    with sqlite3.connect(store) as db:
+        db.execute(
+            "UPDATE articles SET first_seen = ?, last_seen = ?",
+            ((now - timedelta(hours=8)).isoformat(), (now - timedelta(hours=7)).isoformat()),
+        )
+    second = _crawl(liferay_warc, tmp_path)
+    assert second["articles_rechecked"] == 20
+    assert second["article_pages_fetched"] == 20
+    assert (second["articles_unchanged"], second["articles_updated"]) == (20, 0)
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT count(*) FROM articles WHERE changed IS NULL").fetchone()[0] == 20
+
+    # old articles: fetched again only where the listing shows another title
+    with sqlite3.connect(store) as db:
+        old = (now - timedelta(days=30)).isoformat()
+        db.execute("UPDATE articles SET first_seen = ?, last_seen = ?", (old, old))
+        db.execute(
+            "UPDATE listing_state SET title = 'Tiêu đề cũ'"
+            " WHERE guid = 'tag:newsfeed,2025:sotttt_hanoi/4409341'"
+            " AND category = 'tin_tuc_su_kien'"
+        )
+    third = _crawl(liferay_warc, tmp_path)
+    assert third["articles_rechecked"] == 1
+    assert third["article_pages_fetched"] == 1
+    with sqlite3.connect(store) as db:
+        (title,) = db.execute(
+            "SELECT title FROM listing_state WHERE guid = 'tag:newsfeed,2025:sotttt_hanoi/4409341'"
+            " AND category = 'tin_tuc_su_kien'"
+        ).fetchone()
+    assert title != "Tiêu đề cũ", "the listing as now shown is recorded after the fetch"
+    fourth = _crawl(liferay_warc, tmp_path)
+    assert (fourth["articles_rechecked"], fourth["article_pages_fetched"]) == (0, 0)

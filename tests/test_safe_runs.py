@@ -1,0 +1,224 @@
+"""Cron-grade runs: killed, interrupted or overlapping runs lose nothing and corrupt nothing;
+feeds rebuilt from unchanged content are the same bytes.
+
+Every crawl here is a real ``newsfeed`` process over the corpus mini-site's WARC replay (or a
+proxy on a closed 127.0.0.1 port): nothing goes to the network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import feedparser
+
+from tests.conftest import run_cli
+from tests.test_crawl_replay import SECOND_URL_IDS
+
+
+def _start(*args: str, cwd: Path, **env: str) -> subprocess.Popen[str]:
+    full_env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:newsfeed", **env}
+    full_env.pop("NEWSFEED_CONFIG", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsfeed", *args],
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _count(store: Path) -> int:
+    if not store.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
+            return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return 0
+
+
+def _wait_for_articles(store: Path, at_least: int, proc: subprocess.Popen[str]) -> int:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        count = _count(store)
+        if count >= at_least:
+            return count
+        assert proc.poll() is None, f"the crawl ended early: {proc.communicate()[1][-2000:]}"
+        time.sleep(0.05)
+    raise AssertionError("the crawl stored nothing in 120 s")
+
+
+def _guids(store: Path) -> set[str]:
+    with sqlite3.connect(store) as db:
+        return {row[0] for row in db.execute("SELECT guid FROM articles")}
+
+
+def test_a_crawl_killed_with_sigkill_is_completed_by_the_next_run(
+    liferay_warc: Path, tmp_path: Path
+) -> None:
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    done = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=reference)
+    assert done.returncode == 0, done.stderr[-3000:]
+    expected = _guids(reference / "var" / "newsfeed.sqlite3")
+    assert len(expected) == 20
+
+    work = tmp_path / "killed"
+    work.mkdir()
+    store = work / "var" / "newsfeed.sqlite3"
+    proc = _start(
+        "crawl",
+        "sotttt_hanoi",
+        "--replay",
+        str(liferay_warc),
+        cwd=work,
+        NEWSFEED_DOWNLOAD_DELAY="0.3",
+    )
+    stored = _wait_for_articles(store, 3, proc)
+    proc.kill()  # SIGKILL: no handler, no cleanup
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert 3 <= stored < 20, "killed mid-crawl"
+
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        partial = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        # nothing of a half-written article: every stored article has its URLs and sketch
+        assert (
+            db.execute(
+                "SELECT count(*) FROM articles a WHERE NOT EXISTS"
+                " (SELECT 1 FROM article_urls u WHERE u.guid = a.guid)"
+                " OR NOT EXISTS (SELECT 1 FROM near_duplicates n WHERE n.guid = a.guid)"
+            ).fetchone()[0]
+            == 0
+        )
+        assert db.execute("SELECT count(*) FROM category_crawls").fetchone()[0] == 0
+    assert partial < 20
+
+    again = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=work)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _guids(store) == expected
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    report = json.loads(run_cli("report", "--json", cwd=work).stdout)
+    assert report["interrupted"] is False
+    assert report["portals"]["sotttt_hanoi"]["articles_new"] == 20 - partial
+
+
+def test_sigterm_stops_gracefully_and_the_report_says_interrupted(
+    liferay_warc: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "var" / "newsfeed.sqlite3"
+    proc = _start(
+        "crawl",
+        "sotttt_hanoi",
+        "--replay",
+        str(liferay_warc),
+        cwd=tmp_path,
+        NEWSFEED_DOWNLOAD_DELAY="0.3",
+    )
+    _wait_for_articles(store, 2, proc)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr[-3000:]
+    reports = list((tmp_path / "var" / "reports").glob("*.json"))
+    assert len(reports) == 1, "the report is written"
+    report = json.loads(reports[0].read_text(encoding="utf-8"))
+    assert report["interrupted"] is True and report["finish_reason"] == "shutdown"
+    assert report["status"] == "warning"
+    portal = report["portals"]["sotttt_hanoi"]
+    assert "interrupted" in [c["name"] for c in portal["checks"]]
+    assert portal["articles_new"] == _count(store) < 20
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # an unfinished run saves no "pagination completed" marks and no validators
+        assert db.execute("SELECT count(*) FROM category_crawls").fetchone()[0] == 0
+    # and the next run completes it
+    again = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _count(store) == 20
+
+
+def test_two_concurrent_runs_never_both_crawl(tmp_path: Path) -> None:
+    """Two real ``newsfeed run`` processes; the crawl goes through a proxy on a closed
+    127.0.0.1 port, so every request fails at once without touching the network."""
+    closed = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    slow = {**closed, "no_proxy": "", "NEWSFEED_DOWNLOAD_DELAY": "1"}
+    first = _start("run", "sotttt_hanoi", cwd=tmp_path, **slow)
+    lock = tmp_path / "var" / "run.lock"
+    deadline = time.monotonic() + 60
+    while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
+        assert time.monotonic() < deadline and first.poll() is None, "the first run took no lock"
+        time.sleep(0.05)
+    second = _start("run", "sotttt_hanoi", cwd=tmp_path, **closed)
+    _, second_err = second.communicate(timeout=60)
+    still_running = first.poll() is None
+    _, first_err = first.communicate(timeout=120)
+    assert still_running, "the runs overlapped"
+    assert second.returncode == 75, second_err[-2000:]
+    assert f"another newsfeed run is in progress (pid {first.pid})" in second_err
+    assert first.returncode == 0, first_err[-3000:]
+    assert len(list((tmp_path / "var" / "reports").glob("*.json"))) == 1, "one crawl only"
+
+
+def _snapshot(feeds: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(p.relative_to(feeds)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(feeds.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_rebuilt_feeds_are_byte_identical_and_one_guid_everywhere(
+    liferay_warc: Path, tmp_path: Path
+) -> None:
+    def crawl_and_build() -> None:
+        crawl = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
+        assert crawl.returncode == 0, crawl.stderr[-3000:]
+        build = run_cli("build", "--base-url", "https://feeds.example.org/vn/", cwd=tmp_path)
+        assert build.returncode == 0, build.stderr[-3000:]
+
+    crawl_and_build()
+    feeds = tmp_path / "feeds"
+    before = _snapshot(feeds)
+    assert any(name.endswith(".atom.xml") for name in before)
+    time.sleep(0.05)  # a rewrite would show in st_mtime_ns
+    crawl_and_build()
+    report = json.loads(run_cli("report", "--json", cwd=tmp_path).stdout)
+    assert report["portals"]["sotttt_hanoi"]["article_pages_fetched"] == 0
+    after = _snapshot(feeds)
+    assert after.keys() == before.keys()
+    changed = [name for name in before if before[name] != after[name]]
+    # index.html is the human status page: it shows the latest crawl's time and health
+    assert set(changed) <= {"index.html"}, f"bytes or mtimes changed: {changed}"
+    assert len(before) - 1 > len([n for n in before if n.endswith(".opml")]) > 0
+
+    # the article listed under two categories: one id in both category feeds, in every format
+    ids: dict[str, dict[str, set[str]]] = {}
+    for path in sorted((feeds / "sotttt_hanoi").iterdir()):
+        if not path.name.endswith((".rss.xml", ".atom.xml", ".json")):
+            continue
+        category, _, fmt = path.name.partition(".")
+        if fmt == "json":
+            entries = [item["id"] for item in json.loads(path.read_bytes())["items"]]
+        else:
+            parsed = feedparser.parse(path.read_bytes())
+            assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+            entries = [entry.id for entry in parsed.entries]
+        ids.setdefault(fmt, {})[category] = set(entries)
+    assert len(ids) >= 2, ids.keys()
+    for article_id in SECOND_URL_IDS:
+        guid = f"tag:newsfeed,2025:sotttt_hanoi/{article_id}"
+        for fmt, by_category in ids.items():
+            holding = [c for c, entries in by_category.items() if guid in entries]
+            assert len(holding) >= 2, (fmt, guid, holding)
+            assert "tin_tuc_su_kien" in holding
