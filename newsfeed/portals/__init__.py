@@ -43,6 +43,9 @@ from newsfeed.portals.topics import TOPICS
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# feeds/topics/<topic>.* and feeds/<portal>/all.* are the builder's own feeds
+RESERVED_PORTAL_KEYS = frozenset({"topics"})
+RESERVED_CATEGORY_KEYS = frozenset({"all"})
 
 
 class ProfileError(ValueError):
@@ -152,6 +155,8 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
     key = str(need(data, "key", ""))
     if not _KEY_RE.match(key):
         raise ProfileError(f"{source}: key {key!r} is not ASCII snake_case")
+    if key in RESERVED_PORTAL_KEYS:
+        raise ProfileError(f"{source}: key {key!r} is reserved for the feeds folder")
     raw_categories = data.get("categories") or []
     if not raw_categories:
         raise ProfileError(f"{source}: no [[categories]]")
@@ -161,6 +166,8 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
         ckey = str(need(raw, "key", where))
         if not _KEY_RE.match(ckey):
             raise ProfileError(f"{source}: {where}key {ckey!r} is not ASCII snake_case")
+        if ckey in RESERVED_CATEGORY_KEYS:
+            raise ProfileError(f"{source}: {where}key {ckey!r} is reserved (the portal's feed)")
         categories.append(_category_from_dict(raw, ckey, source=source, where=where))
     keys = [c.key for c in categories]
     if len(set(keys)) != len(keys):
