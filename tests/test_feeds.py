@@ -1028,7 +1028,7 @@ def test_aggregate_feeds_are_written_but_not_listed_in_opml(tmp_path: Path) -> N
 
 def test_feed_specs_per_category_portal_and_topic(tmp_path: Path) -> None:
     from newsfeed.build import feed_specs
-    from newsfeed.portals import Registry, portal_from_dict
+    from newsfeed.portals import ProfileError, Registry, portal_from_dict
     from newsfeed.store import Store
 
     def portal(key: str, name: str, categories: list[tuple[str, str]]) -> Any:
@@ -1046,11 +1046,17 @@ def test_feed_specs_per_category_portal_and_topic(tmp_path: Path) -> None:
             }
         )
 
-    hanoi = portal("hanoi", "Hà Nội", [("lanh_dao", "leadership"), ("all", "news")])
+    with pytest.raises(ProfileError, match="reserved"):
+        portal("hanoi", "Hà Nội", [("all", "news")])  # would collide with the portal's feed
+    hanoi = portal("hanoi", "Hà Nội", [("lanh_dao", "leadership"), ("tin_tuc", "news")])
     cantho = portal("cantho", "Cần Thơ", [("hoat_dong", "leadership"), ("rong", "news")])
     with Store(tmp_path / "s.sqlite3") as store:
         for n, (key, categories) in enumerate(
-            [("hanoi", ("lanh_dao",)), ("hanoi", ("lanh_dao", "all")), ("cantho", ("hoat_dong",))]
+            [
+                ("hanoi", ("lanh_dao",)),
+                ("hanoi", ("lanh_dao", "tin_tuc")),
+                ("cantho", ("hoat_dong",)),
+            ]
         ):
             store.upsert(
                 article(n, portal=key, guid=f"tag:newsfeed,2025:{key}/{n}", categories=categories)
@@ -1060,13 +1066,14 @@ def test_feed_specs_per_category_portal_and_topic(tmp_path: Path) -> None:
     assert list(by_path) == [  # the registry gives portals in key order
         "cantho/hoat_dong",
         "hanoi/lanh_dao",
-        "hanoi/all",  # the category keyed "all" wins over the portal's aggregate
+        "hanoi/tin_tuc",
         "cantho/all",
+        "hanoi/all",
         "topics/leadership",
         "topics/news",
     ]
-    assert by_path["hanoi/all"].category == "all"
-    assert by_path["cantho/all"].category is None
+    assert by_path["hanoi/all"].category is None
+    assert len(by_path["hanoi/all"].entries) == 2
     leadership = by_path["topics/leadership"]
     assert sorted(e.article.guid for e in leadership.entries) == [
         "tag:newsfeed,2025:cantho/2",
