@@ -16,6 +16,7 @@ from typing import Any
 
 from newsfeed import USER_AGENT, __version__
 from newsfeed.config import Config, load_config
+from newsfeed.items import REQUIRED_FIELDS
 from newsfeed.portals import Portal, Registry
 
 logger = logging.getLogger("newsfeed")
@@ -145,6 +146,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
     )
     json.dump(article.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+    missing = [name for name in REQUIRED_FIELDS if not getattr(article, name)]
+    if missing:
+        how = f"platform {portal.platform}" if portal else "the portal's platform or generic rules"
+        print(
+            f"newsfeed: warning: no {', '.join(missing)} found with {how}; "
+            "is this an article page (or does the profile need --portal)?",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
