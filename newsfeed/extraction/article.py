@@ -316,7 +316,7 @@ class _Body:
         wrapped = Selector(root=root)
         for query in (*rules.drop, *rules.author, "script", "style", "noscript", "iframe"):
             for node in select(wrapped, query):
-                _remove(node.root)
+                remove_keeping_tail(node.root)
         self._take_credit_line(root)
         self.images = list(self._images(root))
         self.attachments = list(self._attachments(root))
@@ -343,7 +343,7 @@ class _Body:
             credit = parse_credit_line(text) or (text if _is_byline(block, text) else None)
             if credit and not is_cms_account(credit):
                 self.credit = credit
-                _remove(block)
+                remove_keeping_tail(block)
             return
 
     def _images(self, root: Any) -> Iterator[Image]:
@@ -406,7 +406,8 @@ def _iter_blocks(root: Any) -> Iterator[Any]:
             yield element
 
 
-def _remove(element: Any) -> None:
+def remove_keeping_tail(element: Any) -> None:
+    """Remove an lxml element but keep the text that follows it (its tail)."""
     parent = element.getparent()
     if parent is None:
         return

@@ -38,7 +38,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
-from newsfeed.extraction.article import ArticleRules, extract_article
+from newsfeed.extraction.article import ArticleRules, extract_article, remove_keeping_tail
 from newsfeed.extraction.dates import (
     LOCAL_TZ,
     ParsedDate,
@@ -817,7 +817,7 @@ def _clean_container(
         if drop:
             if fold(text) == summary_key:
                 removed_summary = True
-            _drop_element(element)
+            remove_keeping_tail(element)
         elif _CAPTION_RE.search(classes) and element.tag != "figcaption":
             # <div class="PhotoCMS_Caption"><p>text</p></div> (VCCorp-built CMSes): the shared
             # caption rule reads the class of the block after the image, so the inner <p> goes
@@ -830,19 +830,6 @@ def _clean_container(
         if lazy and (not image.get("src") or image.get("src", "").startswith("data:")):
             image.set("src", lazy)
     return etree.tostring(root, encoding="unicode", method="html")
-
-
-def _drop_element(element: Any) -> None:
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail and element.tail.strip():
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _trafilatura_body(markup: str, url: str) -> str | None:
@@ -908,7 +895,7 @@ def _strip_lines(markup: str, drop: Iterable[str]) -> str:
         return markup
     for element in list(root.iter("p", "h1", "h2", "h3", "div")):
         if element.getparent() is not None and fold(_text(element)) in keys:
-            _drop_element(element)
+            remove_keeping_tail(element)
     body = root.find("body")
     return etree.tostring(body if body is not None else root, encoding="unicode", method="html")
 
@@ -931,7 +918,7 @@ def _drop_last_block(markup: str, names: Iterable[str]) -> str:
         parent = last.getparent()
         while parent is not None and parent.tag != "body" and _text(parent) == _text(last):
             last, parent = parent, parent.getparent()
-        _drop_element(last)
+        remove_keeping_tail(last)
     body = root.find("body")
     return "".join(
         etree.tostring(c, encoding="unicode", method="html")

@@ -256,14 +256,7 @@ class PortalSpider(scrapy.Spider):
             callback=self.parse_listing,
             errback=self.on_error,
             cb_kwargs={"portal_key": portal_key, "category": category, "page": page},
-            meta={
-                **request.meta,
-                "portal": portal_key,
-                "category": category,
-                "kind": "listing",
-                "page": page,
-                "listing_url": request.url,
-            },
+            meta={**request.meta, **_listing_meta(portal_key, category, request.url, page)},
             dont_filter=True,
         )
 
@@ -283,11 +276,7 @@ class PortalSpider(scrapy.Spider):
             cb_kwargs={"portal_key": portal_key, "category": category, "page": page},
             # 304 reaches the callback: HttpErrorMiddleware drops non-2xx statuses otherwise
             meta={
-                "portal": portal_key,
-                "category": category,
-                "kind": "listing",
-                "page": page,
-                "listing_url": url,
+                **_listing_meta(portal_key, category, url, page),
                 "handle_httpstatus_list": [304],
             },
             dont_filter=page == 1,
@@ -550,6 +539,17 @@ class PortalSpider(scrapy.Spider):
             url, aliases=portal.host_aliases, primary_host=urlsplit(portal.base_url).hostname
         )
         return make_guid(portal.key, article_id=platform.article_id(url), canonical=canonical)
+
+
+def _listing_meta(portal_key: str, category: str, url: str, page: int) -> dict[str, Any]:
+    """What the errback and the report need to know of a listing request."""
+    return {
+        "portal": portal_key,
+        "category": category,
+        "kind": "listing",
+        "page": page,
+        "listing_url": url,
+    }
 
 
 def _header(response: Response, name: bytes) -> str | None:
