@@ -505,7 +505,8 @@ class PortalSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         name = str(response.status) if response is not None else type(failure.value).__name__
         self.crawler.stats.inc_value(stat(portal_key, f"http_errors/{name}"))
-        logger.warning("%s: %s on %s", portal_key, name, request.url)
+        # counted in the report's http_errors: not worth a line on a cron job's stderr
+        logger.info("%s: %s on %s", portal_key, name, request.url)
         if request.meta.get("kind") == "article":
             self.crawler.stats.inc_value(stat(portal_key, "article_pages_fetched"))
             if name not in GONE and request.meta.get("listing_url"):
