@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -125,7 +125,6 @@ def run_crawl(
             stats=stats,
             store=store,
         )
-        add_incremental_counters(report, stats)
         mark_interrupted(report, stats.get("finish_reason"))
         store.save_report(report)
     path = write_report(report, config.reports_dir)
@@ -135,19 +134,6 @@ def run_crawl(
     except OSError as exc:  # monitoring output must not fail the crawl
         logger.warning("cannot write metrics: %s", exc)
     return report
-
-
-# Counters of incremental crawling; report.py may count them itself one day (setdefault).
-INCREMENTAL_COUNTERS = ("listing_pages_not_modified", "articles_rechecked")
-
-
-def add_incremental_counters(report: dict[str, Any], stats: Mapping[str, Any]) -> None:
-    """Add ``listing_pages_not_modified`` (304s) and ``articles_rechecked`` per portal."""
-    totals = report.setdefault("totals", {})
-    for name in INCREMENTAL_COUNTERS:
-        for key, entry in report.get("portals", {}).items():
-            entry.setdefault(name, int(stats.get(f"newsfeed/{key}/{name}", 0)))
-        totals.setdefault(name, sum(e[name] for e in report.get("portals", {}).values()))
 
 
 def mark_interrupted(report: dict[str, Any], finish_reason: str | None) -> None:
