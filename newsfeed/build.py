@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from newsfeed.checks import health_entry
 from newsfeed.config import Config
+from newsfeed.extraction.dates import LOCAL_TZ
 from newsfeed.feeds import FeedEntry, FeedSpec, Source, write_feeds
-from newsfeed.items import Link
+from newsfeed.items import Article, Link
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.topics import TOPICS
 from newsfeed.site import topic_anchor, topic_label, write_site
@@ -47,12 +50,16 @@ def feed_specs(
     *,
     limit: int,
     base_url: str = "http://localhost:8080/",
+    health: Mapping[str, Article] | None = None,
 ) -> list[FeedSpec]:
     """Every feed with at least one stored article: categories, then portals, then topics.
 
     ``base_url`` (the feeds folder's public URL) gives the topic feeds their home page, the
-    topic's section of ``index.html``; a topic has no page on any portal.
+    topic's section of ``index.html``; a topic has no page on any portal. ``health``: per
+    portal key, an item telling readers the portal's feed is degraded (:func:`health_items`);
+    it goes into that portal's own feeds, not into the topic feeds.
     """
+    health = health or {}
     categories: list[FeedSpec] = []
     aggregates: list[FeedSpec] = []
     by_topic: dict[str, list[FeedEntry]] = {}
@@ -64,6 +71,7 @@ def feed_specs(
             if not stored:
                 continue
             items = entries(stored)
+            warning = _health_entry(health.get(portal.key))
             categories.append(
                 FeedSpec(
                     path=f"{portal.key}/{category.key}",
@@ -75,7 +83,7 @@ def feed_specs(
                     portal=portal.key,
                     category=category.key,
                     topic=category.topic,
-                    entries=items,
+                    entries=items + warning,
                 )
             )
             if category.topic:
@@ -99,7 +107,7 @@ def feed_specs(
                     link=portal.base_url,
                     language=portal.language,
                     portal=portal.key,
-                    entries=entries(stored),
+                    entries=entries(stored) + _health_entry(health.get(portal.key)),
                 )
             )
     for topic in sorted(by_topic, key=_topic_order):
@@ -123,6 +131,40 @@ def feed_specs(
     return categories + [spec for spec in aggregates if spec.path not in taken]
 
 
+def _health_entry(article: Article | None) -> tuple[FeedEntry, ...]:
+    if article is None:
+        return ()
+    # dated the local midnight of its day, like the article's own date
+    when = datetime.fromisoformat(article.published or "")
+    return (FeedEntry(article=article, first_seen=when),)
+
+
+def health_items(
+    health: Mapping[str, Mapping[str, Any]],
+    portals: Iterable[Portal],
+    *,
+    base_url: str,
+    day: date,
+) -> dict[str, Article]:
+    """Per critical portal, the day's "feed degraded" item (guid stable for the day)."""
+    status_url = urljoin(_folder(base_url), "status.html")
+    items: dict[str, Article] = {}
+    for portal in portals:
+        entry = health.get(portal.key)
+        if not entry:
+            continue
+        item = health_entry(
+            portal.key,
+            {"portals": {portal.key: entry}},
+            day,
+            link=status_url,
+            categories=[c.key for c in portal.categories],
+        )
+        if item is not None:
+            items[portal.key] = item
+    return items
+
+
 def latest_health(reports: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per portal key, its entry in the newest report that crawled it, with ``finished``."""
     health: dict[str, dict[str, Any]] = {}
@@ -141,8 +183,15 @@ def build_feeds(config: Config, registry: Registry | None = None) -> list[Path]:
     registry = registry or Registry()
     portals = list(registry)
     with Store(config.store_path) as store:
-        specs = feed_specs(store, portals, limit=config.item_limit, base_url=config.base_url)
         health = latest_health(store.reports(limit=REPORTS_SCANNED))
+        today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
+        specs = feed_specs(
+            store,
+            portals,
+            limit=config.item_limit,
+            base_url=config.base_url,
+            health=health_items(health, portals, base_url=config.base_url, day=today),
+        )
         files = write_feeds(specs, config.feeds_dir, config.base_url, limit=config.item_limit)
         # before index.html, which links status.html only when it exists
         files.append(write_status_page(store, registry, config.feeds_dir))

@@ -1351,3 +1351,56 @@ def test_feeds_list_the_other_portals_copies_of_an_article(tmp_path: Path) -> No
     ]
     data = render_rss(specs["hanoi/all"], "http://localhost:8080/hanoi/all.rss.xml")
     assert "Cũng đăng trên" in (rss_items(data)[hanoi.article.guid].findtext(CONTENT_ENCODED) or "")
+
+
+def test_a_critical_portal_gets_one_health_item_a_day_in_its_own_feeds(tmp_path: Path) -> None:
+    from datetime import date
+
+    from newsfeed.build import feed_specs, health_items
+    from newsfeed.portals import Registry, portal_from_dict
+    from newsfeed.store import Store
+
+    base = "http://localhost:8080/"
+    portal = portal_from_dict(
+        {
+            "key": "hanoi",
+            "name": "Hà Nội",
+            "province": "Hà Nội",
+            "base_url": "https://hanoi.gov.vn",
+            "platform": "liferay62",
+            "categories": [
+                {
+                    "key": "lanh_dao",
+                    "name": "Lãnh đạo",
+                    "url": "https://hanoi.gov.vn/ld",
+                    "topic": "leadership",
+                }
+            ],
+        }
+    )
+    broken = {
+        "status": "critical",
+        "checks": [
+            {"name": "missing_title", "status": "critical", "message": "0 of 9 had a title"}
+        ],
+    }
+    day = date(2026, 11, 27)
+    quiet = health_items({"hanoi": {**broken, "status": "ok"}}, [portal], base_url=base, day=day)
+    assert quiet == {}
+    items = health_items({"hanoi": broken}, [portal], base_url=base, day=day)
+    assert items["hanoi"].guid == "tag:newsfeed,2025:hanoi/health/2026-11-27"
+    assert items["hanoi"].url == base + "status.html"
+    again = health_items({"hanoi": broken}, [portal], base_url=base, day=day)
+    assert again["hanoi"].guid == items["hanoi"].guid, "stable for the day: readers see it once"
+
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.upsert(
+            article(1, portal="hanoi", guid="tag:newsfeed,2025:hanoi/1", categories=("lanh_dao",))
+        )
+        specs = {s.path: s for s in feed_specs(store, Registry([portal]), limit=50, health=items)}
+    guids = {path: [e.article.guid for e in spec.entries] for path, spec in specs.items()}
+    assert "tag:newsfeed,2025:hanoi/health/2026-11-27" in guids["hanoi/lanh_dao"]
+    assert "tag:newsfeed,2025:hanoi/health/2026-11-27" in guids["hanoi/all"]
+    assert guids["topics/leadership"] == ["tag:newsfeed,2025:hanoi/1"], "not in topic feeds"
+    rss = render_rss(specs["hanoi/lanh_dao"], base + "hanoi/lanh_dao.rss.xml")
+    assert not feedparser.parse(rss).bozo
