@@ -61,8 +61,19 @@ class Liferay62Platform(Platform):
             f"{_AP}//h1[contains(@class,'header-title')]",
             f"{_AP}//h3[contains(@class,'asset-title')]",
         ),
-        published=(f"{_AP}//div[contains(@class,'assetPublishDate')]",),
-        summary=(f"{_AP}//p[contains(@class,'sapo')]", f"{_AP}//div[contains(@class,'sapo')]"),
+        # assetPublishDate: so4t theme (Hà Nội); date_post / date-post: Thái Nguyên and Quảng
+        # Ngãi themes; meta-data-date: Bắc Giang; metadata-publish-date: Liferay's own template
+        published=(
+            f"{_AP}//div[contains(@class,'assetPublishDate')]",
+            f"{_AP}//*[contains(@class,'date_post') or contains(@class,'date-post')]",
+            f"{_AP}//*[contains(@class,'meta-data-date')]",
+            f"{_AP}//*[contains(@class,'metadata-publish-date')]",
+        ),
+        summary=(
+            f"{_AP}//p[contains(@class,'sapo')]",
+            f"{_AP}//div[contains(@class,'sapo')]",
+            f"{_AP}//div[contains(@class,'article-summary')]",
+        ),
         body=(
             f"{_AP}//div[contains(@class,'asset-content')]//div[contains(@class,'journal-content-article')]",
             f"{_AP}//div[contains(@class,'asset-full-content')]//div[contains(@class,'journal-content-article')]",
