@@ -122,35 +122,16 @@ def _last_success(key: str, history: Sequence[Mapping[str, Any]]) -> str | None:
 
 
 def _store_facts(store: Store, key: str, started: datetime | None, now: datetime) -> dict[str, Any]:
-    """What the checks need from the store about one portal.
-
-    Reads the articles table directly: these three queries belong in :class:`Store`
-    (``published_history``, ``first_seen_min``, ``published_since``) once store.py grows them.
-    """
-    db = store.db
-    rows = db.execute(
-        "SELECT published FROM articles WHERE portal = ? AND published IS NOT NULL"
-        " ORDER BY sort_key DESC LIMIT ?",
-        (key, CADENCE_HISTORY * 2),
-    ).fetchall()
+    """What the checks need from the store about one portal."""
     published: list[datetime] = []
-    for (value,) in rows:
+    for value in store.published_history(key, CADENCE_HISTORY * 2):
         parsed = parse_iso_date(value)
         # a date in the future says nothing of the cadence (check_dates reports it)
         if parsed is not None and parsed.value <= now + FUTURE_SLACK:
             published.append(parsed.value)
     published = sorted(published, reverse=True)[:CADENCE_HISTORY]
-    first = db.execute("SELECT MIN(first_seen) FROM articles WHERE portal = ?", (key,)).fetchone()
-    watching_since = datetime.fromisoformat(first[0]) if first and first[0] else None
-    run_published: list[str | None] = []
-    if started is not None:
-        run_published = [
-            r[0]
-            for r in db.execute(
-                "SELECT published FROM articles WHERE portal = ? AND first_seen >= ?",
-                (key, started.isoformat()),
-            )
-        ]
+    watching_since = store.first_seen_min(key)
+    run_published = store.published_of_new(key, started) if started is not None else []
     return {
         "published_history": published,
         "watching_since": watching_since,

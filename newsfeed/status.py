@@ -35,15 +35,8 @@ _STATUS_LABELS = {
 
 
 def daily_counts(store: Store, portal: str, days: Sequence[date]) -> dict[date, int]:
-    """Articles per local day (by published date, else first seen) over ``days``.
-
-    Reads the articles table directly; a ``Store.daily_counts`` would be its home.
-    """
-    since = datetime.combine(days[0], time(0), tzinfo=LOCAL_TZ).astimezone(UTC).isoformat()
-    rows = store.db.execute(
-        "SELECT published, first_seen FROM articles WHERE portal = ? AND sort_key >= ?",
-        (portal, since),
-    )
+    """Articles per local day (by published date, else first seen) over ``days``."""
+    rows = store.dates_since(portal, datetime.combine(days[0], time(0), tzinfo=LOCAL_TZ))
     counts: Counter[date] = Counter()
     wanted = set(days)
     for published, first_seen in rows:

@@ -410,6 +410,38 @@ class Store:
         ).fetchone()
         return None if row[0] is None else str(row[0])
 
+    def published_history(self, portal: str, limit: int) -> list[str]:
+        """The newest ``limit`` published dates (ISO strings) of a portal's articles."""
+        rows = self.db.execute(
+            "SELECT published FROM articles WHERE portal = ? AND published IS NOT NULL"
+            " ORDER BY sort_key DESC LIMIT ?",
+            (portal, limit),
+        )
+        return [str(r[0]) for r in rows]
+
+    def first_seen_min(self, portal: str) -> datetime | None:
+        """When the store first saw any article of the portal."""
+        row = self.db.execute(
+            "SELECT MIN(first_seen) FROM articles WHERE portal = ?", (portal,)
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def published_of_new(self, portal: str, since: datetime) -> list[str | None]:
+        """The published dates of the portal's articles first seen at or after ``since``."""
+        rows = self.db.execute(
+            "SELECT published FROM articles WHERE portal = ? AND first_seen >= ?",
+            (portal, since.isoformat()),
+        )
+        return [r[0] for r in rows]
+
+    def dates_since(self, portal: str, since: datetime) -> list[tuple[str | None, str]]:
+        """(published, first_seen) of the portal's articles ordered after ``since`` (UTC)."""
+        rows = self.db.execute(
+            "SELECT published, first_seen FROM articles WHERE portal = ? AND sort_key >= ?",
+            (portal, since.astimezone(UTC).isoformat()),
+        )
+        return [(r[0], str(r[1])) for r in rows]
+
     def categories_of(self, guid: str) -> tuple[str, ...]:
         rows = self.db.execute(
             "SELECT category FROM article_categories WHERE guid = ? ORDER BY category", (guid,)

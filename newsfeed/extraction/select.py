@@ -47,3 +47,14 @@ def first_text(node: Selector, queries: Selectors) -> str | None:
             if text:
                 return text
     return None
+
+
+def link_title(anchor: Selector) -> str | None:
+    """What a link says: its text, else its title attribute, else its image's alt text (an
+    image link often comes before the headline link to the same article)."""
+    return (
+        node_text(anchor)
+        or clean_text(anchor.attrib.get("title"))
+        or clean_text(anchor.xpath(".//img/@alt").get())
+        or None
+    )

@@ -13,8 +13,7 @@ from scrapy.http import Request, TextResponse
 
 from newsfeed.extraction.article import ArticleRules, extract_article
 from newsfeed.extraction.html import absolutize
-from newsfeed.extraction.select import Selectors, first_text, node_text, select
-from newsfeed.extraction.text import clean_text
+from newsfeed.extraction.select import Selectors, first_text, link_title, select
 from newsfeed.items import Article, Listing, ListingItem
 from newsfeed.portals import Portal
 
@@ -56,12 +55,7 @@ class Platform:
                 href = absolutize(anchor.attrib.get("href"), url)
                 if not href or (rules.article_url and not rules.article_url.search(href)):
                     continue
-                title = (
-                    node_text(anchor)
-                    or clean_text(anchor.attrib.get("title"))
-                    or clean_text(anchor.xpath(".//img/@alt").get())
-                    or None
-                )
+                title = link_title(anchor)
                 known = found.get(href)
                 if known is None:
                     found[href] = ListingItem(

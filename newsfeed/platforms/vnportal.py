@@ -35,7 +35,7 @@ from scrapy.http import FormRequest, Request, TextResponse
 
 from newsfeed.extraction.article import ArticleRules
 from newsfeed.extraction.html import absolutize
-from newsfeed.extraction.select import Selectors, first, first_text, node_text, select
+from newsfeed.extraction.select import Selectors, first, first_text, link_title, select
 from newsfeed.extraction.text import clean_text
 from newsfeed.items import Listing, ListingItem
 from newsfeed.platforms.base import ListingRules, Platform, page_number
@@ -75,6 +75,18 @@ def response_meta(response: TextResponse) -> Mapping[str, Any]:
         return {}
 
 
+def _items_by_url_shape(rules: ListingRules, sel: Selector, url: str) -> tuple[ListingItem, ...]:
+    """A vnPortal listing: the links of article-URL shape inside the rules' list zones."""
+    assert rules.article_url is not None
+    return listing_from_article_links(
+        html_selector(sel),
+        url,
+        zones=rules.item,
+        article_url=rules.article_url,
+        published=rules.published,
+    )
+
+
 def listing_from_article_links(
     sel: Selector,
     url: str,
@@ -102,12 +114,7 @@ def listing_from_article_links(
             if not href or not article_url.search(href):
                 continue
             href = href.split("#", 1)[0]
-            title = (
-                node_text(anchor)
-                or clean_text(anchor.attrib.get("title"))
-                or clean_text(anchor.xpath(".//img/@alt").get())
-                or None
-            )
+            title = link_title(anchor)
             known = found.get(href)
             if known is not None:
                 if not known.title and title:
@@ -232,15 +239,7 @@ class VnPortalPlatform(Platform):
         return match.group(1) if match else None
 
     def parse_listing(self, sel: Selector, url: str) -> Listing:
-        rules = self.listing_rules
-        assert rules.article_url is not None
-        items = listing_from_article_links(
-            html_selector(sel),
-            url,
-            zones=rules.item,
-            article_url=rules.article_url,
-            published=rules.published,
-        )
+        items = _items_by_url_shape(self.listing_rules, sel, url)
         return Listing(items=items, next_page=self.next_page(html_selector(sel), url))
 
     def next_page(self, sel: Selector, url: str) -> str | None:
@@ -353,15 +352,7 @@ class VnPortal2Platform(Platform):
         return match.group(1) if match else None
 
     def parse_listing(self, sel: Selector, url: str) -> Listing:
-        rules = self.listing_rules
-        assert rules.article_url is not None
-        items = listing_from_article_links(
-            html_selector(sel),
-            url,
-            zones=rules.item,
-            article_url=rules.article_url,
-            published=rules.published,
-        )
+        items = _items_by_url_shape(self.listing_rules, sel, url)
         # pages after the first come by POST: there is no next link to follow
         return Listing(items=items, next_page=None)
 
