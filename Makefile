@@ -37,11 +37,11 @@ serve: $(STAMP)
 
 # extraction and feed-building speed and memory (measured, never asserted)
 bench: $(STAMP)
-	$(BIN)/python -m newsfeed.bench
+	$(BIN)/python -m tests.tools.bench
 
 # per platform and field, the share of fixture and corpus pages extracted right
 eval: $(STAMP)
-	$(BIN)/python -m newsfeed.eval
+	$(BIN)/python -m tests.tools.eval
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

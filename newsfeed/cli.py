@@ -65,8 +65,8 @@ def _select(registry: Registry, keys: Sequence[str]) -> list[Portal]:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from newsfeed.crawl import run_crawl
-    from newsfeed.report import format_table
+    from newsfeed.crawl.runner import run_crawl
+    from newsfeed.monitor.report import format_table
 
     config = _config(args)
     registry = Registry()
@@ -89,7 +89,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from newsfeed.build import build_feeds
+    from newsfeed.feeds.build import build_feeds
 
     config = _config(args)
     files = build_feeds(config)
@@ -98,9 +98,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from newsfeed.build import build_feeds
-    from newsfeed.crawl import run_crawl
-    from newsfeed.report import format_table
+    from newsfeed.crawl.runner import run_crawl
+    from newsfeed.feeds.build import build_feeds
+    from newsfeed.monitor.report import format_table
 
     config = _config(args)
     registry = Registry()
@@ -128,7 +128,7 @@ def _read_page(source: str) -> tuple[bytes, str, str | None]:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from newsfeed.extract import extract_page
+    from newsfeed.platforms.extract import extract_page
 
     registry = Registry()
     try:
@@ -170,7 +170,7 @@ def cmd_portals(args: argparse.Namespace) -> int:
 
 
 def _latest_report(config: Config) -> dict[str, Any] | None:
-    from newsfeed.store import Store
+    from newsfeed.store.db import Store
 
     if not config.store_path.exists():
         return None
@@ -180,7 +180,7 @@ def _latest_report(config: Config) -> dict[str, Any] | None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from newsfeed.report import format_table
+    from newsfeed.monitor.report import format_table
 
     config = _config(args)
     report = _latest_report(config)
@@ -201,7 +201,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     import sqlite3
     from datetime import UTC, datetime
 
-    from newsfeed.checks import check_line
+    from newsfeed.monitor.checks import check_line
 
     try:
         report = _latest_report(_config(args))
@@ -214,7 +214,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from newsfeed.serve import serve_forever
+    from newsfeed.web.serve import serve_forever
 
     config = _config(args)
     serve_forever(config.feeds_dir, host=args.host, port=args.port)

@@ -86,7 +86,7 @@ def liferay_mirror_extra_urls(source: Path) -> Iterable[tuple[Path, list[str]]]:
 @pytest.fixture(scope="session")
 def liferay_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Liferay mini-site as a WARC, built from the corpus mirror at test time."""
-    from newsfeed.warc import warc_from_mirror
+    from newsfeed.crawl.warc import warc_from_mirror
 
     source = corpus_path("liferay-sotttt-hanoi", "source")
     extras = dict(liferay_mirror_extra_urls(source))

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from newsfeed.checks import (
+from newsfeed.extraction.dates import LOCAL_TZ
+from newsfeed.monitor.checks import (
     CRITICAL,
     OK,
     WARNING,
@@ -36,7 +37,6 @@ from newsfeed.checks import (
     soft_error_stat,
     working_days_between,
 )
-from newsfeed.extraction.dates import LOCAL_TZ
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # a Friday, 15:00 in Vietnam
 

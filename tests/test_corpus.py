@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from newsfeed.extract import extract_page
 from newsfeed.items import Article
+from newsfeed.platforms.extract import extract_page
 from tests.conftest import corpus_path
 
 ICT = timezone(timedelta(hours=7))

@@ -57,7 +57,7 @@ def test_replay_crawl_yields_the_twenty_articles_once(liferay_warc: Path, tmp_pa
 
 def test_replay_never_touches_the_network(tmp_path: Path) -> None:
     """An empty WARC answers everything with 404: the portal is reported, nothing fetched."""
-    from newsfeed.warc import write_warc
+    from newsfeed.crawl.warc import write_warc
 
     empty = tmp_path / "empty.warc.gz"
     write_warc(empty, [])

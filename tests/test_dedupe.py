@@ -13,9 +13,9 @@ import random
 import time
 from pathlib import Path
 
-from newsfeed import dedupe
 from newsfeed.items import Article
-from newsfeed.store import Store
+from newsfeed.store import dedupe
+from newsfeed.store.db import Store
 from tests.conftest import corpus_path
 
 TEXT = (

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from newsfeed.eval import (
+from tests.conftest import REPO
+from tests.tools.eval import (
     FIELDS,
     PlatformScore,
     below_floor,
@@ -17,7 +18,6 @@ from newsfeed.eval import (
     load_floors,
     token_f1,
 )
-from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_table_has_every_platform_and_field(scores: dict[str, PlatformScore]) ->
 
 def test_make_eval_command_prints_the_table_and_exits_0() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "newsfeed.eval"],
+        [sys.executable, "-m", "tests.tools.eval"],
         cwd=REPO,
         capture_output=True,
         text=True,

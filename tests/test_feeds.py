@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from newsfeed.feeds import (
+from newsfeed.feeds.render import (
     EMPTY_FEED_DATE,
     FeedEntry,
     FeedSpec,
@@ -1027,9 +1027,9 @@ def test_aggregate_feeds_are_written_but_not_listed_in_opml(tmp_path: Path) -> N
 
 
 def test_feed_specs_per_category_portal_and_topic(tmp_path: Path) -> None:
-    from newsfeed.build import feed_specs
+    from newsfeed.feeds.build import feed_specs
     from newsfeed.portals import ProfileError, Registry, portal_from_dict
-    from newsfeed.store import Store
+    from newsfeed.store.db import Store
 
     def portal(key: str, name: str, categories: list[tuple[str, str]]) -> Any:
         return portal_from_dict(
@@ -1253,7 +1253,7 @@ def test_corpus_replay_feeds_validate_and_serve_304(liferay_warc: Path, tmp_path
     import http.client
     import threading
 
-    from newsfeed.serve import make_server
+    from newsfeed.web.serve import make_server
     from tests.conftest import run_cli
 
     base = "https://feeds.example.org/vn/"
@@ -1293,9 +1293,9 @@ def test_corpus_replay_feeds_validate_and_serve_304(liferay_warc: Path, tmp_path
 
 
 def test_feeds_list_the_other_portals_copies_of_an_article(tmp_path: Path) -> None:
-    from newsfeed.build import feed_specs
+    from newsfeed.feeds.build import feed_specs
     from newsfeed.portals import Registry, portal_from_dict
-    from newsfeed.store import Store
+    from newsfeed.store.db import Store
 
     body = " ".join(
         [
@@ -1356,9 +1356,9 @@ def test_feeds_list_the_other_portals_copies_of_an_article(tmp_path: Path) -> No
 def test_a_critical_portal_gets_one_health_item_a_day_in_its_own_feeds(tmp_path: Path) -> None:
     from datetime import date
 
-    from newsfeed.build import feed_specs, health_items
+    from newsfeed.feeds.build import feed_specs, health_items
     from newsfeed.portals import Registry, portal_from_dict
-    from newsfeed.store import Store
+    from newsfeed.store.db import Store
 
     base = "http://localhost:8080/"
     portal = portal_from_dict(

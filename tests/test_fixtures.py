@@ -3,9 +3,10 @@
 A fixture is three files sharing a name: ``<name>.html`` (the raw bytes of a page we wrote,
 modelled on the structure of the portal's real pages, with invented content), ``<name>.meta.json``
 (url, fetched_at, content_type, note) and ``<name>.json`` (the reviewed expected Article, every
-field but ``body_html``). The page goes through :func:`newsfeed.extract.extract_page` as saved
-bytes, so Scrapy's charset detection is part of what is tested. ``body_html`` is checked by rules
-(safe and self-contained) instead of by value.
+field but ``body_html``). The page goes through
+:func:`newsfeed.platforms.extract.extract_page` as saved bytes, so Scrapy's charset detection is
+part of what is tested. ``body_html`` is checked by rules (safe and self-contained) instead of by
+value.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import html as lxml_html
 
-from newsfeed.extract import extract_page
 from newsfeed.items import Article
 from newsfeed.platforms import get_platform
+from newsfeed.platforms.extract import extract_page
 from newsfeed.portals import Registry
 
 FIXTURES_DIR = Path(__file__).with_name("fixtures")

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from parsel import Selector
 
-from newsfeed.eval import token_f1
-from newsfeed.extract import extract_page, response_for
 from newsfeed.extraction.generic import extract_generic, load_jsonld
 from newsfeed.items import Article
+from newsfeed.platforms.extract import extract_page, response_for
 from newsfeed.portals import Registry
 from tests.conftest import REPO, corpus_path, run_cli
+from tests.tools.eval import token_f1
 
 FIXTURES = REPO / "tests" / "fixtures" / "generic"
 PAGES = sorted(p.stem for p in FIXTURES.glob("*.html"))

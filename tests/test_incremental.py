@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from newsfeed.crawl.spiders.portal import RecheckPolicy, recheck_reason
 from newsfeed.items import ListingItem
-from newsfeed.spiders.portal import RecheckPolicy, recheck_reason
-from newsfeed.store import KnownArticle
+from newsfeed.store.db import KnownArticle
 from tests.conftest import run_cli
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -77,7 +77,7 @@ _CRAWL_DEMO = """
 import json, sys
 from pathlib import Path
 from newsfeed.config import Config
-from newsfeed.crawl import run_crawl
+from newsfeed.crawl.runner import run_crawl
 from newsfeed.demo import demo_profile_data
 from newsfeed.portals import Registry, portal_from_dict
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsfeed.extract import extract_page
+from newsfeed.platforms.extract import extract_page
 from newsfeed.portals import portal_from_dict
 
 PORTAL = portal_from_dict(

@@ -8,7 +8,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsfeed.metrics import write_metrics
+from newsfeed.monitor.metrics import write_metrics
 
 REPORT: dict[str, Any] = {
     "schema": 1,

@@ -1,6 +1,6 @@
 """A real feed reader: newsboat subscribes to the served demo feeds over 127.0.0.1.
 
-``newsfeed demo`` runs once (a subprocess); ``newsfeed.serve`` serves its folder on a free
+``newsfeed demo`` runs once (a subprocess); ``newsfeed.web.serve`` serves its folder on a free
 port; newsboat reloads in a temporary HOME with its own urls file, cache and config, and its
 cache (SQLite, table ``rss_item``) must hold every item of every feed, with the same ids, titles
 and full text. One cache per format, because newsboat keeps one item per guid across all its
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfeed.serve import make_server
+from newsfeed.web.serve import make_server
 
 NEWSBOAT = shutil.which("newsboat")
 pytestmark = pytest.mark.skipif(

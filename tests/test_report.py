@@ -13,9 +13,9 @@ from typing import Any
 
 from newsfeed.demo import DEMO_PORTAL_KEY, demo_profile_data
 from newsfeed.items import Article
+from newsfeed.monitor.report import build_report, format_table, write_report
 from newsfeed.portals import Portal, portal_from_dict
-from newsfeed.report import build_report, format_table, write_report
-from newsfeed.store import Store
+from newsfeed.store.db import Store
 from tests.conftest import REPO, run_cli
 
 STARTED = datetime(2026, 11, 27, 7, 30, tzinfo=UTC)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from newsfeed.serve import accepts_gzip, make_server
+from newsfeed.web.serve import accepts_gzip, make_server
 
 FEED_JSON = json.dumps(
     {"version": "https://jsonfeed.org/version/1.1", "title": "Tin", "items": []}

@@ -23,12 +23,12 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from newsfeed.build import build_feeds
 from newsfeed.config import Config
+from newsfeed.feeds.build import build_feeds
 from newsfeed.items import Article, Image
 from newsfeed.portals import Portal, Registry, portal_from_dict
-from newsfeed.site import _CSS, STATUS_PAGE, write_site
-from newsfeed.store import Store
+from newsfeed.store.db import Store
+from newsfeed.web.site import _CSS, STATUS_PAGE, write_site
 
 TYPES = {
     "application/rss+xml": ".rss.xml",

@@ -19,8 +19,8 @@ from lxml import html as lxml_html
 
 from newsfeed.items import Article
 from newsfeed.portals import Portal, portal_from_dict
-from newsfeed.status import DAYS, write_status_page
-from newsfeed.store import Store
+from newsfeed.store.db import Store
+from newsfeed.web.status import DAYS, write_status_page
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsfeed.items import Article, Image
-from newsfeed.store import Store
+from newsfeed.store.db import Store
 
 
 def _article(**changes: object) -> Article:
@@ -128,7 +128,7 @@ def test_recheck_due_selects_young_articles_not_fetched_lately(tmp_path: Path) -
 
 
 def test_validators_and_completed_categories(tmp_path: Path) -> None:
-    from newsfeed.store import Validators
+    from newsfeed.store.db import Validators
 
     with Store(tmp_path / "s.sqlite3") as store:
         assert store.validators("https://p.vn/tin") is None

@@ -1,4 +1,4 @@
-"""newsfeed.warc: WARC writing, lookup rules, replay and recording through real Scrapy crawls.
+"""newsfeed.crawl.warc: WARC writing, lookup rules, replay and recording through real Scrapy crawls.
 
 A Twisted reactor cannot be restarted, so every crawl runs in a fresh interpreter:
 ``python -m tests.test_warc CONFIG.json`` runs ``_crawl_main`` below, which crawls a list of
@@ -24,7 +24,7 @@ import pytest
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from newsfeed.warc import (
+from newsfeed.crawl.warc import (
     RECORDER_PRIORITY,
     REPLAY_HEADER,
     ReplayIndex,
@@ -396,13 +396,13 @@ def test_warc_from_mirror(tmp_path: Path) -> None:
 def test_settings_helpers() -> None:
     assert replay_settings("/x.warc.gz") == {
         "DOWNLOAD_HANDLERS": {
-            "http": "newsfeed.warc.WarcReplayDownloadHandler",
-            "https": "newsfeed.warc.WarcReplayDownloadHandler",
+            "http": "newsfeed.crawl.warc.WarcReplayDownloadHandler",
+            "https": "newsfeed.crawl.warc.WarcReplayDownloadHandler",
         },
         "NEWSFEED_REPLAY": "/x.warc.gz",
     }
     assert record_settings("/y.warc.gz") == {
-        "DOWNLOADER_MIDDLEWARES": {"newsfeed.warc.WarcRecorderMiddleware": RECORDER_PRIORITY},
+        "DOWNLOADER_MIDDLEWARES": {"newsfeed.crawl.warc.WarcRecorderMiddleware": RECORDER_PRIORITY},
         "NEWSFEED_RECORD": "/y.warc.gz",
     }
     # After HttpCompressionMiddleware (590) in response order, before MetaRefresh (580).

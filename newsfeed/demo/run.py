@@ -12,9 +12,9 @@ from newsfeed.portals import Registry, portal_from_dict
 
 
 def run_demo(config: Config) -> int:
-    from newsfeed.build import build_feeds
-    from newsfeed.crawl import run_crawl
-    from newsfeed.report import format_table
+    from newsfeed.crawl.runner import run_crawl
+    from newsfeed.feeds.build import build_feeds
+    from newsfeed.monitor.report import format_table
 
     # The demo keeps its own store so it never mixes with a real crawl's articles.
     config = replace(config, var_dir=config.var_dir / "demo")

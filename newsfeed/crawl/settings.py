@@ -5,8 +5,8 @@ from __future__ import annotations
 from newsfeed import USER_AGENT as _USER_AGENT
 
 BOT_NAME = "newsfeed"
-SPIDER_MODULES = ["newsfeed.spiders"]
-NEWSPIDER_MODULE = "newsfeed.spiders"
+SPIDER_MODULES = ["newsfeed.crawl.spiders"]
+NEWSPIDER_MODULE = "newsfeed.crawl.spiders"
 
 USER_AGENT = _USER_AGENT
 ROBOTSTXT_OBEY = True
@@ -36,10 +36,10 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
 ITEM_PIPELINES = {
-    "newsfeed.pipelines.NormalizePipeline": 100,
-    "newsfeed.pipelines.ValidatePipeline": 200,
-    "newsfeed.pipelines.DedupePipeline": 300,
-    "newsfeed.pipelines.StorePipeline": 400,
+    "newsfeed.crawl.pipelines.NormalizePipeline": 100,
+    "newsfeed.crawl.pipelines.ValidatePipeline": 200,
+    "newsfeed.crawl.pipelines.DedupePipeline": 300,
+    "newsfeed.crawl.pipelines.StorePipeline": 400,
 }
 
 # Local crawls (replay, the demo portal, tests) need no politeness delays.

@@ -1,9 +1,9 @@
 """The crawl report (DESIGN.md §5): one JSON object per run, built from the crawl's stats.
 
 Counters come from Scrapy stats named ``newsfeed/<portal>/<counter>`` (see
-:func:`newsfeed.spiders.portal.stat`); the store adds each portal's history (earlier reports,
-published dates); :mod:`newsfeed.checks` turns both into a status with messages that say what
-to do.
+:func:`newsfeed.crawl.spiders.portal.stat`); the store adds each portal's history (earlier
+reports, published dates); :mod:`newsfeed.monitor.checks` turns both into a status with messages
+that say what to do.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsfeed.checks import (
+from newsfeed.extraction.dates import parse_iso_date
+from newsfeed.monitor.checks import (
     CADENCE_HISTORY,
     CRITICAL,
     FUTURE_SLACK,
@@ -23,9 +24,8 @@ from newsfeed.checks import (
     run_checks,
     worst,
 )
-from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.portals import Portal
-from newsfeed.store import Store
+from newsfeed.store.db import Store
 
 __all__ = [
     "SCHEMA",

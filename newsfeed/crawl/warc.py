@@ -11,12 +11,12 @@ This is the only module of the project that imports warcio: everything else goes
 Settings::
 
     # replay (nothing goes to the network)
-    DOWNLOAD_HANDLERS = {"http": "newsfeed.warc.WarcReplayDownloadHandler",
-                         "https": "newsfeed.warc.WarcReplayDownloadHandler"}
+    DOWNLOAD_HANDLERS = {"http": "newsfeed.crawl.warc.WarcReplayDownloadHandler",
+                         "https": "newsfeed.crawl.warc.WarcReplayDownloadHandler"}
     NEWSFEED_REPLAY = "/path/file.warc.gz"
 
     # record
-    DOWNLOADER_MIDDLEWARES = {"newsfeed.warc.WarcRecorderMiddleware": RECORDER_PRIORITY}
+    DOWNLOADER_MIDDLEWARES = {"newsfeed.crawl.warc.WarcRecorderMiddleware": RECORDER_PRIORITY}
     NEWSFEED_RECORD = "/path/out.warc.gz"
 
 ``replay_settings()`` and ``record_settings()`` return those dicts.
@@ -88,8 +88,8 @@ REPLAY_HEADER: Final = "X-Newsfeed-Replay"
 #: the recorder rebuilds those hops from request.meta["redirect_urls"] (see _redirect_hops).
 RECORDER_PRIORITY: Final = 585
 
-REPLAY_HANDLER_PATH: Final = "newsfeed.warc.WarcReplayDownloadHandler"
-RECORDER_PATH: Final = "newsfeed.warc.WarcRecorderMiddleware"
+REPLAY_HANDLER_PATH: Final = "newsfeed.crawl.warc.WarcReplayDownloadHandler"
+RECORDER_PATH: Final = "newsfeed.crawl.warc.WarcRecorderMiddleware"
 
 _HTTP_PROTOCOL: Final = "HTTP/1.1"
 # Credentials must not end up in a WARC: recordings are shared and committed as test fixtures.

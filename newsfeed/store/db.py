@@ -5,7 +5,7 @@ One file (``var/newsfeed.sqlite3`` by default), WAL journal so a reader (the fee
 Every article is written in one transaction: its row, its categories, its URLs and its
 near-duplicate fingerprint together.
 
-What incremental crawling keeps here (see :mod:`newsfeed.spiders.portal`):
+What incremental crawling keeps here (see :mod:`newsfeed.crawl.spiders.portal`):
 
 - ``listing_state``: the title and date each category's listing last showed for an article;
   a difference means "re-check the article page";
@@ -16,7 +16,7 @@ What incremental crawling keeps here (see :mod:`newsfeed.spiders.portal`):
   completed is paginated fully instead of stopping at the first page of known articles;
 - ``near_duplicates`` + ``near_duplicate_anchors``: MinHash sketches, their bucket keys and the
   clusters of near-duplicate articles (the same notice reposted by several portals), see
-  :mod:`newsfeed.dedupe`.
+  :mod:`newsfeed.store.dedupe`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from newsfeed import dedupe
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.items import Article, Link, ListingItem
+from newsfeed.store import dedupe
 
 SCHEMA_VERSION = 2
 Outcome = Literal["new", "updated", "unchanged"]

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsfeed.feeds import (
+from newsfeed.feeds.render import (
     FORMATS,
     VN_TZ,
     FeedSpec,

@@ -18,12 +18,12 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
-from newsfeed.extract import extract_page
-from newsfeed.feeds import FeedEntry, FeedSpec, write_feeds
+from newsfeed.feeds.render import FeedEntry, FeedSpec, write_feeds
 from newsfeed.items import Article
+from newsfeed.platforms.extract import extract_page
 from newsfeed.portals import Registry
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _pages() -> Iterator[tuple[bytes, str, str | None]]:

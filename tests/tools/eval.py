@@ -31,9 +31,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from newsfeed.extract import extract_page, response_for
 from newsfeed.extraction.generic import extract_generic
 from newsfeed.items import Article
+from newsfeed.platforms.extract import extract_page, response_for
 from newsfeed.portals import Registry
 
 __all__ = [
@@ -49,7 +49,7 @@ __all__ = [
     "token_f1",
 ]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 FLOORS_FILE = Path(__file__).with_name("eval_floors.json")
 FIELDS = ("title", "published", "author", "summary", "body_f1", "body_ok", "related")

@@ -41,14 +41,14 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
-from newsfeed.checks import classify_page, shares_one_timestamp, soft_error_stat
 from newsfeed.extraction.text import clean_text
 from newsfeed.extraction.urls import canonical_url, make_guid
 from newsfeed.items import ListingItem
+from newsfeed.monitor.checks import classify_page, shares_one_timestamp, soft_error_stat
 from newsfeed.platforms import Platform, get_platform
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.discovery import find_category_url
-from newsfeed.store import KnownArticle, Store, Validators, utcnow
+from newsfeed.store.db import KnownArticle, Store, Validators, utcnow
 
 logger = logging.getLogger(__name__)
 

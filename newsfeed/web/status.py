@@ -17,10 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from newsfeed.checks import CRITICAL, OK, STATUS_ORDER, WARNING, is_rest_day
 from newsfeed.extraction.dates import LOCAL_TZ, parse_iso_date
+from newsfeed.monitor.checks import CRITICAL, OK, STATUS_ORDER, WARNING, is_rest_day
 from newsfeed.portals import Portal, Registry
-from newsfeed.store import Store
+from newsfeed.store.db import Store
 
 DAYS = 56
 """The chart's span: eight weeks, ending today (portal local date)."""

@@ -5,7 +5,7 @@ portal and earlier reports) and returns ``Check(name, status, message)`` when so
 the message says what happened and what to do. ``newsfeed check`` prints :func:`check_line`.
 
 Everything here is a pure function of its arguments: "now" is always passed in, the store is
-read by the report builder (:mod:`newsfeed.report`) before the checks run.
+read by the report builder (:mod:`newsfeed.monitor.report`) before the checks run.
 
 Thresholds are module constants, named and explained where they are defined.
 """
@@ -91,7 +91,10 @@ def worst(statuses: Iterable[str]) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PortalRun:
-    """One portal's run as the checks see it; built by :func:`newsfeed.report.portal_report`."""
+    """One portal's run as the checks see it.
+
+    Built by :func:`newsfeed.monitor.report.portal_report`.
+    """
 
     key: str
     entry: Mapping[str, Any]
@@ -605,7 +608,7 @@ def classify_page(text: str, title: str | None) -> str | None:
 
 def soft_error_stat(portal: str, kind: str) -> str:
     """The stats key the spider bumps for a soft error (``newsfeed/<portal>/soft_errors/<kind>``,
-    the form of :func:`newsfeed.spiders.portal.stat`)."""
+    the form of :func:`newsfeed.crawl.spiders.portal.stat`)."""
     return f"newsfeed/{portal}/soft_errors/{kind}"
 
 

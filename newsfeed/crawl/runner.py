@@ -26,13 +26,13 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from newsfeed import settings as default_settings
 from newsfeed.config import Config
-from newsfeed.metrics import write_metrics
+from newsfeed.crawl import settings as default_settings
+from newsfeed.crawl.spiders.portal import PortalSpider
+from newsfeed.monitor.metrics import write_metrics
+from newsfeed.monitor.report import build_report, write_report
 from newsfeed.portals import Portal, Registry
-from newsfeed.report import build_report, write_report
-from newsfeed.spiders.portal import PortalSpider
-from newsfeed.store import Store
+from newsfeed.store.db import Store
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ _REPORTED_LOGGERS = (
     "scrapy.downloadermiddlewares.retry",
     "scrapy.downloadermiddlewares.robotstxt",
 )
-RECORDER_MIDDLEWARE = "newsfeed.warc.WarcRecorderMiddleware"
-REPLAY_HANDLER = "newsfeed.warc.WarcReplayDownloadHandler"
+RECORDER_MIDDLEWARE = "newsfeed.crawl.warc.WarcRecorderMiddleware"
+REPLAY_HANDLER = "newsfeed.crawl.warc.WarcReplayDownloadHandler"
 
 
 def crawl_settings(
@@ -65,7 +65,7 @@ def crawl_settings(
             "DOWNLOAD_HANDLERS", {"http": REPLAY_HANDLER, "https": REPLAY_HANDLER}, "cmdline"
         )
     if record is not None:
-        from newsfeed.warc import RECORDER_PRIORITY
+        from newsfeed.crawl.warc import RECORDER_PRIORITY
 
         settings.set("NEWSFEED_RECORD", str(record), priority="cmdline")
         settings.set("DOWNLOADER_MIDDLEWARES", {RECORDER_MIDDLEWARE: RECORDER_PRIORITY}, "cmdline")
@@ -73,7 +73,7 @@ def crawl_settings(
     if delay:
         settings.set("DOWNLOAD_DELAY", float(delay), priority="cmdline")
         settings.set("DOWNLOAD_DELAY_JITTER", 0.0, priority="cmdline")
-    # Re-check policy (newsfeed.spiders.portal.RecheckPolicy); Config fields when it has them.
+    # Re-check policy (newsfeed.crawl.spiders.portal.RecheckPolicy); Config fields when it has them.
     for field, setting in (
         ("recheck_window_hours", "NEWSFEED_RECHECK_WINDOW_HOURS"),
         ("recheck_every_hours", "NEWSFEED_RECHECK_EVERY_HOURS"),

@@ -23,16 +23,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from newsfeed.checks import health_entry
 from newsfeed.config import Config
 from newsfeed.extraction.dates import LOCAL_TZ
-from newsfeed.feeds import FeedEntry, FeedSpec, Source, write_feeds
+from newsfeed.feeds.render import FeedEntry, FeedSpec, Source, write_feeds
 from newsfeed.items import Article, Link
+from newsfeed.monitor.checks import health_entry
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.topics import TOPICS
-from newsfeed.site import topic_anchor, topic_label, write_site
-from newsfeed.status import write_status_page
-from newsfeed.store import Store, StoredArticle
+from newsfeed.store.db import Store, StoredArticle
+from newsfeed.web.site import topic_anchor, topic_label, write_site
+from newsfeed.web.status import write_status_page
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
 
-from newsfeed.checks import STATUS_ORDER
 from newsfeed.extraction.dates import parse_iso_date
+from newsfeed.monitor.checks import STATUS_ORDER
 
 DEFAULT_PATH = Path("var/metrics/newsfeed.prom")
 _OUTCOMES = ("new", "updated", "unchanged", "duplicate")

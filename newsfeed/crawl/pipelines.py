@@ -14,11 +14,11 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newsfeed.crawl.spiders.portal import CategoryLink, FetchFailure, stat
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.extraction.text import clean_text
 from newsfeed.items import Article
-from newsfeed.spiders.portal import CategoryLink, FetchFailure, stat
-from newsfeed.store import Store, utcnow
+from newsfeed.store.db import Store, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Monitoring: the crawl report, its checks and the Prometheus metrics."""

@@ -1,0 +1,1 @@
+"""The store: schema and queries (SQLite), and near-duplicate clustering beside dedupe."""

@@ -1,0 +1,1 @@
+"""Web pages: index.html, status.html and the feeds server."""
