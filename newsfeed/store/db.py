@@ -1,7 +1,10 @@
-"""The SQLite store: articles, the categories they were listed under, known URLs, reports.
+"""The store: articles, the categories they were listed under, known URLs, reports.
 
-One file (``var/newsfeed.sqlite3`` by default), WAL journal so a reader (the feed builder,
-``newsfeed report``) never blocks a crawl and a killed process leaves a consistent database.
+One SQLite file by default (``var/newsfeed.sqlite3``), WAL journal so a reader (the feed builder,
+``newsfeed report``) never blocks a crawl and a killed process leaves a consistent database; or
+one PostgreSQL database (``database_url``) shared by crawl processes on several machines. The
+queries are the same for both (:mod:`newsfeed.store.dialect` translates); the schema and its
+versions are in :mod:`newsfeed.store.migrations`.
 Every article is written in one transaction: its row, its categories, its URLs and its
 near-duplicate fingerprint together.
 
@@ -23,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,90 +36,10 @@ from typing import Any, Literal
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.items import Article, Link, ListingItem
 from newsfeed.store import dedupe
+from newsfeed.store.dialect import Connection, Row, connect, is_database_url, redact
+from newsfeed.store.migrations import migrate
 
-SCHEMA_VERSION = 2
 Outcome = Literal["new", "updated", "unchanged"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    guid TEXT PRIMARY KEY,
-    portal TEXT,
-    url TEXT NOT NULL,
-    canonical_url TEXT NOT NULL,
-    published TEXT,
-    sort_key TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    data TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    changed TEXT
-);
-CREATE INDEX IF NOT EXISTS articles_portal ON articles (portal, sort_key);
-CREATE TABLE IF NOT EXISTS article_categories (
-    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE,
-    portal TEXT NOT NULL,
-    category TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    PRIMARY KEY (guid, portal, category)
-);
-CREATE INDEX IF NOT EXISTS categories_feed ON article_categories (portal, category);
-CREATE TABLE IF NOT EXISTS article_urls (
-    url TEXT PRIMARY KEY,
-    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE
-);
-CREATE TABLE IF NOT EXISTS url_failures (
-    url TEXT PRIMARY KEY,
-    portal TEXT NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    first_failed TEXT NOT NULL,
-    last_failed TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS listing_state (
-    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE,
-    category TEXT NOT NULL,
-    title TEXT,
-    published_raw TEXT,
-    last_listed TEXT NOT NULL,
-    PRIMARY KEY (guid, category)
-);
-CREATE TABLE IF NOT EXISTS http_validators (
-    url TEXT PRIMARY KEY,
-    etag TEXT,
-    last_modified TEXT,
-    saved TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS discovered_categories (
-    portal TEXT NOT NULL,
-    category TEXT NOT NULL,
-    url TEXT NOT NULL,
-    found TEXT NOT NULL,
-    PRIMARY KEY (portal, category)
-);
-CREATE TABLE IF NOT EXISTS category_crawls (
-    portal TEXT NOT NULL,
-    category TEXT NOT NULL,
-    last_complete TEXT NOT NULL,
-    PRIMARY KEY (portal, category)
-);
-CREATE TABLE IF NOT EXISTS near_duplicates (
-    guid TEXT PRIMARY KEY REFERENCES articles (guid) ON DELETE CASCADE,
-    sketch BLOB,
-    cluster_id TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS near_duplicates_cluster ON near_duplicates (cluster_id);
-CREATE TABLE IF NOT EXISTS near_duplicate_anchors (
-    anchor INTEGER NOT NULL,
-    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE,
-    PRIMARY KEY (anchor, guid)
-);
-CREATE TABLE IF NOT EXISTS reports (
-    run_id TEXT PRIMARY KEY,
-    started TEXT NOT NULL,
-    status TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-"""
 
 _HASHED_FIELDS = (
     "title",
@@ -180,19 +102,32 @@ class StoredArticle:
 
 
 class Store:
-    """Thread-unsafe handle on the SQLite store; open one per process."""
+    """Thread-unsafe handle on the store; open one per process.
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        if str(path) != ":memory:":
+    ``target`` is a SQLite file (the embedded default; ``:memory:`` for tests) or a
+    PostgreSQL URL (``postgresql://user@host/db``, the shared store of several crawl
+    machines). Opening upgrades an older store in place (:mod:`newsfeed.store.migrations`).
+    """
+
+    def __init__(self, target: Path | str) -> None:
+        self.url = str(target)
+        self.path = Path(target) if not is_database_url(self.url) else Path()
+        if not is_database_url(self.url) and self.url != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(_SCHEMA)
-        self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self.db: Connection = connect(self.url)
+        try:
+            migrate(self.db)
+        except BaseException:
+            self.db.close()
+            raise
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.db.dialect
+
+    def __repr__(self) -> str:
+        return f"Store({redact(self.url)!r})"
 
     def close(self) -> None:
         self.db.close()
@@ -204,14 +139,9 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    def transaction(self) -> Iterator[Connection]:
+        with self.db.transaction() as db:
+            yield db
 
     # -- articles -------------------------------------------------------------------------
 
@@ -448,7 +378,7 @@ class Store:
         )
         return tuple(str(r[0]) for r in rows)
 
-    def _stored(self, row: sqlite3.Row) -> StoredArticle:
+    def _stored(self, row: Row) -> StoredArticle:
         article = Article.from_dict(json.loads(row["data"]))
         article = article.replace(categories=self.categories_of(article.guid))
         return StoredArticle(
@@ -540,7 +470,8 @@ class Store:
         """Every cluster of two or more articles, as sorted guids (for reports and tests)."""
         rows = self.db.execute(
             "SELECT group_concat(guid, char(10)) FROM (SELECT cluster_id, guid"
-            " FROM near_duplicates ORDER BY guid) GROUP BY cluster_id HAVING count(*) > 1"
+            " FROM near_duplicates ORDER BY guid) AS members"
+            " GROUP BY cluster_id HAVING count(*) > 1"
         )
         return sorted(sorted(str(r[0]).split("\n")) for r in rows)
 
@@ -556,7 +487,7 @@ class Store:
                 self._index_near_duplicate(db, article)
         return len(rows)
 
-    def _index_near_duplicate(self, db: sqlite3.Connection, article: Article) -> None:
+    def _index_near_duplicate(self, db: Connection, article: Article) -> None:
         """(Re)sketch one article and join it to the cluster of its near duplicates.
 
         Candidates come from the anchor index (articles sharing a bucket), so the cost does
@@ -593,7 +524,7 @@ class Store:
         self._link(db, article.guid, sketch)
 
     @staticmethod
-    def _link(db: sqlite3.Connection, guid: str, sketch: dedupe.Sketch) -> None:
+    def _link(db: Connection, guid: str, sketch: dedupe.Sketch) -> None:
         """Merge ``guid``'s cluster with the clusters of its near duplicates."""
         shared: dict[str, int] = {}
         for anchor in dedupe.anchors(sketch):

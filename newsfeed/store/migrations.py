@@ -1,0 +1,176 @@
+"""Schema versions: numbered steps that upgrade a store in place, in one transaction.
+
+A store records every step applied to it in ``schema_migrations`` (version, name, when); SQLite
+stores also carry the version in ``PRAGMA user_version``. Opening a store runs the steps it
+lacks, in order, in one transaction (SQLite and PostgreSQL both roll DDL back): a step that fails
+leaves the store as it was, at its old version, with its data. Two processes opening an old
+store at once are serialised (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock), and
+the second finds nothing left to do. A store newer than this newsfeed is refused, never
+downgraded.
+
+Adding a schema change (an index, a table, a column):
+
+1. append a function ``_vN_what(db)`` below, N = the last version + 1, whose docstring says
+   what it changes and why; write the SQL as SQLite understands it (``?``, ``TEXT``,
+   ``INTEGER``, ``BLOB``): :mod:`newsfeed.store.dialect` translates it for PostgreSQL;
+2. add ``(N, _vN_what)`` at the end of :data:`STEPS`.
+
+Never edit or renumber a step that has landed: stores out there have applied it. A step must
+keep every row (``ALTER TABLE ... ADD COLUMN`` with a default, ``CREATE INDEX IF NOT EXISTS``, a
+new table filled by ``INSERT ... SELECT``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from newsfeed.store.dialect import Connection
+
+Step = Callable[[Connection], None]
+
+
+class SchemaTooNewError(RuntimeError):
+    """The store was written by a newer newsfeed: upgrade newsfeed, do not downgrade the store."""
+
+
+_V2_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    guid TEXT PRIMARY KEY,
+    portal TEXT,
+    url TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    published TEXT,
+    sort_key TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    data TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    changed TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_portal ON articles (portal, sort_key);
+CREATE TABLE IF NOT EXISTS article_categories (
+    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE,
+    portal TEXT NOT NULL,
+    category TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (guid, portal, category)
+);
+CREATE INDEX IF NOT EXISTS categories_feed ON article_categories (portal, category);
+CREATE TABLE IF NOT EXISTS article_urls (
+    url TEXT PRIMARY KEY,
+    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE
+);
+CREATE TABLE IF NOT EXISTS url_failures (
+    url TEXT PRIMARY KEY,
+    portal TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    first_failed TEXT NOT NULL,
+    last_failed TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS listing_state (
+    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE,
+    category TEXT NOT NULL,
+    title TEXT,
+    published_raw TEXT,
+    last_listed TEXT NOT NULL,
+    PRIMARY KEY (guid, category)
+);
+CREATE TABLE IF NOT EXISTS http_validators (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    saved TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS discovered_categories (
+    portal TEXT NOT NULL,
+    category TEXT NOT NULL,
+    url TEXT NOT NULL,
+    found TEXT NOT NULL,
+    PRIMARY KEY (portal, category)
+);
+CREATE TABLE IF NOT EXISTS category_crawls (
+    portal TEXT NOT NULL,
+    category TEXT NOT NULL,
+    last_complete TEXT NOT NULL,
+    PRIMARY KEY (portal, category)
+);
+CREATE TABLE IF NOT EXISTS near_duplicates (
+    guid TEXT PRIMARY KEY REFERENCES articles (guid) ON DELETE CASCADE,
+    sketch BLOB,
+    cluster_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS near_duplicates_cluster ON near_duplicates (cluster_id);
+CREATE TABLE IF NOT EXISTS near_duplicate_anchors (
+    anchor INTEGER NOT NULL,
+    guid TEXT NOT NULL REFERENCES articles (guid) ON DELETE CASCADE,
+    PRIMARY KEY (anchor, guid)
+);
+CREATE TABLE IF NOT EXISTS reports (
+    run_id TEXT PRIMARY KEY,
+    started TEXT NOT NULL,
+    status TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+"""
+
+
+def _v2_baseline(db: Connection) -> None:
+    """The schema of newsfeed before numbered migrations (SQLite stores: ``user_version`` 2).
+
+    Every statement is ``IF NOT EXISTS``: on a store written before this table existed it
+    changes nothing but records the version; on an empty database it creates the store.
+    """
+    db.executescript(_V2_SCHEMA)
+
+
+STEPS: tuple[tuple[int, Step], ...] = ((2, _v2_baseline),)
+"""The numbered steps, oldest first; a store at version N has run every step up to N."""
+
+SCHEMA_VERSION = STEPS[-1][0]
+
+_MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)"
+)
+
+
+def store_version(db: Connection) -> int:
+    """The store's schema version: 0 for an empty database or one from before migrations."""
+    if not db.table_exists("schema_migrations"):
+        return 0
+    row = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(db: Connection, steps: tuple[tuple[int, Step], ...] = STEPS) -> list[int]:
+    """Bring the store up to the newest version; the versions applied (none when current)."""
+    from newsfeed.store.db import utcnow
+
+    target = steps[-1][0]
+    current = store_version(db)
+    if current == target:  # the common case: no write lock taken, read-only stores open
+        return []
+    if current > target:
+        raise SchemaTooNewError(
+            f"the store has schema version {current}, newer than this newsfeed knows"
+            f" ({target}); upgrade newsfeed"
+        )
+    applied: list[int] = []
+    with db.transaction():
+        db.lock_schema()
+        db.execute(_MIGRATIONS_TABLE)
+        current = store_version(db)  # another process may have migrated meanwhile
+        for version, step in steps:
+            if version <= current:
+                continue
+            step(db)
+            db.execute(
+                "INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)",
+                (version, step.__name__.lstrip("_"), utcnow().isoformat()),
+            )
+            applied.append(version)
+        if applied:
+            db.set_user_version(applied[-1])
+    db.forget_keys()
+    return applied
