@@ -65,7 +65,7 @@ def _select(registry: Registry, keys: Sequence[str]) -> list[Portal]:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from newsfeed.crawl.runner import run_crawl
+    from newsfeed.jobs import run_crawl
     from newsfeed.monitor.report import format_table
 
     config = _config(args)
@@ -89,7 +89,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from newsfeed.feeds.build import build_feeds
+    from newsfeed.jobs import build_feeds
 
     config = _config(args)
     files = build_feeds(config)
@@ -98,8 +98,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from newsfeed.crawl.runner import run_crawl
-    from newsfeed.feeds.build import build_feeds
+    from newsfeed.jobs import build_feeds, run_crawl
     from newsfeed.monitor.report import format_table
 
     config = _config(args)

@@ -1,4 +1,5 @@
-"""The Article contract (DESIGN.md §3): the item in pipelines, the JSON of `extract`, a store row.
+"""The Article contract (DESIGN.md §3): the item in pipelines, the JSON of `extract`, a store row;
+and the small records beside it (listing items, what the spider tells the store).
 
 Every field states its normalization contract. Extraction fills what the page gives; the
 pipelines (normalize, validate, dedupe, store) rely on these contracts and nothing else.
@@ -136,7 +137,40 @@ class Listing:
     next_page: str | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CategoryLink:
+    """The spider to the store: an article already stored (or fetched this run) seen under
+    more categories."""
+
+    guid: str
+    portal: str
+    categories: tuple[str, ...]
+    listing: ListingItem | None = None
+    """What those categories' listing showed of it (title, date), to notice a change later."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchFailure:
+    """The spider to the store: an article page that could not be fetched (or read), remembered
+    so a gone page is not asked again for a while and a failed one is retried."""
+
+    url: str
+    portal: str
+    status: str
+    """The HTTP status (``"404"``), the error's name, ``extraction_error`` or ``soft_<kind>``."""
+
+
 REQUIRED_FIELDS = ("title", "published", "body_text")
 """Fields whose absence the report counts in ``fields_missing`` and the checks watch."""
 
-__all__ = ["REQUIRED_FIELDS", "Article", "Attachment", "Image", "Link", "Listing", "ListingItem"]
+__all__ = [
+    "REQUIRED_FIELDS",
+    "Article",
+    "Attachment",
+    "CategoryLink",
+    "FetchFailure",
+    "Image",
+    "Link",
+    "Listing",
+    "ListingItem",
+]

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from newsfeed.extraction.dates import LOCAL_TZ
+from newsfeed.extraction.pages import classify_page, shares_one_timestamp
+from newsfeed.feeds.health import health_entry
 from newsfeed.monitor.checks import (
     CRITICAL,
     OK,
@@ -29,14 +30,11 @@ from newsfeed.monitor.checks import (
     check_nothing_listed,
     check_soft_errors,
     check_unreachable,
-    classify_page,
-    health_entry,
     is_rest_day,
     run_checks,
-    shares_one_timestamp,
-    soft_error_stat,
     working_days_between,
 )
+from newsfeed.timezone import LOCAL_TZ
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # a Friday, 15:00 in Vietnam
 
@@ -277,10 +275,6 @@ def test_maintenance_pages_are_a_warning() -> None:
 
 def test_soft_errors_are_quiet_without_any() -> None:
     assert check_soft_errors(run()) == []
-
-
-def test_soft_error_stat_is_the_spiders_key() -> None:
-    assert soft_error_stat("ca_mau", "captcha") == "newsfeed/ca_mau/soft_errors/captcha"
 
 
 ARTICLE_TEXT = (

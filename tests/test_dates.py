@@ -13,11 +13,11 @@ import pytest
 from parsel import Selector
 
 from newsfeed.extraction.dates import (
-    LOCAL_TZ,
     date_from_url,
     parse_date,
     parse_iso_date,
 )
+from newsfeed.timezone import LOCAL_TZ
 
 CORPUS = Path(
     os.environ.get("NEWSFEED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")

@@ -32,7 +32,6 @@ from newsfeed.feeds.render import (
     FeedEntry,
     FeedSpec,
     Source,
-    atomic_write,
     render_atom,
     render_json,
     render_opml,
@@ -711,37 +710,6 @@ def test_opml_lists_every_feed_by_absolute_url(tmp_path: Path) -> None:
 def test_opml_of_no_feeds_still_has_an_outline() -> None:
     root = etree.fromstring(render_opml([], "newsfeed"))
     assert len(root.findall("body/outline")) == 1
-
-
-def test_atomic_write(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "feed.xml"
-    assert atomic_write(path, b"one") is True
-    assert path.read_bytes() == b"one"
-    old = 1_600_000_000_000_000_000
-    os.utime(path, ns=(old, old))
-    assert atomic_write(path, b"one") is False
-    assert path.stat().st_mtime_ns == old
-    assert atomic_write(path, b"two") is True
-    assert path.read_bytes() == b"two"
-    assert path.stat().st_mtime_ns != old
-    assert leftovers(tmp_path) == []
-
-
-def test_atomic_write_failure_keeps_the_old_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "feed.xml"
-    atomic_write(path, b"old")
-
-    def fail(self: Path, target: Path) -> Path:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(Path, "replace", fail)
-    with pytest.raises(OSError, match="disk full"):
-        atomic_write(path, b"new")
-    monkeypatch.undo()
-    assert path.read_bytes() == b"old"
-    assert leftovers(tmp_path) == []
 
 
 def leftovers(folder: Path) -> list[Path]:

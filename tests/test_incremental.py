@@ -77,7 +77,7 @@ _CRAWL_DEMO = """
 import json, sys
 from pathlib import Path
 from newsfeed.config import Config
-from newsfeed.crawl.runner import run_crawl
+from newsfeed.jobs import run_crawl
 from newsfeed.demo import demo_profile_data
 from newsfeed.portals import Registry, portal_from_dict
 

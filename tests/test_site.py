@@ -24,8 +24,8 @@ import pytest
 from lxml import etree
 
 from newsfeed.config import Config
-from newsfeed.feeds.build import build_feeds
 from newsfeed.items import Article, Image
+from newsfeed.jobs import build_feeds
 from newsfeed.portals import Portal, Registry, portal_from_dict
 from newsfeed.store.db import Store
 from newsfeed.web.site import _CSS, STATUS_PAGE, write_site

@@ -14,10 +14,10 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsfeed.crawl.spiders.portal import CategoryLink, FetchFailure, stat
+from newsfeed.crawl.stats import stat
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.extraction.text import clean_text
-from newsfeed.items import Article
+from newsfeed.items import Article, CategoryLink, FetchFailure
 from newsfeed.store.db import Store, utcnow
 
 logger = logging.getLogger(__name__)

@@ -1,11 +1,12 @@
-"""Run one crawl in this process: portals -> store, then the crawl report.
+"""Run one crawl in this process: portals -> store; its counters are the stats it returns.
 
 Scrapy's reactor cannot be restarted, so one process runs one crawl; the CLI is that process.
 
 Stopping: SIGTERM or SIGINT (cron's timeout, ``systemctl stop``, Ctrl-C) makes Scrapy's
 CrawlerProcess close the spider gracefully (finish reason ``shutdown``): requests in flight are
-dropped, every article already parsed is stored, and the report is still written, saying
-``"interrupted": true`` with a ``warning`` check per portal. A second signal forces the stop.
+dropped, every article already parsed is stored, and the report is still written
+(:func:`newsfeed.jobs.run_crawl`), saying ``"interrupted": true`` with a ``warning`` check
+per portal. A second signal forces the stop.
 SIGKILL cannot be caught: the store is consistent anyway (WAL, one transaction per article) and
 the next run fetches what is missing (listing validators and "pagination completed" marks are
 only saved by a run that finished).
@@ -19,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,6 @@ from scrapy.settings import Settings
 from newsfeed.config import Config
 from newsfeed.crawl import settings as default_settings
 from newsfeed.crawl.spiders.portal import PortalSpider
-from newsfeed.monitor.metrics import write_metrics
-from newsfeed.monitor.report import build_report, write_report
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.db import Store
 
@@ -86,7 +84,7 @@ def crawl_settings(
     return settings
 
 
-def run_crawl(
+def crawl(
     portals: Sequence[Portal],
     config: Config,
     *,
@@ -97,10 +95,11 @@ def run_crawl(
     local: bool = False,
     extra_settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Crawl ``portals`` into the store and return (and write) the crawl report."""
-    started = datetime.now(UTC)
-    # milliseconds too: two runs in one second (tests, a retry) must not share a report
-    run_id = started.strftime("%Y%m%dT%H%M%S") + f"{started.microsecond // 1000:03d}Z"
+    """Crawl ``portals`` into the store (blocking, in this process); return Scrapy's stats.
+
+    The stats hold the per-portal counters (:mod:`newsfeed.crawl.stats`) and Scrapy's
+    ``finish_reason``; :func:`newsfeed.jobs.run_crawl` turns them into the crawl report.
+    """
     config.var_dir.mkdir(parents=True, exist_ok=True)
     Store(config.store_path).close()  # create the schema before concurrent writers
     settings = crawl_settings(
@@ -115,47 +114,4 @@ def run_crawl(
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, portals=list(portals), category=category, registry=registry)
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    with Store(config.store_path) as store:
-        report = build_report(
-            run_id=run_id,
-            started=started,
-            finished=datetime.now(UTC),
-            portals=portals,
-            stats=stats,
-            store=store,
-        )
-        mark_interrupted(report, stats.get("finish_reason"))
-        store.save_report(report)
-    path = write_report(report, config.reports_dir)
-    logger.info("crawl report: %s", path)
-    try:
-        write_metrics(report, config.var_dir / "metrics" / "newsfeed.prom")
-    except OSError as exc:  # monitoring output must not fail the crawl
-        logger.warning("cannot write metrics: %s", exc)
-    return report
-
-
-def mark_interrupted(report: dict[str, Any], finish_reason: str | None) -> None:
-    """Say in the report whether the crawl ran to its end (Scrapy's finish reason).
-
-    An interrupted run (SIGTERM / SIGINT: reason ``shutdown``) is a ``warning`` for every
-    portal: its counters are partial, and the next run completes what is missing.
-    """
-    interrupted = finish_reason not in (None, "finished")
-    report["interrupted"] = interrupted
-    report["finish_reason"] = finish_reason
-    if not interrupted:
-        return
-    message = (
-        f"the run was interrupted ({finish_reason}) before it finished; counters are partial"
-        " and the next run fetches what is missing"
-    )
-    for entry in report.get("portals", {}).values():
-        entry.setdefault("checks", []).append(
-            {"name": "interrupted", "status": "warning", "message": message}
-        )
-        if entry.get("status", "ok") == "ok":
-            entry["status"] = "warning"
-    if report.get("status", "ok") == "ok":
-        report["status"] = "warning"
+    return crawler.stats.get_stats() if crawler.stats else {}

@@ -29,7 +29,6 @@ import mimetypes
 import os
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 from io import BytesIO
@@ -51,6 +50,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsfeed import __version__
+from newsfeed.files import atomic_output
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -488,19 +488,6 @@ def _warcinfo_record(writer: Any, filename: str, extra: dict[str, str] | None = 
     return writer.create_warcinfo_record(filename, info)
 
 
-@contextmanager
-def _atomic_output(path: Path) -> Iterator[IO[bytes]]:
-    """Write to a sibling temp file and rename it over *path* only once writing succeeded."""
-    tmp = _part_path(path)
-    try:
-        with tmp.open("wb") as fh:
-            yield fh
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _part_path(path: Path) -> Path:
     # Same directory, so the final rename is atomic; the pid keeps two crawls that record to
     # the same name from writing into one file.
@@ -518,7 +505,7 @@ def write_warc(path: str | os.PathLike[str], records: Iterable[WarcEntry]) -> in
     """
     out = Path(path)
     count = 0
-    with _atomic_output(out) as fh:
+    with atomic_output(out) as fh:
         writer = WARCWriter(fh, gzip=True)
         writer.write_record(_warcinfo_record(writer, out.name))
         for url, status, headers, body in records:

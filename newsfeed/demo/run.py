@@ -12,8 +12,7 @@ from newsfeed.portals import Registry, portal_from_dict
 
 
 def run_demo(config: Config) -> int:
-    from newsfeed.crawl.runner import run_crawl
-    from newsfeed.feeds.build import build_feeds
+    from newsfeed.jobs import build_feeds, run_crawl
     from newsfeed.monitor.report import format_table
 
     # The demo keeps its own store so it never mixes with a real crawl's articles.

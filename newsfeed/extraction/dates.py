@@ -18,11 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
 
 from newsfeed.extraction.text import clean_text
+from newsfeed.timezone import LOCAL_TZ
 
-__all__ = ["LOCAL_TZ", "ParsedDate", "date_from_url", "parse_date", "parse_iso_date"]
-
-LOCAL_TZ: tzinfo = timezone(timedelta(hours=7))
-"""Vietnam time. A fixed offset is exact: Asia/Ho_Chi_Minh has had no DST since 1975."""
+__all__ = ["ParsedDate", "date_from_url", "parse_date", "parse_iso_date"]
 
 _MIN_YEAR = 1900
 _MAX_YEAR = 2100

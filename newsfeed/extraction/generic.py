@@ -40,7 +40,6 @@ from parsel import Selector
 
 from newsfeed.extraction.article import ArticleRules, extract_article, remove_keeping_tail
 from newsfeed.extraction.dates import (
-    LOCAL_TZ,
     ParsedDate,
     date_from_url,
     parse_date,
@@ -51,6 +50,7 @@ from newsfeed.extraction.select import node_text
 from newsfeed.extraction.text import clean_text, fold, is_cms_account, normalize_author
 from newsfeed.extraction.urls import canonical_url, host_of, make_guid
 from newsfeed.items import Article, Link
+from newsfeed.timezone import LOCAL_TZ
 
 __all__ = ["extract_generic", "load_jsonld"]
 

@@ -52,12 +52,16 @@ def clean_multiline(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+_D_LIKE = str.maketrans({"đ": "d", "ð": "d"})
+
+
 def fold(text: str) -> str:
     """Case- and diacritics-insensitive key: "Quản trị viên" -> "quan tri vien"."""
     decomposed = unicodedata.normalize("NFD", clean_text(text).casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    # đ is a letter of its own, not d plus a mark, so NFD leaves it alone.
-    return stripped.replace("đ", "d")
+    # đ is a letter of its own, not d plus a mark, so NFD leaves it alone; ð (the Icelandic
+    # eth) is a look-alike typed for it in some menus.
+    return stripped.translate(_D_LIKE)
 
 
 # --- credit lines -----------------------------------------------------------------------------

@@ -18,21 +18,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from newsfeed.config import Config
-from newsfeed.extraction.dates import LOCAL_TZ
-from newsfeed.feeds.render import FeedEntry, FeedSpec, Source, write_feeds
+from newsfeed.feeds.health import health_entry
+from newsfeed.feeds.render import FeedEntry, FeedSpec, Source
 from newsfeed.items import Article, Link
-from newsfeed.monitor.checks import health_entry
 from newsfeed.portals import Portal, Registry
-from newsfeed.portals.topics import TOPICS
+from newsfeed.portals.topics import TOPICS, topic_label
 from newsfeed.store.db import Store, StoredArticle
-from newsfeed.web.site import topic_anchor, topic_label, write_site
-from newsfeed.web.status import write_status_page
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +37,11 @@ TOPICS_DIR = "topics"
 """The folder of the topic feeds: ``topics/<topic>``."""
 REPORTS_SCANNED = 50
 """How many recent crawl reports are read to find each portal's latest health."""
+
+
+def topic_anchor(topic: str) -> str:
+    """The id of a topic's section in ``index.html`` (topic feeds link there)."""
+    return f"topic-{topic}"
 
 
 def feed_specs(
@@ -173,34 +173,6 @@ def latest_health(reports: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, A
             if key not in health and isinstance(entry, Mapping):
                 health[key] = {**entry, "finished": report.get("finished")}
     return health
-
-
-def build_feeds(config: Config, registry: Registry | None = None) -> list[Path]:
-    """Write every feed, ``index.opml`` and ``index.html`` into ``config.feeds_dir``.
-
-    Returns the files of the set (written or already up to date).
-    """
-    registry = registry or Registry()
-    portals = list(registry)
-    with Store(config.store_path) as store:
-        health = latest_health(store.reports(limit=REPORTS_SCANNED))
-        today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
-        specs = feed_specs(
-            store,
-            portals,
-            limit=config.item_limit,
-            base_url=config.base_url,
-            health=health_items(health, portals, base_url=config.base_url, day=today),
-        )
-        files = write_feeds(specs, config.feeds_dir, config.base_url, limit=config.item_limit)
-        # before index.html, which links status.html only when it exists
-        files.append(write_status_page(store, registry, config.feeds_dir))
-    files.append(
-        write_site(
-            config.feeds_dir, portals=portals, specs=specs, health=health, limit=config.item_limit
-        )
-    )
-    return files
 
 
 class _EntryMaker:

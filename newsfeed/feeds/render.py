@@ -38,12 +38,10 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -52,14 +50,14 @@ import lxml.html
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from newsfeed.files import atomic_write
 from newsfeed.items import Article, Link
+from newsfeed.timezone import LOCAL_TZ
 
 log = logging.getLogger(__name__)
 
-VN_TZ = timezone(timedelta(hours=7))
-"""Vietnam has one zone and no daylight saving: every date in the feeds is given at +07:00."""
 
-EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=VN_TZ)
+EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=LOCAL_TZ)
 """The date of a feed with no items. A fixed instant keeps empty feeds byte-stable; one far in
 the past tells readers nothing new is there, and it is still a plausible date to validators."""
 
@@ -391,38 +389,6 @@ def latest_news(entries: Iterable[FeedEntry]) -> datetime | None:
     return ranked[0][1] if ranked else None
 
 
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Replace ``path`` with ``data`` atomically; False (file and mtime untouched) if unchanged.
-
-    The temp file is in the same folder (``os.replace`` is atomic only within one file system)
-    and fsynced before the rename, so a reader or a crash sees the old file or the new one,
-    never a torn one.
-    """
-    try:
-        old = path.read_bytes()
-    except FileNotFoundError:
-        old = None
-    if old == data:
-        return False
-    mode = path.stat().st_mode & 0o777 if old is not None else 0o644
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes 0600 files; a web server must be able to read the feeds.
-        tmp.chmod(mode)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return True
-
-
 # --------------------------------------------------------------------------- items
 
 
@@ -589,8 +555,8 @@ def _parse_date(value: str | None) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         # The portals print local time; the Article contract keeps it at +07:00.
-        parsed = parsed.replace(tzinfo=VN_TZ)
-    return parsed.astimezone(VN_TZ).replace(microsecond=0)
+        parsed = parsed.replace(tzinfo=LOCAL_TZ)
+    return parsed.astimezone(LOCAL_TZ).replace(microsecond=0)
 
 
 def _aware(value: datetime) -> datetime:
@@ -598,7 +564,7 @@ def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         # The store's timestamps are meant to be aware; a naive one is taken as UTC.
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(VN_TZ).replace(microsecond=0)
+    return value.astimezone(LOCAL_TZ).replace(microsecond=0)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -854,20 +820,6 @@ def _opml_feed(parent: etree._Element, spec: FeedSpec, rss_url: str) -> None:
     etree.SubElement(parent, "outline", attrs)
 
 
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable; not every file system lets a folder be fsynced."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 __all__ = [
     "EMPTY_FEED_DATE",
     "FORMATS",
@@ -876,7 +828,6 @@ __all__ = [
     "FeedEntry",
     "FeedSpec",
     "Source",
-    "atomic_write",
     "feed_date",
     "feed_file",
     "feed_url",

@@ -13,16 +13,16 @@ Thresholds are module constants, named and explained where they are defined.
 from __future__ import annotations
 
 import itertools
-import re
 import statistics
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from newsfeed.extraction.dates import LOCAL_TZ, parse_iso_date
-from newsfeed.items import REQUIRED_FIELDS, Article
+from newsfeed.extraction.dates import parse_iso_date
+from newsfeed.extraction.pages import SAME_TIMESTAMP_MIN
+from newsfeed.items import REQUIRED_FIELDS
+from newsfeed.timezone import LOCAL_TZ
 
 OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
 STATUS_ORDER = {OK: 0, WARNING: 1, CRITICAL: 2}
@@ -48,9 +48,6 @@ TIMEOUT_ERRORS = frozenset(
 )
 ROBOTS_ERROR = "IgnoreRequest"
 """What the spider's errback records when RobotsTxtMiddleware refuses a request."""
-SAME_TIMESTAMP_MIN = 5
-"""This many new articles (or listing items) sharing one date with a time of day: the date comes
-from the page chrome (a header clock, a "last updated" line), not from the article."""
 FUTURE_SLACK = timedelta(hours=1)
 """Stored dates later than now by more than this are "in the future" (the validate pipeline
 drops those more than a day ahead; the ones it keeps are still suspicious)."""
@@ -336,9 +333,6 @@ def check_http_errors(run: PortalRun) -> list[Check]:
     ]
 
 
-SOFT_ERROR_KINDS = ("maintenance", "captcha", "error")
-
-
 def check_soft_errors(run: PortalRun) -> list[Check]:
     """Maintenance, error or captcha pages served with status 200."""
     soft = _soft_errors(run)
@@ -510,126 +504,6 @@ def cadence_threshold(published: Sequence[datetime]) -> float | None:
     return max(CADENCE_FACTOR * statistics.median(gaps), CADENCE_FLOOR_DAYS)
 
 
-# -- pages that say they are not what was asked for ---------------------------------------------
-
-_CAPTCHA_STRONG = (
-    "cf-browser-verification",
-    "cf_chl_opt",
-    "/cdn-cgi/challenge-platform/",
-    "checking your browser before accessing",
-    "attention required! | cloudflare",
-    "g-recaptcha",
-    "h-captcha",
-    "verify you are human",
-    "xác minh bạn không phải là robot",
-    "xác nhận bạn không phải là robot",
-    "tôi không phải là người máy",
-)
-_CAPTCHA_WEAK = ("captcha", "access denied", "just a moment", "request blocked", "ddos protection")
-_MAINTENANCE_STRONG = (
-    "website đang bảo trì",
-    "trang web đang bảo trì",
-    "hệ thống đang bảo trì",
-    "đang được bảo trì",
-    "đang bảo trì hệ thống",
-    "đang trong quá trình bảo trì",
-    "đang trong quá trình nâng cấp",
-    "website đang nâng cấp",
-    "hệ thống đang nâng cấp",
-    "đang được nâng cấp",
-    "tạm ngừng hoạt động để",
-    "tạm ngừng truy cập",
-    "under maintenance",
-    "down for maintenance",
-    "scheduled maintenance",
-)
-_MAINTENANCE_WEAK = ("bảo trì", "đang nâng cấp", "tạm ngừng", "tạm dừng", "maintenance")
-_ERROR_STRONG = (
-    "server error in '/' application",
-    "error establishing a database connection",
-    "503 service unavailable",
-    "502 bad gateway",
-    "504 gateway time-out",
-    "504 gateway timeout",
-    "500 internal server error",
-    "an unexpected error has occurred",
-    "sorry, something went wrong",
-    "the service is unavailable",
-)
-_ERROR_WEAK = (
-    "404 not found",
-    "not found",
-    "service unavailable",
-    "service temporarily unavailable",
-    "internal server error",
-    "bad gateway",
-    "runtime error",
-    "không tìm thấy trang",
-    "trang không tồn tại",
-    "lỗi hệ thống",
-    "đã xảy ra lỗi",
-    "có lỗi xảy ra",
-)
-SHORT_PAGE = 1500
-"""Visible text shorter than this is a stub page: weak markers count in it. In a real article
-"bảo trì" is road maintenance and "captcha" a comment form."""
-_TAGS = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.I | re.S)
-_SPACE = re.compile(r"\s+")
-
-
-def _norm(value: str) -> str:
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip().lower()
-
-
-def classify_page(text: str, title: str | None) -> str | None:
-    """``maintenance``, ``captcha``, ``error`` or None for a page served with status 200.
-
-    ``text`` is the page's HTML (``response.text``) or its text; ``title`` the ``<title>``.
-    Strong markers (phrases no news article prints, challenge scripts) count anywhere; weak
-    markers ("bảo trì", "captcha", "404 Not Found") count in the title, or in the text of a
-    short page. Call it on pages that gave nothing (a listing with no items, an article without
-    title or body) so that a news story about road maintenance is never a soft error.
-    """
-    raw = _norm(text)
-    head = _norm(title or "")
-    visible = _norm(_TAGS.sub(" ", text))
-    short = len(visible) < SHORT_PAGE
-    for kind, strong, weak in (
-        ("captcha", _CAPTCHA_STRONG, _CAPTCHA_WEAK),
-        ("maintenance", _MAINTENANCE_STRONG, _MAINTENANCE_WEAK),
-        ("error", _ERROR_STRONG, _ERROR_WEAK),
-    ):
-        if any(m in raw or m in head for m in strong):
-            return kind
-        if any(m in head or (short and m in visible) for m in weak):
-            return kind
-    return None
-
-
-def soft_error_stat(portal: str, kind: str) -> str:
-    """The stats key the spider bumps for a soft error (``newsfeed/<portal>/soft_errors/<kind>``,
-    the form of :func:`newsfeed.crawl.spiders.portal.stat`)."""
-    return f"newsfeed/{portal}/soft_errors/{kind}"
-
-
-_TIME_OF_DAY = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}")
-
-
-def shares_one_timestamp(published_raw: Sequence[str | None]) -> bool:
-    """True when a listing page's items all print one date with a time of day.
-
-    For the spider: bump ``newsfeed/<portal>/listing_same_timestamp`` when this holds for a
-    listing page. Date-only values are not evidence (a busy day lists many of them).
-    """
-    values = [_norm(v) for v in published_raw if v and v.strip()]
-    return (
-        len(values) >= SAME_TIMESTAMP_MIN
-        and len(values) == len(published_raw)
-        and len(set(values)) == 1
-        and _TIME_OF_DAY.search(values[0]) is not None
-    )
-
-
 # -- newsfeed check -----------------------------------------------------------------------------
 
 
@@ -729,52 +603,3 @@ def _report_time(report: Mapping[str, Any]) -> datetime | None:
                 continue
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return None
-
-
-# -- the health item ----------------------------------------------------------------------------
-
-
-def health_entry(
-    portal_key: str,
-    report: Mapping[str, Any],
-    day: date,
-    *,
-    link: str = "status.html",
-    categories: Sequence[str] = (),
-) -> Article | None:
-    """A feed item telling readers a portal's feed is degraded, or None when it is not.
-
-    Only a CRITICAL portal gets one. Its guid is stable for ``day`` (portal local date), so a
-    reader shows it once a day, not at every poll; its date is that day's midnight (+07:00).
-    ``link``: the status page's public URL (base URL + ``status.html``); ``categories``: the
-    portal's category keys, so the item shows in each of its feeds.
-    """
-    portal = report.get("portals", {}).get(portal_key)
-    if not portal or portal.get("status") != CRITICAL:
-        return None
-    checks = [c for c in portal.get("checks", []) if c.get("status") == CRITICAL]
-    items = "".join(f"<li>{_escape(c['message'])}</li>" for c in checks)
-    text = "\n\n".join(c["message"] for c in checks)
-    lead = (
-        "Nguồn tin này đang gặp sự cố: có thể thiếu bài mới cho đến khi được sửa. "
-        "This feed is degraded: new articles may be missing until it is fixed."
-    )
-    return Article(
-        url=link,
-        canonical_url=link,
-        guid=f"tag:newsfeed,2025:{portal_key}/health/{day.isoformat()}",
-        portal=portal_key,
-        categories=tuple(categories),
-        title=f"⚠ Nguồn tin gặp sự cố / Feed degraded ({day.isoformat()})",
-        summary=lead,
-        published=datetime.combine(day, time(0), tzinfo=LOCAL_TZ).isoformat(),
-        date_source="meta",
-        author="newsfeed",
-        body_html=f"<p>{_escape(lead)}</p><ul>{items}</ul>",
-        body_text=f"{lead}\n\n{text}",
-        language="vi",
-    )
-
-
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,7 +1,7 @@
 """The crawl report (DESIGN.md §5): one JSON object per run, built from the crawl's stats.
 
 Counters come from Scrapy stats named ``newsfeed/<portal>/<counter>`` (see
-:func:`newsfeed.crawl.spiders.portal.stat`); the store adds each portal's history (earlier
+:func:`newsfeed.crawl.stats.stat`); the store adds each portal's history (earlier
 reports, published dates); :mod:`newsfeed.monitor.checks` turns both into a status with messages
 that say what to do.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from newsfeed.extraction.dates import parse_iso_date
+from newsfeed.files import atomic_write
 from newsfeed.monitor.checks import (
     CADENCE_HISTORY,
     CRITICAL,
@@ -178,11 +179,8 @@ def build_report(
 
 def write_report(report: Mapping[str, Any], reports_dir: Path) -> Path:
     """Write ``<run_id>.json`` atomically and return its path."""
-    reports_dir.mkdir(parents=True, exist_ok=True)
     path = reports_dir / f"{report['run_id']}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
     return path
 
 
@@ -245,3 +243,28 @@ def format_table(report: Mapping[str, Any]) -> str:
 
 def _counts(values: Mapping[str, int]) -> str:
     return ", ".join(f"{k}×{v}" for k, v in values.items())
+
+
+def mark_interrupted(report: dict[str, Any], finish_reason: str | None) -> None:
+    """Say in the report whether the crawl ran to its end (Scrapy's finish reason).
+
+    An interrupted run (SIGTERM / SIGINT: reason ``shutdown``) is a ``warning`` for every
+    portal: its counters are partial, and the next run completes what is missing.
+    """
+    interrupted = finish_reason not in (None, "finished")
+    report["interrupted"] = interrupted
+    report["finish_reason"] = finish_reason
+    if not interrupted:
+        return
+    message = (
+        f"the run was interrupted ({finish_reason}) before it finished; counters are partial"
+        " and the next run fetches what is missing"
+    )
+    for entry in report.get("portals", {}).values():
+        entry.setdefault("checks", []).append(
+            {"name": "interrupted", "status": "warning", "message": message}
+        )
+        if entry.get("status", "ok") == "ok":
+            entry["status"] = "warning"
+    if report.get("status", "ok") == "ok":
+        report["status"] = "warning"

@@ -35,6 +35,7 @@ from newsfeed.extraction.html import absolutize
 from newsfeed.extraction.text import clean_text
 from newsfeed.items import Listing, ListingItem
 from newsfeed.platforms.base import ListingRules, Platform
+from newsfeed.platforms.listing import response_meta
 
 _AP = "(//*[contains(@class,'portlet-asset-publisher') or starts-with(@id,'p_p_id_101')])[1]"
 
@@ -123,7 +124,6 @@ _URL_TITLE_RE = re.compile(
 )
 # Bắc Ninh's own portlet links an article by id in the query
 _ARTICLE_ID_PARAM_RE = re.compile(r"_articleId=(\d+)")
-_CUR_PARAM_RE = re.compile(r"(?:^|_)cur$")
 _LOAD_PAGE_RE = re.compile(r"""loadPageURL\s*[:=]\s*['"]([^'"]+)['"]""")
 _RECORDS_PER_PAGE = 20
 
@@ -133,8 +133,9 @@ class Liferay7Platform(Platform):
 
     key = "liferay7"
     label = "Liferay 7.x / DXP"
-    page_param = "cur"
-    """Liferay 7 scopes it to the portlet instance; :meth:`next_page` matches any ``*_cur``."""
+    page_param = r"(?:.*_)?cur"
+    """Liferay 7 scopes it to the portlet instance (``_<portlet>_INSTANCE_<id>_cur``): any
+    ``*_cur`` parameter, or a bare ``cur``."""
 
     article_rules: ClassVar[ArticleRules] = ArticleRules(
         title=(
@@ -211,15 +212,6 @@ class Liferay7Platform(Platform):
             return _json_listing(sel.root, url)
         return super().parse_listing(sel, url)
 
-    def next_page(self, sel: Selector, url: str) -> str | None:
-        """The link to page N+1 by the instance-scoped ``..._cur`` parameter."""
-        current = _cur(url)
-        for href in sel.xpath("//a/@href").getall():
-            absolute = absolutize(href, url)
-            if absolute and _cur(absolute) == current + 1:
-                return absolute
-        return None
-
     def next_request(self, response: TextResponse, listing: Listing) -> Request | None:
         """The next listing request: ``listing.next_page``, else the portlet's JSON resource.
 
@@ -229,7 +221,7 @@ class Liferay7Platform(Platform):
         """
         if listing.next_page:
             return Request(listing.next_page)
-        meta = _meta(response)
+        meta = response_meta(response)
         if "newsfeed_json_page" in meta:
             page = int(meta["newsfeed_json_page"])
             total = int(meta.get("newsfeed_json_total") or 0)
@@ -244,20 +236,6 @@ class Liferay7Platform(Platform):
         if not match:
             return None
         return _json_page_request(urljoin(response.url, match.group(1)), 1, 0)
-
-
-def _cur(url: str) -> int:
-    for key, value in parse_qsl(urlsplit(url).query):
-        if _CUR_PARAM_RE.search(key) and value.isdigit():
-            return int(value)
-    return 1
-
-
-def _meta(response: TextResponse) -> dict[str, Any]:
-    try:
-        return dict(response.meta)
-    except AttributeError:  # a response built from bytes, with no request
-        return {}
 
 
 def _json_page_request(resource_url: str, page: int, total: int) -> Request:

@@ -33,7 +33,7 @@ from newsfeed.extraction.article import ArticleRules
 from newsfeed.extraction.html import absolutize
 from newsfeed.items import Listing
 from newsfeed.platforms.base import ListingRules, Platform
-from newsfeed.platforms.vnportal import RELATED_AFTER_HEADING, listing_from_article_links
+from newsfeed.platforms.listing import RELATED_AFTER_HEADING, listing_from_article_links
 
 # /chinh-tri/ten-bai-viet-post312345.html; the digits are the CMS's article id
 _ARTICLE_URL = re.compile(r"-post(\d+)\.html?(?:$|[?#])")

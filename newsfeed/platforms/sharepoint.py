@@ -37,7 +37,7 @@ from newsfeed.extraction.select import Selectors, select
 from newsfeed.extraction.text import clean_text
 from newsfeed.items import Listing
 from newsfeed.platforms.base import ListingRules, Platform, page_number
-from newsfeed.platforms.vnportal import (
+from newsfeed.platforms.listing import (
     RELATED_AFTER_HEADING,
     listing_from_article_links,
     response_meta,

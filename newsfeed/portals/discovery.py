@@ -27,12 +27,14 @@ bare ``#`` links are ignored, as are links back to the page itself.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from parsel import Selector
+
+from newsfeed.extraction.text import fold
+from newsfeed.extraction.urls import host_of
 
 # a menu entry holds the label and a few more words ("Hoạt động lãnh đạo tỉnh"); a headline
 # containing the label is longer than this
@@ -46,15 +48,11 @@ _NAV_XPATH = (
     " or contains(translate(@id,'MENUNAVG','menunavg'),'nav')]"
 )
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-# NFD leaves đ whole; ð (the Icelandic eth, U+00D0/U+00F0) is a look-alike typed for it
-_D_LIKE = str.maketrans({"đ": "d", "ð": "d"})
 
 
 def normalize_label(text: str) -> str:
     """``text`` for matching: lower case, no diacritics, words separated by one space."""
-    decomposed = unicodedata.normalize("NFD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_WORD.sub(" ", stripped.translate(_D_LIKE)).strip()
+    return _NON_WORD.sub(" ", fold(text)).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +79,7 @@ def find_category_url(sel: Selector, page_url: str, labels: Sequence[str]) -> st
     if not wanted:
         return None
     base = urljoin(page_url, sel.xpath("//base/@href").get(default="").strip())
-    page_host = _host(page_url)
+    page_host = host_of(page_url)
     page_itself = urldefrag(page_url)[0].rstrip("/")
     best: _Candidate | None = None
     for position, anchor in enumerate(sel.xpath("//a[@href]")):
@@ -101,7 +99,7 @@ def find_category_url(sel: Selector, page_url: str, labels: Sequence[str]) -> st
         exact, label_rank = match
         candidate = _Candidate(
             url=url,
-            same_host=_host(url) == page_host,
+            same_host=host_of(url) == page_host,
             exact=exact,
             label_rank=label_rank,
             in_nav=bool(anchor.xpath(_NAV_XPATH)),
@@ -134,10 +132,6 @@ def _contains_words(text: str, label: str) -> bool:
     if len(text_words) > len(label_words) + _MAX_EXTRA_WORDS:
         return False
     return f" {label} " in f" {text} "
-
-
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
 __all__ = ["find_category_url", "normalize_label"]

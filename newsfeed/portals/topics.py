@@ -57,3 +57,9 @@ def get_topic(key: str) -> Topic:
 
 
 __all__ = ["TOPICS", "Topic", "get_topic"]
+
+
+def topic_label(topic: str) -> tuple[str, str]:
+    """(Vietnamese, English) label of a taxonomy topic; the key itself when unknown."""
+    known = TOPICS.get(topic)
+    return (known.vi, known.en) if known else (topic, topic)

@@ -283,17 +283,9 @@ class Store:
         )
         return [(str(r[0]), str(r[1])) for r in rows]
 
-    def add_url(self, url: str, guid: str) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT OR REPLACE INTO article_urls (url, guid) VALUES (?, ?)", (url, guid))
-
     def guid_for_url(self, url: str) -> str | None:
         row = self.db.execute("SELECT guid FROM article_urls WHERE url = ?", (url,)).fetchone()
         return None if row is None else str(row["guid"])
-
-    def has_guid(self, guid: str) -> bool:
-        row = self.db.execute("SELECT 1 FROM articles WHERE guid = ?", (guid,)).fetchone()
-        return row is not None
 
     def get(self, guid: str) -> StoredArticle | None:
         row = self.db.execute("SELECT * FROM articles WHERE guid = ?", (guid,)).fetchone()
@@ -583,10 +575,6 @@ class Store:
         if row is None or row["status"] not in set(statuses):
             return None
         return datetime.fromisoformat(row["last_failed"])
-
-    def forget_failure(self, url: str) -> None:
-        with self.transaction() as db:
-            db.execute("DELETE FROM url_failures WHERE url = ?", (url,))
 
     # -- reports --------------------------------------------------------------------------
 

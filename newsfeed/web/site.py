@@ -18,23 +18,24 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from newsfeed.extraction.text import fold
+from newsfeed.feeds.build import topic_anchor
 from newsfeed.feeds.render import (
     FORMATS,
-    VN_TZ,
     FeedSpec,
-    atomic_write,
     feed_file,
     latest_news,
 )
+from newsfeed.files import atomic_write
 from newsfeed.portals import Portal
-from newsfeed.portals.topics import TOPICS
+from newsfeed.portals.topics import topic_label
+from newsfeed.timezone import LOCAL_TZ
 
 INDEX = "index.html"
 STATUS_PAGE = "status.html"
@@ -49,17 +50,6 @@ HEALTH_LABELS = {
     "critical": ("Lỗi nghiêm trọng", "Critical"),
 }
 NO_HEALTH = ("Chưa có báo cáo", "No crawl report")
-
-
-def topic_label(topic: str) -> tuple[str, str]:
-    """(Vietnamese, English) label of a taxonomy topic; the key itself when unknown."""
-    known = TOPICS.get(topic)
-    return (known.vi, known.en) if known else (topic, topic)
-
-
-def topic_anchor(topic: str) -> str:
-    """The id of a topic's section in ``index.html`` (topic feeds link there)."""
-    return f"topic-{topic}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +95,7 @@ def render_index(
         for spec in specs
     }
     topics = [f for f in feeds.values() if f.spec.portal is None and f.spec.topic]
-    ordered = sorted(portals, key=lambda p: (_sort_key(p.province), _sort_key(p.name), p.key))
+    ordered = sorted(portals, key=lambda p: (fold(p.province), fold(p.name), p.key))
     newest = max((f.latest for f in feeds.values() if f.latest), default=None)
     checked = max((str(h.get("finished") or "") for h in health.values()), default="")
 
@@ -326,7 +316,7 @@ def _latest(value: datetime | None) -> str:
 
 
 def _time(value: datetime) -> str:
-    local = value.astimezone(VN_TZ)
+    local = value.astimezone(LOCAL_TZ)
     return f'<time datetime="{local.isoformat()}">{local:%d/%m/%Y %H:%M}</time>'
 
 
@@ -344,15 +334,8 @@ def _unique(spec: FeedSpec) -> int:
     return len({entry.article.guid for entry in spec.entries})
 
 
-def _sort_key(text: str) -> str:
-    """Vietnamese names in dictionary order, near enough: without marks, Đ as D."""
-    text = text.replace("Đ", "D").replace("đ", "d")
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return bare.casefold()
-
-
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", _sort_key(text))
+    return re.findall(r"\w+", fold(text))
 
 
 def _e(value: str) -> str:

@@ -9,18 +9,18 @@ labels first, English after.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from newsfeed.extraction.dates import LOCAL_TZ, parse_iso_date
+from newsfeed.extraction.dates import parse_iso_date
+from newsfeed.files import atomic_write
 from newsfeed.monitor.checks import CRITICAL, OK, STATUS_ORDER, WARNING, is_rest_day
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.db import Store
+from newsfeed.timezone import LOCAL_TZ
 
 DAYS = 56
 """The chart's span: eight weeks, ending today (portal local date)."""
@@ -273,13 +273,5 @@ def write_status_page(
     page = render_status_page(portals, report, now=now)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / FILE_NAME
-    fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".tmp", dir=out_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(page)
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, page.encode("utf-8"))
     return path

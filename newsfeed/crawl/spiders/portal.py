@@ -41,36 +41,17 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from newsfeed.crawl.stats import stat
+from newsfeed.extraction.pages import classify_page, shares_one_timestamp
 from newsfeed.extraction.text import clean_text
 from newsfeed.extraction.urls import canonical_url, make_guid
-from newsfeed.items import ListingItem
-from newsfeed.monitor.checks import classify_page, shares_one_timestamp, soft_error_stat
+from newsfeed.items import CategoryLink, FetchFailure, ListingItem
 from newsfeed.platforms import Platform, get_platform
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.discovery import find_category_url
 from newsfeed.store.db import KnownArticle, Store, Validators, utcnow
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CategoryLink:
-    """An article already stored (or fetched this run) seen under more categories."""
-
-    guid: str
-    portal: str
-    categories: tuple[str, ...]
-    listing: ListingItem | None = None
-    """What those categories' listing showed of it (title, date), to notice a change later."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FetchFailure:
-    """An article page that could not be fetched, remembered so a gone page is not re-asked."""
-
-    url: str
-    portal: str
-    status: str
 
 
 GONE = ("404", "410")
@@ -120,11 +101,6 @@ def recheck_reason(
     if now - known.first_seen < policy.window and now - known.last_seen >= policy.every:
         return "window"
     return None
-
-
-def stat(portal: str, name: str) -> str:
-    """The stats key of a per-portal counter (read back by the crawl report)."""
-    return f"newsfeed/{portal}/{name}"
 
 
 class PortalSpider(scrapy.Spider):
@@ -314,7 +290,7 @@ class PortalSpider(scrapy.Spider):
         if not listing.items:
             kind = classify_page(response.text, response.xpath("//title/text()").get())
             if kind:
-                stats.inc_value(soft_error_stat(portal_key, kind))
+                stats.inc_value(stat(portal_key, f"soft_errors/{kind}"))
                 logger.warning("%s: %s page (status 200) on %s", portal_key, kind, response.url)
             else:
                 logger.warning("%s: no articles listed on %s", portal_key, response.url)
@@ -475,7 +451,7 @@ class PortalSpider(scrapy.Spider):
             kind = classify_page(response.text, response.xpath("//title/text()").get())
             if kind:
                 # not an article at all: kept out of fields_missing, asked again next run
-                self.crawler.stats.inc_value(soft_error_stat(portal_key, kind))
+                self.crawler.stats.inc_value(stat(portal_key, f"soft_errors/{kind}"))
                 yield FetchFailure(url=response.url, portal=portal_key, status=f"soft_{kind}")
                 return
         if article.guid != guid:
