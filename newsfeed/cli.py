@@ -162,9 +162,14 @@ def cmd_portals(args: argparse.Namespace) -> int:
         json.dump([p.to_dict() for p in registry], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
+    # status: verified (saved pages checked), evidence (platform shown by public code or
+    # pages), unknown (the first live run must tell)
     for portal in registry:
         categories = ", ".join(c.key for c in portal.categories)
-        print(f"{portal.key:<20} {portal.platform:<12} {portal.base_url:<36} {categories}")
+        print(
+            f"{portal.key:<20} {portal.platform:<13} {portal.status:<9} "
+            f"{portal.base_url:<36} {categories}"
+        )
     return EXIT_OK
 
 

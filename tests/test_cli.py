@@ -26,8 +26,17 @@ def test_portals_json_lists_every_profile(tmp_path: Path) -> None:
         "Công nghệ thông tin",
         "Chỉ đạo điều hành",
     ]
+    assert hanoi["status"] == "verified" and hanoi["verified"] == "2022-08-27"
+    assert portals["ho_chi_minh"]["status"] == "evidence"
+    assert portals["ho_chi_minh"]["evidence"]["platform_shown"] is True
+    assert portals["quang_tri"]["status"] == "unknown"
+    assert portals["quang_tri"]["evidence"] is None
     plain = run_cli("portals", cwd=tmp_path)
     assert "sotttt_hanoi" in plain.stdout and "liferay62" in plain.stdout
+    rows = {line.split()[0]: line.split() for line in plain.stdout.splitlines()}
+    assert rows["sotttt_hanoi"][2] == "verified"
+    assert rows["ho_chi_minh"][1:3] == ["liferay7", "evidence"]
+    assert rows["quang_tri"][2] == "unknown"
 
 
 def test_extract_a_saved_page_by_its_url(tmp_path: Path) -> None:

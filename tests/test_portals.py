@@ -147,9 +147,11 @@ def test_topics_have_both_labels() -> None:
 def test_to_dict_shape() -> None:
     data = Registry().get("lang_son").to_dict()
     assert set(data) == {
-        "key", "name", "province", "base_url", "platform", "categories", "verified", "language"
+        "key", "name", "province", "base_url", "platform", "categories", "verified", "language",
+        "status", "evidence",
     }  # fmt: skip
     assert data["verified"] is None
+    assert data["status"] in {"evidence", "unknown"}
     category = data["categories"][0]
     assert set(category) == {"key", "name", "url", "labels", "topic"}
     assert category["url"] is None and category["labels"] and category["topic"] == "leadership"

@@ -95,6 +95,9 @@ class ArticleRules:
     """The platform prints no sapo element: the lead is the body's first paragraph."""
     midnight_is_date_only: bool = False
     """The platform prints "12:00 AM" for items entered with a date only (old Liferay)."""
+    caption_in_next_paragraph: bool = False
+    """A photo's caption is the short paragraph after the photo's own, plain or emphasized
+    (Lạc Việt SharePoint: ``<p class="MsoNormal"><span><img>`` then ``<p><span>caption``)."""
 
 
 def extract_article(
@@ -313,6 +316,7 @@ class _Body:
         root = copy.deepcopy(element)
         self.url = url
         self.credit: str | None = None
+        self.next_paragraph = rules.caption_in_next_paragraph
         wrapped = Selector(root=root)
         for query in (*rules.drop, *rules.author, "script", "style", "noscript", "iframe"):
             for node in select(wrapped, query):
@@ -358,7 +362,7 @@ class _Body:
             if not absolute or not _is_real_image(absolute) or absolute in seen:
                 continue
             seen.add(absolute)
-            yield Image(url=absolute, caption=_caption(img))
+            yield Image(url=absolute, caption=_caption(img, next_paragraph=self.next_paragraph))
 
     def _attachments(self, root: Any) -> Iterator[Attachment]:
         seen: set[str] = set()
@@ -421,8 +425,9 @@ def remove_keeping_tail(element: Any) -> None:
     parent.remove(element)
 
 
-def _caption(img: Any) -> str | None:
-    """The caption printed with an image, by the layouts Vietnamese CMSes use."""
+def _caption(img: Any, *, next_paragraph: bool = False) -> str | None:
+    """The caption printed with an image, by the layouts Vietnamese CMSes use; with
+    ``next_paragraph``, any short paragraph right after the image's own is its caption."""
     for ancestor in img.iterancestors():
         if ancestor.tag == "figure":
             caption = ancestor.find(".//figcaption")
@@ -459,7 +464,22 @@ def _caption(img: Any) -> str | None:
         return None
     if _CAPTION_CLASS_RE.search(classes) or _all_emphasized(sibling):
         return text
+    if next_paragraph and sibling.tag == "p" and not clean_text(_text_before(img, block)):
+        return text
     return None
+
+
+def _text_before(img: Any, block: Any) -> str:
+    """The text of ``block`` before ``img``: a photo's own paragraph holds none."""
+    parts: list[str] = [block.text or ""]
+    for node in block.iterdescendants():
+        if node is img:
+            break
+        if isinstance(node.tag, str):
+            parts.append(node.text or "")
+            if img not in node.iterdescendants():
+                parts.append(node.tail or "")
+    return clean_text(" ".join(parts))
 
 
 def _leading_block(element: Any) -> Any:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from newsfeed.platforms.baocantho import BaoCanThoPlatform
 from newsfeed.platforms.base import Platform
+from newsfeed.platforms.dotnetnuke import DotNetNukePlatform
+from newsfeed.platforms.drupal import DrupalPlatform
 from newsfeed.platforms.liferay import Liferay7Platform, Liferay62Platform
 from newsfeed.platforms.newspaper import NewspaperCmsPlatform
 from newsfeed.platforms.sharepoint import SharePointPlatform
@@ -18,6 +20,8 @@ PLATFORMS: dict[str, Platform] = {
         Liferay62Platform(),
         Liferay7Platform(),
         BaoCanThoPlatform(),
+        DotNetNukePlatform(),
+        DrupalPlatform(),
         NewspaperCmsPlatform(),
         SharePointPlatform(),
         VnPortalPlatform(),

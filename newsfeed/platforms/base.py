@@ -30,6 +30,9 @@ class ListingRules:
     """The date printed beside the item, inside its container."""
     article_url: re.Pattern[str] | None = None
     """Only links whose URL matches are articles (menus and banners share containers)."""
+    title: Selectors = ()
+    """The headline inside the container, where one link wraps a whole card (image, title,
+    summary, date); the link's own text otherwise."""
 
 
 class Platform:
@@ -47,6 +50,18 @@ class Platform:
         """The CMS's own id of the article at ``url``, when its URLs carry one."""
         return None
 
+    def is_article_url(self, url: str) -> bool:
+        """Whether a listing takes ``url`` for an article: it has the family's article-URL
+        form, or (families that list by container, not by URL) an article id."""
+        rule = self.listing_rules.article_url
+        if rule is not None:
+            return bool(rule.search(url))
+        return self.article_id(url) is not None
+
+    def section_of_url(self, url: str) -> str | None:
+        """The category label an article's URL carries, for pages that print none."""
+        return None
+
     def parse_listing(self, sel: Selector, url: str) -> Listing:
         rules = self.listing_rules
         found: dict[str, ListingItem] = {}
@@ -55,7 +70,7 @@ class Platform:
                 href = absolutize(anchor.attrib.get("href"), url)
                 if not href or (rules.article_url and not rules.article_url.search(href)):
                     continue
-                title = link_title(anchor)
+                title = first_text(container, rules.title) or link_title(anchor)
                 known = found.get(href)
                 if known is None:
                     found[href] = ListingItem(
@@ -115,6 +130,10 @@ class Platform:
             categories=categories,
             article_id_of=self.article_id,
         )
+        if article.section is None:
+            section = self.section_of_url(url)
+            if section:
+                article = article.replace(section=section)
         if not article.categories and portal is not None and article.section:
             matched = portal.category_for_label(article.section)
             if matched is not None:

@@ -13,8 +13,10 @@ _INSTANCE_<id>_``), serves web content at friendly URLs ``/-/<url-title>``, ``/w
 title ``.asset-title`` (a ``<p class="component-title">`` or ``<h4>``, no longer a div),
 ``.asset-summary``, body ``.asset-content .journal-content-article``, date
 ``.metadata-entry.metadata-publish-date``. Pagination is the instance-scoped
-``..._INSTANCE_<id>_cur=N``. Bắc Ninh lists by its own portlet
-(``newsbycategory_WAR_bacninhportlet``): the category page's script holds a ``loadPageURL``
+``..._INSTANCE_<id>_cur=N`` (Hồ Chí Minh:
+``_com_liferay_asset_publisher_web_portlet_AssetPublisherPortlet_INSTANCE_iwwYBC4Hj8wV_cur``).
+Bắc Ninh lists by its own portlet (``newsbycategory_WAR_bacninhportlet``): the category
+page's script holds a ``loadPageURL``
 resource URL answering JSON (``pageNum``, ``recordPerPage`` -> ``items[].urlDetail``,
 ``title``, ``createdDate``, ``totalPageNum``), and the article is ``h1#contentDetailTitleId``,
 ``div#sapoDetailId``, ``div#contentDetail`` (thuydung203/Crawl_data crawl_bacninh.py, 2026).
@@ -100,7 +102,7 @@ class Liferay62Platform(Platform):
     listing_rules: ClassVar[ListingRules] = ListingRules(
         item=("div.asset-abstract", "div.asset-entry", "li.asset-item"),
         link=("h3.asset-title a", ".asset-title a", "a[href*='/-/']"),
-        published=(".assetPublishDate", ".asset-date", ".date"),
+        published=(".assetPublishDate", ".asset-date", ".metadata-publish-date", ".date"),
     )
 
     def article_id(self, url: str) -> str | None:
@@ -189,10 +191,20 @@ class Liferay7Platform(Platform):
         midnight_is_date_only=True,
     )
 
+    # div.news-items .news-item: Hồ Chí Minh (hochiminhcity.gov.vn, a 2026 crawler's tests):
+    # one link wraps the card, headline p.asset-publisher-title (full text in its title),
+    # date span.text-date-sklh printed time first ("15:55 | 10/07/2026"); every item is
+    # printed twice, a desktop and a mobile card, and kept once (by URL).
     listing_rules: ClassVar[ListingRules] = ListingRules(
-        item=("div.asset-abstract", ".list-news .news-item", "li.asset-item"),
+        item=(
+            "div.asset-abstract",
+            ".news-items .news-item",
+            ".list-news .news-item",
+            "li.asset-item",
+        ),
         link=(".asset-title a", "a.title-news", "a[href*='/-/']", "a[href]"),
-        published=(".metadata-publish-date", ".date-news", ".date"),
+        published=(".metadata-publish-date", "span.text-date-sklh", ".date-news", ".date"),
+        title=("p.asset-publisher-title::attr(title)", "p.asset-publisher-title"),
     )
 
     def article_id(self, url: str) -> str | None:

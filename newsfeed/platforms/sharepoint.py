@@ -14,9 +14,17 @@ vendors' markup in turn:
   ``.publish-date``. Department and district sub-sites (``/So/<x>/Trang/...``,
   ``/donvi/<x>/Trang/...``) number their news apart, so the sub-site is part of the id.
 - **List items** (Lạc Việt "LacVietBIO" at Bạc Liêu, Vĩnh Phúc): an article is an item of a
-  SharePoint list, ``<list>/post.aspx?...&ID=<id>`` (blog-style Posts list) or
-  ``<list>/View_Detail.aspx?ItemID=<id>``. Item ids count per list, so the list path is part of
-  the id; the other query parameters (``Source``, ``Category``, ``Mode``) vary with the link.
+  SharePoint list, ``<list>/post.aspx?...&ItemID=<id>&Mode=1`` (Bạc Liêu 2018; older links and
+  other sites say ``ID=<id>``) or ``<list>/View_Detail.aspx?ItemID=<id>``. Item ids count per
+  list, so the list path is part of the id; the other query parameters (``Source``,
+  ``Category``, ``Mode``) vary with the link. ``post.aspx?...&Category=<name>&Mode=2`` without
+  an id is the category's listing. Bạc Liêu's 2018 pages (nguyenhoangphuc96/SureNews, an app
+  of Lạc Việt that parsed the live site, Jun-Aug 2018) are tables: listing items in
+  ``td.TitleFront`` (headline link, date in a ``span``; the page prints every headline twice),
+  summaries in ``div.ContentText``, thumbnails in ``td.tinHT``; the article's date in the first
+  ``td.Time`` ("Thứ Hai, 25/06/2018, 09:25"), its body ``p.MsoNormal`` paragraphs inside the
+  rich-text field's per-item ``div.ExternalClass<GUID>`` (matched by prefix), a photo's caption
+  in the paragraph after the photo's.
 
 Where a category pages by ASP.NET postback (``javascript:__doPostBack(...)`` pager links, the
 form's ``__VIEWSTATE``), :meth:`SharePointPlatform.next_request` posts the form back.
@@ -47,13 +55,15 @@ from newsfeed.platforms.listing import (
 _QUERY_ID_PAGES = (
     (re.compile(r"/trang/chitiettintuc\.aspx$", re.IGNORECASE), "nid", r"/trang/"),
     (re.compile(r"/view_detail\.aspx$", re.IGNORECASE), "itemid", r"/view_detail\.aspx"),
+    (re.compile(r"/lists/[^/]+/post\.aspx$", re.IGNORECASE), "itemid", r"/post\.aspx"),
     (re.compile(r"/lists/[^/]+/post\.aspx$", re.IGNORECASE), "id", r"/post\.aspx"),
     (re.compile(r"/lists/[^/]+/dispform\.aspx$", re.IGNORECASE), "id", r"/dispform\.aspx"),
 )
 _ARTICLE_URL = re.compile(
     r"(?i)(?:/trang/chitiettintuc\.aspx\?(?:[^#]*&)?nid=\d+"
     r"|/view_detail\.aspx\?(?:[^#]*&)?itemid=\d+"
-    r"|/lists/[^/?#]+/(?:post|dispform)\.aspx\?(?:[^#]*&)?id=\d+"
+    r"|/lists/[^/?#]+/post\.aspx\?(?:[^#]*&)?(?:item)?id=\d+"
+    r"|/lists/[^/?#]+/dispform\.aspx\?(?:[^#]*&)?id=\d+"
     r"|/pages/(?!default\.aspx)[^?#]+\.aspx(?:$|#|\?(?![^#]*pageindex=)))"
 )
 _POSTBACK_RES = (
@@ -62,6 +72,8 @@ _POSTBACK_RES = (
         r"WebForm_PostBackOptions\(\s*&?quot;?\"?([^\"&]+)\"?&?quot;?\s*,\s*\"?([^\",]*)\"?"
     ),
 )
+# An XPath test for one class token (``td.Time`` is not ``td.TimeFront``).
+_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {0} ')"
 _NEXT_LABELS = frozenset({"sau", "tiếp", "trang sau", "trang tiếp", "next", ">", "›"})
 
 # The main column of a SharePoint page: the vendor's content box, else the master page's.
@@ -98,6 +110,11 @@ class SharePointPlatform(Platform):
             "//div[contains(@class,'noi-dung-trang')]//*[contains(@class,'title-news')]",
             ".ms-PostTitle",
             "h1.title-news",
+            # Lạc Việt 2018: the headline cell of the post table (the app read it off the
+            # listing), else the page title SharePoint sets to the item's title
+            "td.Title",
+            "td.TitleDetail",
+            "//head/title",
         ),
         # one node per query, the first in page order: side boxes list dated news too
         published=(
@@ -105,6 +122,7 @@ class SharePointPlatform(Platform):
             "(//*[contains(@class,'tandan-date-view')])[1]",
             "(//div[contains(@class,'noi-dung-trang')]//*[contains(@class,'publish-date')])[1]",
             "(//*[contains(@class,'ms-PostDate')])[1]",
+            f"(//td[{_CLASS.format('Time')}])[1]",
         ),
         summary=(
             ".tandan-p-article-news-summary",
@@ -118,6 +136,10 @@ class SharePointPlatform(Platform):
             "//div[contains(@class,'noi-dung-trang')]//div[contains(@class,'ms-rtestate-field')]",
             ".ms-PostBody",
             "//div[contains(@id,'PageContent') and contains(@class,'ms-rtestate-field')]",
+            # Lạc Việt 2018: the item's rich-text field after its date, classed per item
+            # (ExternalClassC08654FC2365424083E8BACFC00BB2CD): matched by the prefix
+            f"(//td[{_CLASS.format('Time')}]/following::div[starts-with(@class,'ExternalClass')])[1]",
+            "(//div[starts-with(@class,'ExternalClass')][.//p[contains(@class,'MsoNormal')]])[1]",
         ),
         related=(
             ".tandan-div-article-other li a[href]",
@@ -139,6 +161,8 @@ class SharePointPlatform(Platform):
         ),
         # Lạc Việt posts print no sapo: the lead is the body's first paragraph
         lead_is_first_paragraph=True,
+        # Lạc Việt: <p class="MsoNormal"><span><img></span></p> then the caption's paragraph
+        caption_in_next_paragraph=True,
     )
 
     # Tân Dân lists: the element around each headline; other families fall back to links.
@@ -146,9 +170,16 @@ class SharePointPlatform(Platform):
         item=(
             "//*[contains(@class,'channel-news-title')]/..",
             "//*[contains(@class,'tandan-p-article-news-title')][.//a]/..",
+            f"//td[{_CLASS.format('TitleFront')}]",
         ),
         link=("a[href]",),
-        published=(".tandan-span-date-publish", ".channel-news-date", ".publish-date", ".date"),
+        published=(
+            ".tandan-span-date-publish",
+            ".channel-news-date",
+            ".publish-date",
+            ".date",
+            f"./self::td[{_CLASS.format('TitleFront')}]/span",
+        ),
         article_url=_ARTICLE_URL,
     )
 
@@ -163,6 +194,13 @@ class SharePointPlatform(Platform):
                 scope = re.split(cut, parts.path, maxsplit=1, flags=re.IGNORECASE)[0]
                 scope = scope.strip("/").lower()
                 return f"{scope}/{value}" if scope else value
+        return None
+
+    def section_of_url(self, url: str) -> str | None:
+        """A list item's ``Category=`` name (Lạc Việt links carry it; a number elsewhere)."""
+        for key, value in parse_qsl(urlsplit(url).query):
+            if key.lower() == "category" and not value.strip().isdigit():
+                return clean_text(value) or None
         return None
 
     def parse_listing(self, sel: Selector, url: str) -> Listing:

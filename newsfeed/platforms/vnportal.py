@@ -58,8 +58,14 @@ def _items_by_url_shape(rules: ListingRules, sel: Selector, url: str) -> tuple[L
 
 # --- classic ---------------------------------------------------------------------------------
 
-# /tin-chinh-tri/hoi-nghi-...-1234567, /...-1234567.html; not the new template's 15+ digit ids
-_CLASSIC_ARTICLE_URL = re.compile(r"-(\d{3,13})(?:\.html?)?/?(?:[?#]|$)")
+# /tin-chinh-tri/hoi-nghi-...-1234567, /...-1234567.html; not the new template's 15+ digit ids.
+# The slug sits under a category segment: a category's own path may end in an id too
+# (nghean.gov.vn/tin-tuc-su-kien-73053, haiphong.gov.vn/thu-tuc-hanh-chinh-76761; 2025-26).
+# Đồng Nai's former Bình Phước CMS (/vi/news/<cat>/<slug>-48904.html, 2026) has this form.
+# Hải Phòng lists its direction items ("chỉ đạo điều hành") as /?pageid=27218&p_steering=<id>.
+_CLASSIC_ARTICLE_URL = re.compile(
+    r"/[^/?#.]+/[^/?#]*?-(\d{3,13})(?:\.html?)?/?(?:[?#]|$)|[?&]p_steering=(\d+)(?:&|#|$)"
+)
 _PAGE_PATH = re.compile(r"/page/(\d+)/?$")
 _CLASSIC_LOAD_ARTICLE = "/DesktopModule/UIArticleInMenu/ArticleInMenuPagination.aspx/LoadArticle"
 _SCRIPT_VALUE = r"""['"]?{name}['"]?\s*[:=]\s*['"]?([\w\-]+)"""
@@ -112,8 +118,12 @@ class VnPortalPlatform(Platform):
     )
 
     def article_id(self, url: str) -> str | None:
-        match = _CLASSIC_ARTICLE_URL.search(urlsplit(url).path)
-        return match.group(1) if match else None
+        parts = urlsplit(url)
+        match = _CLASSIC_ARTICLE_URL.search(parts.path)
+        if match and match.group(1):
+            return match.group(1)
+        steering = _CLASSIC_ARTICLE_URL.search(f"?{parts.query}")
+        return f"p_steering/{steering.group(2)}" if steering and steering.group(2) else None
 
     def parse_listing(self, sel: Selector, url: str) -> Listing:
         items = _items_by_url_shape(self.listing_rules, sel, url)
@@ -220,7 +230,8 @@ class VnPortal2Platform(Platform):
     listing_rules: ClassVar[ListingRules] = ListingRules(
         item=(".box-category", ".news-zone", ".list-news", "main"),
         link=("a[href]",),
-        published=(".news-time", ".time", ".date"),
+        # .news-time prints a short form; its title holds "HH:MM, dd/mm/YYYY" (hanoi, 2026-07)
+        published=(".news-time::attr(title)", ".news-time", ".time", ".date"),
         article_url=_NEW_ARTICLE_URL,
     )
 

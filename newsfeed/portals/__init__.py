@@ -75,6 +75,28 @@ class Category:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """What public code and pages show of a portal: not saved pages of it (that is
+    ``verified``), but enough to choose its platform and to test its URL shapes."""
+
+    date: str
+    """When the evidence dates from, as the audit gives it ("2026-07", "2018-06")."""
+    sources: tuple[str, ...]
+    """Where it comes from: ``owner/repo@commit:path`` or ``#<id>`` of the public code index."""
+    platform_shown: bool
+    """True when the evidence shows the platform family; False when only URL shapes are known
+    (the profile then says ``platform = "generic"``)."""
+    article_urls: tuple[str, ...] = ()
+    """Article URLs as the evidence shows them: the platform must take each for an article."""
+    listing_urls: tuple[str, ...] = ()
+    """Category (listing) URLs as the evidence shows them: never taken for an article."""
+
+
+PORTAL_STATUSES = ("verified", "evidence", "unknown")
+"""How much a profile rests on: saved pages, public evidence, or nothing yet."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Portal:
     """A portal profile."""
 
@@ -96,6 +118,18 @@ class Portal:
     """Listing pages per category per run, at most; a run stops earlier at known articles."""
     overrides: Mapping[str, Any] | None = None
     """Per-portal selector overrides, passed to the platform adapter."""
+    evidence: Evidence | None = None
+    """Public evidence behind the profile (``[evidence]``), or None."""
+
+    @property
+    def status(self) -> str:
+        """``verified`` (checked against saved pages), ``evidence`` (platform shown by public
+        code or pages), else ``unknown`` (the first live run must tell)."""
+        if self.verified:
+            return "verified"
+        if self.evidence is not None and self.evidence.platform_shown:
+            return "evidence"
+        return "unknown"
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -131,6 +165,16 @@ class Portal:
             "platform": self.platform,
             "language": self.language,
             "verified": self.verified,
+            "status": self.status,
+            "evidence": None
+            if self.evidence is None
+            else {
+                "date": self.evidence.date,
+                "sources": list(self.evidence.sources),
+                "platform_shown": self.evidence.platform_shown,
+                "article_urls": list(self.evidence.article_urls),
+                "listing_urls": list(self.evidence.listing_urls),
+            },
             "categories": [
                 {
                     "key": c.key,
@@ -185,7 +229,31 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
         host_aliases=tuple(data.get("host_aliases", ())),
         max_pages=int(data.get("max_pages", 3)),
         overrides=data.get("overrides"),
+        evidence=_evidence_from_dict(data["evidence"], source=source)
+        if "evidence" in data
+        else None,
     )
+
+
+def _evidence_from_dict(raw: Any, *, source: str) -> Evidence:
+    where = f"{source}: [evidence]: "
+    if not isinstance(raw, Mapping):
+        raise ProfileError(f"{where}must be a table")
+    date = raw.get("date")
+    if not isinstance(date, str) or not re.fullmatch(r"\d{4}(-\d{2}){0,2}", date):
+        raise ProfileError(f"{where}date must be YYYY, YYYY-MM or YYYY-MM-DD, not {date!r}")
+    lists: dict[str, tuple[str, ...]] = {}
+    for name in ("sources", "article_urls", "listing_urls"):
+        value = raw.get(name, [])
+        if isinstance(value, str) or not all(isinstance(x, str) and x.strip() for x in value):
+            raise ProfileError(f"{where}{name} must be a list of non-empty strings")
+        lists[name] = tuple(x.strip() for x in value)
+    if not lists["sources"]:
+        raise ProfileError(f"{where}needs sources")
+    shown = raw.get("platform_shown")
+    if not isinstance(shown, bool):
+        raise ProfileError(f"{where}platform_shown must be true or false")
+    return Evidence(date=date, platform_shown=shown, **lists)
 
 
 def _category_from_dict(raw: Mapping[str, Any], key: str, *, source: str, where: str) -> Category:
