@@ -30,7 +30,7 @@ from newsfeed.extraction.article import ArticleRules
 from newsfeed.extraction.html import absolutize
 from newsfeed.items import Listing
 from newsfeed.platforms.base import ListingRules, Platform
-from newsfeed.platforms.vnportal import RELATED_AFTER_HEADING, listing_from_article_links
+from newsfeed.platforms.listing import RELATED_AFTER_HEADING, listing_from_article_links
 
 # Path pairs and query parameters that carry an article's id (case varies by module version).
 _PAIR_ID_RE = re.compile(
