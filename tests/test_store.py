@@ -219,11 +219,30 @@ def test_articles_stored_before_sketches_are_indexed_once(tmp_path: Path) -> Non
     with Store(tmp_path / "s.sqlite3") as store:
         store.upsert(_copy("a", 1, _NOTICE))
         store.upsert(_copy("b", 1, _NOTICE))
+        # a store from before near-duplicate detection: no sketch, no sketch version
         store.db.execute("DELETE FROM near_duplicates")
         store.db.execute("DELETE FROM near_duplicate_anchors")
+        store.db.execute("DELETE FROM store_meta")
         assert store.also_published("tag:newsfeed,2025:a/1") == []
         assert store.index_missing_near_duplicates() == 2
         assert store.index_missing_near_duplicates() == 0
         assert [link.url for link in store.also_published("tag:newsfeed,2025:a/1")] == [
             "https://b.vn/1"
         ]
+
+
+def test_sketches_of_an_older_hash_are_replaced(tmp_path: Path) -> None:
+    """Sketches of another version cannot be compared with new ones: all are made again."""
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.upsert(_copy("a", 1, _NOTICE))
+        # what the BLAKE2b-per-shingle version left: other hashes, clusters of their own
+        store.db.execute("UPDATE near_duplicates SET sketch = zeroblob(512), cluster_id = guid")
+        store.db.execute("UPDATE near_duplicate_anchors SET anchor = anchor + 1")
+        store.db.execute("UPDATE store_meta SET value = 'blake2b' WHERE key = 'near_duplicates'")
+    with Store(tmp_path / "s.sqlite3") as store:
+        assert store.index_missing_near_duplicates() == 1
+        store.upsert(_copy("b", 1, _NOTICE + " Theo VGP."))
+        assert [link.url for link in store.also_published("tag:newsfeed,2025:a/1")] == [
+            "https://b.vn/1"
+        ]
+        assert store.index_missing_near_duplicates() == 0

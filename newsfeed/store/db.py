@@ -41,6 +41,11 @@ from newsfeed.store.migrations import migrate
 
 Outcome = Literal["new", "updated", "unchanged"]
 
+NEAR_DUPLICATES_KEY = "near_duplicates"
+"""``store_meta`` key: the :data:`dedupe.SKETCH_VERSION` every stored sketch was made with."""
+_RESKETCH_BATCH = 500
+"""Articles re-sketched per transaction when the sketch version changes."""
+
 _HASHED_FIELDS = (
     "title",
     "summary",
@@ -55,7 +60,10 @@ _HASHED_FIELDS = (
 
 def content_hash(article: Article) -> str:
     """Hash of what a reader sees; categories, URLs and fetch times are not content."""
-    data = article.to_dict()
+    return _content_hash(article.to_dict())
+
+
+def _content_hash(data: Mapping[str, Any]) -> str:
     payload = json.dumps({k: data[k] for k in _HASHED_FIELDS}, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -149,13 +157,16 @@ class Store:
         """Store one article with its categories and URLs, in one transaction.
 
         Returns ``new``, ``updated`` (content hash changed) or ``unchanged``. Categories are a
-        union over every listing the article was ever found under.
+        union over every listing the article was ever found under. A new article costs about
+        ten statements (row, categories, URLs, sketch, anchors, candidates), each an indexed
+        look-up or insert, so the cost does not grow with the store.
         """
         now_iso = (now or utcnow()).isoformat()
-        digest = content_hash(article)
+        data = article.to_dict()
+        digest = _content_hash(data)
         with self.transaction() as db:
             row = db.execute(
-                "SELECT content_hash, data FROM articles WHERE guid = ?", (article.guid,)
+                "SELECT content_hash FROM articles WHERE guid = ?", (article.guid,)
             ).fetchone()
             outcome: Outcome
             if row is None:
@@ -172,13 +183,13 @@ class Store:
                         article.published,
                         sort_key(article.published, now_iso),
                         digest,
-                        _dump(article),
+                        _dump(data),
                         now_iso,
                         now_iso,
                     ),
                 )
             else:
-                outcome = "unchanged" if row["content_hash"] == digest else "updated"
+                outcome = "unchanged" if row[0] == digest else "updated"
                 if outcome == "updated":
                     db.execute(
                         "UPDATE articles SET url = ?, canonical_url = ?, published = ?,"
@@ -190,7 +201,7 @@ class Store:
                             article.published,
                             sort_key(article.published, now_iso),
                             digest,
-                            _dump(article),
+                            _dump(data),
                             now_iso,
                             now_iso,
                             article.guid,
@@ -200,19 +211,24 @@ class Store:
                     db.execute(
                         "UPDATE articles SET last_seen = ? WHERE guid = ?", (now_iso, article.guid)
                     )
-            for category in article.categories:
+            categories = tuple(dict.fromkeys(article.categories))
+            if categories:
                 db.execute(
                     "INSERT OR IGNORE INTO article_categories (guid, portal, category, first_seen)"
-                    " VALUES (?, ?, ?, ?)",
-                    (article.guid, article.portal or "", category, now_iso),
+                    f" VALUES {_rows(len(categories), 4)}",
+                    [
+                        value
+                        for category in categories
+                        for value in (article.guid, article.portal or "", category, now_iso)
+                    ],
                 )
-            for url in {article.url, article.canonical_url}:
-                db.execute(
-                    "INSERT OR REPLACE INTO article_urls (url, guid) VALUES (?, ?)",
-                    (url, article.guid),
-                )
+            urls = tuple(dict.fromkeys((article.url, article.canonical_url)))
+            db.execute(
+                f"INSERT OR REPLACE INTO article_urls (url, guid) VALUES {_rows(len(urls), 2)}",
+                [value for url in urls for value in (url, article.guid)],
+            )
             if outcome != "unchanged":
-                self._index_near_duplicate(db, article)
+                self._index_near_duplicate(db, article, fresh=outcome == "new")
         return outcome
 
     def add_categories(
@@ -230,20 +246,25 @@ class Store:
         run. Nothing is written for an article that is not stored (dropped by validation).
         """
         now_iso = (now or utcnow()).isoformat()
+        categories = tuple(dict.fromkeys(categories))
+        if not categories:
+            return
+        # one statement per table for all categories; the join keeps unstored guids out
         with self.transaction() as db:
-            for category in categories:
+            db.execute(
+                "INSERT OR IGNORE INTO article_categories (guid, portal, category, first_seen)"
+                " SELECT a.guid, ?, c.column1, ? FROM articles a,"
+                f" (VALUES {_rows(len(categories), 1)}) c WHERE a.guid = ?",
+                (portal, now_iso, *categories, guid),
+            )
+            if listing is not None:
                 db.execute(
-                    "INSERT OR IGNORE INTO article_categories (guid, portal, category, first_seen)"
-                    " SELECT guid, ?, ?, ? FROM articles WHERE guid = ?",
-                    (portal, category, now_iso, guid),
+                    "INSERT OR REPLACE INTO listing_state"
+                    " (guid, category, title, published_raw, last_listed)"
+                    f" SELECT a.guid, c.column1, ?, ?, ? FROM articles a,"
+                    f" (VALUES {_rows(len(categories), 1)}) c WHERE a.guid = ?",
+                    (listing.title, listing.published_raw, now_iso, *categories, guid),
                 )
-                if listing is not None:
-                    db.execute(
-                        "INSERT OR REPLACE INTO listing_state"
-                        " (guid, category, title, published_raw, last_listed)"
-                        " SELECT guid, ?, ?, ?, ? FROM articles WHERE guid = ?",
-                        (category, listing.title, listing.published_raw, now_iso, guid),
-                    )
 
     def known(self, guid: str, category: str) -> KnownArticle | None:
         """A stored article with what ``category``'s listing last showed of it, or None."""
@@ -468,89 +489,136 @@ class Store:
         return sorted(sorted(str(r[0]).split("\n")) for r in rows)
 
     def index_missing_near_duplicates(self) -> int:
-        """Fingerprint articles stored before near-duplicate detection existed; how many."""
-        rows = self.db.execute(
-            "SELECT data FROM articles WHERE guid NOT IN (SELECT guid FROM near_duplicates)"
-            " ORDER BY first_seen, guid"
-        ).fetchall()
-        for row in rows:
-            article = Article.from_dict(json.loads(row[0]))
-            with self.transaction() as db:
-                self._index_near_duplicate(db, article)
-        return len(rows)
+        """Sketch every stored article again when the stored sketches are of another version
+        (or predate near-duplicate detection); how many. A no-op, one look-up, otherwise.
 
-    def _index_near_duplicate(self, db: Connection, article: Article) -> None:
+        Sketches of two versions cannot be compared, so the clusters are rebuilt from scratch,
+        in the order the articles were first seen (as the crawls built them).
+        """
+        row = self.db.execute(
+            "SELECT value FROM store_meta WHERE key = ?", (NEAR_DUPLICATES_KEY,)
+        ).fetchone()
+        if row is not None and row[0] == dedupe.SKETCH_VERSION:
+            return 0
+        with self.transaction() as db:
+            db.execute("DELETE FROM near_duplicate_anchors")
+            db.execute("DELETE FROM near_duplicates")
+        guids = [
+            str(r[0])
+            for r in self.db.execute("SELECT guid FROM articles ORDER BY first_seen, guid")
+        ]
+        for start in range(0, len(guids), _RESKETCH_BATCH):
+            batch = guids[start : start + _RESKETCH_BATCH]
+            with self.transaction() as db:
+                texts = dict(
+                    db.execute(
+                        "SELECT guid, json_extract(data, '$.body_text') FROM articles"
+                        f" WHERE guid IN ({_marks(len(batch))})",
+                        batch,
+                    ).fetchall()
+                )
+                for guid in batch:
+                    self._sketch_into(db, guid, str(texts.get(guid) or ""))
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
+                (NEAR_DUPLICATES_KEY, dedupe.SKETCH_VERSION),
+            )
+        return len(guids)
+
+    def _index_near_duplicate(self, db: Connection, article: Article, *, fresh: bool) -> None:
         """(Re)sketch one article and join it to the cluster of its near duplicates.
 
         Candidates come from the anchor index (articles sharing a bucket), so the cost does
         not grow with the store. When a changed article leaves a cluster, the cluster's other
         members are re-linked among themselves: the article may have been their bridge.
+        ``fresh``: the article was just inserted, so it has no sketch to remove yet.
         """
-        old = db.execute(
-            "SELECT cluster_id FROM near_duplicates WHERE guid = ?", (article.guid,)
-        ).fetchone()
-        db.execute("DELETE FROM near_duplicate_anchors WHERE guid = ?", (article.guid,))
-        db.execute("DELETE FROM near_duplicates WHERE guid = ?", (article.guid,))
-        if old is not None:
-            rest = db.execute(
-                "SELECT guid, sketch FROM near_duplicates WHERE cluster_id = ?", (old[0],)
-            ).fetchall()
-            db.executemany(
-                "UPDATE near_duplicates SET cluster_id = guid WHERE guid = ?",
-                [(r[0],) for r in rest],
-            )
-            for r in rest:
-                if r[1] is not None:
-                    self._link(db, str(r[0]), dedupe.unpack(r[1]))
-        sketch = dedupe.sketch(article.body_text)
+        if not fresh:
+            old = db.execute(
+                "SELECT cluster_id FROM near_duplicates WHERE guid = ?", (article.guid,)
+            ).fetchone()
+            db.execute("DELETE FROM near_duplicate_anchors WHERE guid = ?", (article.guid,))
+            db.execute("DELETE FROM near_duplicates WHERE guid = ?", (article.guid,))
+            if old is not None:
+                rest = db.execute(
+                    "SELECT guid, sketch FROM near_duplicates WHERE cluster_id = ?", (old[0],)
+                ).fetchall()
+                db.execute(
+                    "UPDATE near_duplicates SET cluster_id = guid WHERE cluster_id = ?", (old[0],)
+                )
+                for r in rest:
+                    if r[1] is not None:
+                        self._link(db, str(r[0]), dedupe.unpack(r[1]))
+        self._sketch_into(db, article.guid, article.body_text)
+
+    def _sketch_into(self, db: Connection, guid: str, text: str) -> None:
+        """Insert ``guid``'s sketch and anchors (it has none) and link it to its cluster."""
+        sketch = dedupe.sketch(text)
         db.execute(
             "INSERT INTO near_duplicates (guid, sketch, cluster_id) VALUES (?, ?, ?)",
-            (article.guid, None if sketch is None else dedupe.pack(sketch), article.guid),
+            (guid, None if sketch is None else dedupe.pack(sketch), guid),
         )
         if sketch is None:  # too short to judge: never clustered
             return
-        db.executemany(
-            "INSERT OR IGNORE INTO near_duplicate_anchors (anchor, guid) VALUES (?, ?)",
-            [(dedupe.to_signed(a), article.guid) for a in dedupe.anchors(sketch)],
+        anchors = dedupe.anchors(sketch)
+        db.execute(
+            "INSERT OR IGNORE INTO near_duplicate_anchors (anchor, guid)"
+            f" VALUES {_rows(len(anchors), 2)}",
+            [value for a in anchors for value in (dedupe.to_signed(a), guid)],
         )
-        self._link(db, article.guid, sketch)
+        self._link(db, guid, sketch)
 
     @staticmethod
     def _link(db: Connection, guid: str, sketch: dedupe.Sketch) -> None:
-        """Merge ``guid``'s cluster with the clusters of its near duplicates."""
+        """Merge ``guid``'s cluster with the clusters of its near duplicates.
+
+        Two statements whatever the number of anchors and candidates: the anchors' buckets
+        (each read up to one row past :data:`dedupe.BUCKET_LIMIT`, in one compound SELECT),
+        then the candidates' sketches with the article's own cluster.
+        """
+        anchors = [dedupe.to_signed(a) for a in dedupe.anchors(sketch)]
+        rows = db.execute(
+            " UNION ALL ".join(
+                "SELECT * FROM (SELECT anchor, guid FROM near_duplicate_anchors"
+                f" WHERE anchor = ? LIMIT ?) AS bucket{i}"
+                for i in range(len(anchors))
+            ),
+            [value for anchor in anchors for value in (anchor, dedupe.BUCKET_LIMIT + 1)],
+        ).fetchall()
+        members: dict[int, list[str]] = {}
+        for anchor, member in rows:
+            members.setdefault(anchor, []).append(str(member))
         shared: dict[str, int] = {}
-        for anchor in dedupe.anchors(sketch):
-            rows = db.execute(
-                "SELECT guid FROM near_duplicate_anchors WHERE anchor = ? LIMIT ?",
-                (dedupe.to_signed(anchor), dedupe.BUCKET_LIMIT + 1),
-            ).fetchall()
-            if len(rows) <= dedupe.BUCKET_LIMIT:  # else a boilerplate shingle: skip
-                for r in rows:
-                    shared[str(r[0])] = shared.get(str(r[0]), 0) + 1
+        for bucket_members in members.values():
+            if len(bucket_members) <= dedupe.BUCKET_LIMIT:  # else a boilerplate shingle: skip
+                for member in bucket_members:
+                    shared[member] = shared.get(member, 0) + 1
         shared.pop(guid, None)
-        clusters = {
-            str(
-                db.execute(
-                    "SELECT cluster_id FROM near_duplicates WHERE guid = ?", (guid,)
-                ).fetchone()[0]
+        others = sorted(dedupe.candidates(shared))
+        if not others:
+            return
+        found = {
+            str(r[0]): (r[1], str(r[2]))
+            for r in db.execute(
+                "SELECT guid, sketch, cluster_id FROM near_duplicates"
+                f" WHERE guid IN ({_marks(len(others) + 1)})",
+                [guid, *others],
             )
         }
-        for other in sorted(dedupe.candidates(shared)):
-            row = db.execute(
-                "SELECT sketch, cluster_id FROM near_duplicates WHERE guid = ?", (other,)
-            ).fetchone()
-            if (
-                row is not None
-                and row[0] is not None
-                and dedupe.is_near_duplicate(sketch, dedupe.unpack(row[0]))
-            ):
-                clusters.add(str(row[1]))
+        clusters = {found[guid][1]}
+        for other in others:
+            packed, cluster = found.get(other, (None, ""))
+            if packed is not None and dedupe.is_near_duplicate(sketch, dedupe.unpack(packed)):
+                clusters.add(cluster)
         if len(clusters) == 1:
             return
         target = min(clusters)
-        db.executemany(
-            "UPDATE near_duplicates SET cluster_id = ? WHERE cluster_id = ?",
-            [(target, cluster) for cluster in clusters - {target}],
+        merged = sorted(clusters - {target})
+        db.execute(
+            "UPDATE near_duplicates SET cluster_id = ?"
+            f" WHERE cluster_id IN ({_marks(len(merged))})",
+            [target, *merged],
         )
 
     # -- pages that failed ----------------------------------------------------------------
@@ -597,5 +665,16 @@ class Store:
         return [json.loads(r[0]) for r in rows]
 
 
-def _dump(article: Article) -> str:
-    return json.dumps(article.to_dict(), ensure_ascii=False, sort_keys=True)
+def _dump(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _marks(count: int) -> str:
+    """``?, ?, ...``: ``count`` placeholders for an IN list."""
+    return ", ".join(["?"] * count)
+
+
+def _rows(count: int, width: int) -> str:
+    """``(?, ?), (?, ?), ...``: ``count`` rows of ``width`` placeholders for a VALUES list."""
+    row = "(" + _marks(width) + ")"
+    return ", ".join([row] * count)

@@ -124,7 +124,37 @@ def _v2_baseline(db: Connection) -> None:
     db.executescript(_V2_SCHEMA)
 
 
-STEPS: tuple[tuple[int, Step], ...] = ((2, _v2_baseline),)
+def _v3_indexes_and_sketch_version(db: Connection) -> None:
+    """Indexes so that no statement of the store scans a growing table, and the version of
+    the near-duplicate sketches (``store_meta``).
+
+    Without ``near_duplicate_anchors_guid``, re-sketching a changed article scanned the whole
+    anchor table: an upsert cost 2 ms at 1k articles and 100 ms at 100k. ``reports_started``
+    serves "the latest reports". ``store_meta`` names the hash the stored sketches were made
+    with; a store that has articles but no version holds BLAKE2b-per-shingle sketches, which
+    the next crawl makes again (:meth:`Store.index_missing_near_duplicates`). A new, empty
+    store gets the current version: it has nothing to re-sketch.
+    """
+    from newsfeed.store.dedupe import SKETCH_VERSION
+
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS near_duplicate_anchors_guid ON near_duplicate_anchors (guid);
+        CREATE INDEX IF NOT EXISTS reports_started ON reports (started)
+        """
+    )
+    if db.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+        db.execute(
+            "INSERT OR IGNORE INTO store_meta (key, value) VALUES (?, ?)",
+            ("near_duplicates", SKETCH_VERSION),
+        )
+
+
+STEPS: tuple[tuple[int, Step], ...] = (
+    (2, _v2_baseline),
+    (3, _v3_indexes_and_sketch_version),
+)
 """The numbered steps, oldest first; a store at version N has run every step up to N."""
 
 SCHEMA_VERSION = STEPS[-1][0]
