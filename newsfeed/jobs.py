@@ -23,7 +23,7 @@ from newsfeed.crawl.runner import crawl
 from newsfeed.feeds.build import REPORTS_SCANNED, feed_specs, health_items, latest_health
 from newsfeed.feeds.render import write_feeds
 from newsfeed.monitor.metrics import write_metrics
-from newsfeed.monitor.report import build_report, mark_interrupted, write_report
+from newsfeed.monitor.report import build_report, write_report
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.db import Store
 from newsfeed.timezone import LOCAL_TZ
@@ -66,8 +66,8 @@ def run_crawl(
             portals=portals,
             stats=stats,
             store=store,
-        )
-        mark_interrupted(report, stats.get("finish_reason"))
+            finish_reason=stats.get("finish_reason"),
+        ).to_dict()
         store.save_report(report)
     path = write_report(report, config.reports_dir)
     logger.info("crawl report: %s", path)

@@ -154,6 +154,7 @@ def make_spec(entries: tuple[FeedEntry, ...] = ENTRIES, **fields: Any) -> FeedSp
         "entries": entries,
         "portal": "sotttt_hanoi",
         "category": "tin_tuc_su_kien",
+        "publisher": "Sở TT&TT Hà Nội",
     }
     values.update(fields)
     return FeedSpec(**values)
@@ -685,6 +686,7 @@ def test_opml_lists_every_feed_by_absolute_url(tmp_path: Path) -> None:
         link="https://baocantho.com.vn/thoi-su",
         portal="bao_can_tho",
         category="thoi_su",
+        publisher="Báo Cần Thơ",
     )
     specs = [make_spec(), other_portal]
     base = "https://feeds.example.org/vn"
@@ -1051,6 +1053,8 @@ def test_feed_specs_per_category_portal_and_topic(tmp_path: Path) -> None:
     assert {e.source.name for e in leadership.entries if e.source} == {"Hà Nội", "Cần Thơ"}
     assert leadership.link == "http://localhost:8080/index.html#topic-leadership"
     assert leadership.portal is None and leadership.publisher == "newsfeed"
+    # the publisher is the portal's name, set by the builder, not read back from a title
+    assert by_path["hanoi/tin_tuc"].publisher == by_path["hanoi/all"].publisher == "Hà Nội"
 
 
 # --------------------------------------------------------------------------- whole folders

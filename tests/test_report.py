@@ -69,7 +69,7 @@ def make_report(store: Store | None, raw: dict[str, int], run_id: str = "r2") ->
         portals=[demo_portal()],
         stats=raw,
         store=store,
-    )
+    ).to_dict()
 
 
 def test_report_follows_the_contract() -> None:

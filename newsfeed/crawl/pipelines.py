@@ -14,7 +14,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsfeed.crawl.stats import stat
+from newsfeed.crawl.stats import Counter, stat
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.extraction.text import clean_text
 from newsfeed.items import Article, CategoryLink, FetchFailure
@@ -35,8 +35,8 @@ class _Stage:
     def from_crawler(cls, crawler: Crawler) -> Any:
         return cls(crawler)
 
-    def inc(self, portal: str | None, name: str, count: int = 1) -> None:
-        self.stats.inc_value(stat(portal or "web", name), count)
+    def inc(self, portal: str | None, counter: Counter, detail: str | None = None) -> None:
+        self.stats.inc_value(stat(portal or "web", counter, detail))
 
 
 class NormalizePipeline(_Stage):
@@ -63,10 +63,10 @@ class ValidatePipeline(_Stage):
             return item
         for name in COUNTED_FIELDS:
             if not getattr(item, name):
-                self.inc(item.portal, f"fields_missing/{name}")
+                self.inc(item.portal, Counter.FIELDS_MISSING, name)
         reason = self.reason(item)
         if reason:
-            self.inc(item.portal, f"articles_dropped/{reason}")
+            self.inc(item.portal, Counter.ARTICLES_DROPPED, reason)
             raise DropItem(f"{reason}: {item.url}")
         return item
 
@@ -94,7 +94,7 @@ class DedupePipeline(_Stage):
         if not isinstance(item, Article):
             return item
         if item.guid in self.seen:
-            self.inc(item.portal, "articles_duplicate")
+            self.inc(item.portal, Counter.ARTICLES_DUPLICATE)
             return CategoryLink(
                 guid=item.guid, portal=item.portal or "", categories=item.categories
             )
@@ -134,5 +134,5 @@ class StorePipeline(_Stage):
             self.store.record_failure(item.url, item.portal, item.status)
         elif isinstance(item, Article):
             outcome = self.store.upsert(item)
-            self.inc(item.portal, f"articles_{outcome}")
+            self.inc(item.portal, Counter(f"articles_{outcome}"))
         return item

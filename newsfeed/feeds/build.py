@@ -83,6 +83,7 @@ def feed_specs(
                     portal=portal.key,
                     category=category.key,
                     topic=category.topic,
+                    publisher=portal.name,
                     entries=items + warning,
                 )
             )
@@ -107,6 +108,7 @@ def feed_specs(
                     link=portal.base_url,
                     language=portal.language,
                     portal=portal.key,
+                    publisher=portal.name,
                     entries=entries(stored) + _health_entry(health.get(portal.key)),
                 )
             )

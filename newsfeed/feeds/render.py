@@ -88,7 +88,6 @@ FORMATS: dict[str, tuple[str, str]] = {
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _SPACE_RE = re.compile(r"\s+")
 _MEDIA_TYPE_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
-_TITLE_SEPARATOR = " – "
 
 # A fixed table rather than the mimetypes module, whose answers depend on the machine's
 # /etc/mime.types and would make the bytes differ between hosts.
@@ -142,7 +141,7 @@ class FeedSpec:
     path: str
     """Relative stem inside the feeds folder, e.g. ``sotttt_hanoi/tin_tuc_su_kien``."""
     title: str
-    """``"<portal name> – <category name>"``; the part before the dash names the publisher."""
+    """``"<portal name> – <category name>"`` for a category feed."""
     description: str
     link: str
     """The category page on the portal (HTML)."""
@@ -155,7 +154,7 @@ class FeedSpec:
     topic: str | None = None
     """The shared-taxonomy topic of a topic feed (or of the category)."""
     publisher: str | None = None
-    """Feed-level author; by default the part of the title before the dash."""
+    """Feed-level author: the portal's name (the builder sets it); the portal key if unset."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -738,13 +737,10 @@ def _checked_path(path: str) -> str:
 
 
 def _publisher(spec: FeedSpec) -> str:
-    """The feed's author: ``spec.publisher``, else the part of ``"<portal> – <category>"``
-    before the dash."""
+    """The feed's author: ``spec.publisher`` (the builder sets it), else the portal key."""
     if spec.publisher and (publisher := _text(spec.publisher)):
         return publisher
-    title = _text(spec.title)
-    name = title.split(_TITLE_SEPARATOR, 1)[0].strip()
-    return name or spec.portal or title or GENERATOR
+    return spec.portal or GENERATOR
 
 
 # --------------------------------------------------------------------------- feedgen glue

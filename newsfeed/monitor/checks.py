@@ -19,6 +19,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from newsfeed.crawl.stats import (
+    CategoryCounter,
+    Counter,
+    categories_with,
+    category_count,
+    count,
+    group,
+)
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.extraction.pages import SAME_TIMESTAMP_MIN
 from newsfeed.items import REQUIRED_FIELDS
@@ -112,12 +120,8 @@ class PortalRun:
     """``published`` of the articles first stored in this run."""
 
 
-def _count(run: PortalRun, name: str) -> int:
-    return int(run.stats.get(name, 0) or 0)
-
-
-def _group(values: Mapping[str, Any], prefix: str) -> dict[str, int]:
-    return {k[len(prefix) :]: int(v) for k, v in sorted(values.items()) if k.startswith(prefix)}
+def _count(run: PortalRun, counter: Counter) -> int:
+    return count(run.stats, counter)
 
 
 def _fmt_counts(counts: Mapping[str, int]) -> str:
@@ -126,13 +130,18 @@ def _fmt_counts(counts: Mapping[str, int]) -> str:
 
 def _extracted(entry: Mapping[str, Any]) -> int:
     """Articles that went through the validate pipeline (kept, dropped or merged)."""
-    kept = ("articles_new", "articles_updated", "articles_unchanged", "articles_duplicate")
-    dropped: Mapping[str, int] = entry.get("articles_dropped", {})
+    kept = (
+        Counter.ARTICLES_NEW,
+        Counter.ARTICLES_UPDATED,
+        Counter.ARTICLES_UNCHANGED,
+        Counter.ARTICLES_DUPLICATE,
+    )
+    dropped: Mapping[str, int] = entry.get(Counter.ARTICLES_DROPPED, {})
     return sum(int(entry.get(k, 0)) for k in kept) + sum(int(v) for v in dropped.values())
 
 
 def _soft_errors(run: PortalRun) -> dict[str, int]:
-    return _group(run.stats, "soft_errors/")
+    return group(run.stats, Counter.SOFT_ERRORS)
 
 
 def _explained_by_soft_errors(run: PortalRun) -> str | None:
@@ -148,15 +157,17 @@ def _explained_by_soft_errors(run: PortalRun) -> str | None:
 
 def _listing_answered(run: PortalRun) -> int:
     """Listing pages the portal answered: fetched, or 304 Not Modified (unchanged since)."""
-    return int(run.entry["listing_pages_fetched"]) + _count(run, "listing_pages_not_modified")
+    return int(run.entry[Counter.LISTING_PAGES_FETCHED]) + _count(
+        run, Counter.LISTING_PAGES_NOT_MODIFIED
+    )
 
 
 def check_unreachable(run: PortalRun) -> list[Check]:
     entry = run.entry
-    listing_errors = _count(run, "listing_errors")
+    listing_errors = _count(run, Counter.LISTING_ERRORS)
     if _listing_answered(run) or not listing_errors:
         return []
-    errors = entry.get("http_errors", {})
+    errors = entry.get(Counter.HTTP_ERRORS, {})
     if errors and set(errors) <= {ROBOTS_ERROR}:
         return [
             Check(
@@ -182,9 +193,9 @@ def check_category_failed(run: PortalRun) -> list[Check]:
         return []  # the whole portal is down: check_unreachable says so
     failed = sorted(
         key
-        for key in _categories_requested(run)
-        if not run.stats.get(f"category/{key}/listing_pages_fetched")
-        and not run.stats.get(f"category/{key}/listing_pages_not_modified")
+        for key in categories_with(run.stats, CategoryCounter.REQUESTED)
+        if not category_count(run.stats, key, CategoryCounter.LISTING_PAGES_FETCHED)
+        and not category_count(run.stats, key, CategoryCounter.LISTING_PAGES_NOT_MODIFIED)
     )
     if not failed:
         return []
@@ -198,14 +209,6 @@ def check_category_failed(run: PortalRun) -> list[Check]:
     ]
 
 
-def _categories_requested(run: PortalRun) -> list[str]:
-    return [
-        k.split("/")[1]
-        for k in run.stats
-        if k.startswith("category/") and k.endswith("/requested") and k.count("/") == 2
-    ]
-
-
 def check_nothing_listed(run: PortalRun) -> list[Check]:
     """Listing pages fetched but no article on them; CRITICAL where the category used to list."""
     categories = run.entry.get("categories", {})
@@ -214,7 +217,11 @@ def check_nothing_listed(run: PortalRun) -> list[Check]:
         for key, c in categories.items()
         if c.get("listing_pages_fetched") and not c.get("articles_listed")
     ]
-    if not categories and run.entry["listing_pages_fetched"] and not run.entry["articles_listed"]:
+    if (
+        not categories
+        and run.entry[Counter.LISTING_PAGES_FETCHED]
+        and not run.entry[Counter.ARTICLES_LISTED]
+    ):
         empty = ["(all)"]
     if not empty:
         return []
@@ -266,7 +273,7 @@ def check_fields_missing(run: PortalRun) -> list[Check]:
     note = _explained_by_soft_errors(run)
     checks: list[Check] = []
     for name in REQUIRED_FIELDS:
-        missing = int(entry.get("fields_missing", {}).get(name, 0))
+        missing = int(entry.get(Counter.FIELDS_MISSING, {}).get(name, 0))
         share = missing / extracted
         if share <= MISSING_FIELD_WARNING:
             continue
@@ -291,10 +298,10 @@ def check_fields_missing(run: PortalRun) -> list[Check]:
 def _request_faults(run: PortalRun) -> tuple[int, int, dict[str, int]]:
     """(faulty requests, requests sent, errors by name) of one portal's run."""
     entry = run.entry
-    errors: dict[str, int] = dict(entry.get("http_errors", {}))
-    listing_errors = _count(run, "listing_errors")
-    requests = _listing_answered(run) + listing_errors + entry["article_pages_fetched"]
-    by_listing = _group(run.stats, "listing_errors/")
+    errors: dict[str, int] = dict(entry.get(Counter.HTTP_ERRORS, {}))
+    listing_errors = _count(run, Counter.LISTING_ERRORS)
+    requests = _listing_answered(run) + listing_errors + entry[Counter.ARTICLE_PAGES_FETCHED]
+    by_listing = group(run.stats, Counter.LISTING_ERRORS)
     if by_listing:
         # the spider records listing failures by name: exact
         article_errors = {k: v - by_listing.get(k, 0) for k, v in errors.items()}
@@ -365,7 +372,7 @@ def check_soft_errors(run: PortalRun) -> list[Check]:
 def check_dates(run: PortalRun) -> list[Check]:
     """Dates in the future, or many articles sharing one timestamp."""
     checks: list[Check] = []
-    dropped = int(run.entry.get("articles_dropped", {}).get("date_in_future", 0))
+    dropped = int(run.entry.get(Counter.ARTICLES_DROPPED, {}).get("date_in_future", 0))
     parsed = [parse_iso_date(p) for p in run.run_published]
     ahead = sum(1 for p in parsed if p is not None and p.value > run.now + FUTURE_SLACK)
     if dropped or ahead:
@@ -382,7 +389,7 @@ def check_dates(run: PortalRun) -> list[Check]:
     with_time = [
         p.value for p in parsed if p is not None and p.has_time and p.value.time() != time(0, 0)
     ]
-    same_pages = _count(run, "listing_same_timestamp")
+    same_pages = _count(run, Counter.LISTING_SAME_TIMESTAMP)
     if (len(with_time) >= SAME_TIMESTAMP_MIN and len(set(with_time)) == 1) or same_pages:
         shared = with_time[0].isoformat() if with_time and len(set(with_time)) == 1 else None
         what = (

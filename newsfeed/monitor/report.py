@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from newsfeed.crawl.stats import (
+    CategoryCounter,
+    Counter,
+    categories_with,
+    category_count,
+    count,
+    group,
+    portal_counters,
+)
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.files import atomic_write
 from newsfeed.monitor.checks import (
     CADENCE_HISTORY,
     CRITICAL,
     FUTURE_SLACK,
+    OK,
+    WARNING,
     Check,
     PortalRun,
     run_checks,
@@ -31,6 +43,7 @@ from newsfeed.store.db import Store
 __all__ = [
     "SCHEMA",
     "Check",
+    "Report",
     "build_report",
     "format_table",
     "portal_report",
@@ -42,26 +55,24 @@ SCHEMA = 1
 HISTORY_REPORTS = 48
 """Earlier reports the checks compare with (a day of half-hourly runs)."""
 _COUNTERS = (
-    "listing_pages_fetched",
-    "listing_pages_not_modified",
-    "article_pages_fetched",
-    "articles_listed",
-    "articles_new",
-    "articles_updated",
-    "articles_unchanged",
-    "articles_duplicate",
-    "articles_rechecked",
+    Counter.LISTING_PAGES_FETCHED,
+    Counter.LISTING_PAGES_NOT_MODIFIED,
+    Counter.ARTICLE_PAGES_FETCHED,
+    Counter.ARTICLES_LISTED,
+    Counter.ARTICLES_NEW,
+    Counter.ARTICLES_UPDATED,
+    Counter.ARTICLES_UNCHANGED,
+    Counter.ARTICLES_DUPLICATE,
+    Counter.ARTICLES_RECHECKED,
 )
-_GROUPS = ("articles_dropped", "http_errors", "fields_missing", "soft_errors")
-
-
-def _portal_stats(stats: Mapping[str, Any], key: str) -> dict[str, Any]:
-    prefix = f"newsfeed/{key}/"
-    return {k[len(prefix) :]: v for k, v in stats.items() if k.startswith(prefix)}
-
-
-def _group(values: Mapping[str, Any], prefix: str) -> dict[str, int]:
-    return {k[len(prefix) :]: int(v) for k, v in sorted(values.items()) if k.startswith(prefix)}
+"""The counters of a portal's object in the report (schema 1), in this order."""
+_GROUPS = (
+    Counter.ARTICLES_DROPPED,
+    Counter.HTTP_ERRORS,
+    Counter.FIELDS_MISSING,
+    Counter.SOFT_ERRORS,
+)
+"""The counters reported by detail, ``{detail: count}``."""
 
 
 def portal_report(
@@ -74,18 +85,21 @@ def portal_report(
     history: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """One portal's object of the report; ``history``: earlier reports, newest first."""
-    own = _portal_stats(stats, portal.key)
-    entry: dict[str, Any] = {c: int(own.get(c, 0)) for c in _COUNTERS}
+    own = portal_counters(stats, portal.key)
+    entry: dict[str, Any] = {c.value: count(own, c) for c in _COUNTERS}
+    crawled = set(categories_with(own, CategoryCounter.REQUESTED)) | set(
+        categories_with(own, CategoryCounter.LISTING_PAGES_FETCHED)
+    )
     entry["categories"] = {
         c.key: {
-            "listing_pages_fetched": int(own.get(f"category/{c.key}/listing_pages_fetched", 0)),
-            "articles_listed": int(own.get(f"category/{c.key}/articles_listed", 0)),
+            name.value: category_count(own, c.key, name)
+            for name in (CategoryCounter.LISTING_PAGES_FETCHED, CategoryCounter.ARTICLES_LISTED)
         }
         for c in portal.categories
-        if f"category/{c.key}/requested" in own or f"category/{c.key}/listing_pages_fetched" in own
+        if c.key in crawled
     }
-    for group in _GROUPS:
-        entry[group] = _group(own, f"{group}/")
+    for counter in _GROUPS:
+        entry[counter.value] = group(own, counter)
     entry["newest_published"] = store.newest_published(portal.key) if store else None
     previous = [r["portals"][portal.key] for r in history if portal.key in r.get("portals", {})]
     facts = _store_facts(store, portal.key, started, now) if store else {}
@@ -140,6 +154,50 @@ def _store_facts(store: Store, key: str, started: datetime | None, now: datetime
     }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """One run's crawl report (DESIGN.md §5); :meth:`to_dict` is its JSON, schema 1.
+
+    Built once by :func:`build_report`, then only read: saved in the store, written to
+    ``var/reports/``, turned into metrics, printed by ``newsfeed report``.
+    """
+
+    run_id: str
+    started: datetime
+    finished: datetime
+    portals: Mapping[str, Mapping[str, Any]]
+    """Per portal key, its object (counters, ``categories``, ``checks``, ``status``)."""
+    totals: Mapping[str, Any]
+    """The portals' counters summed."""
+    finish_reason: str | None = None
+    """Scrapy's reason the crawl ended (``finished``; ``shutdown`` after SIGTERM / SIGINT)."""
+
+    @property
+    def interrupted(self) -> bool:
+        """The crawl did not run to its end: counters are partial."""
+        return self.finish_reason not in (None, "finished")
+
+    @property
+    def status(self) -> str:
+        """The worst portal status; an interrupted run is at least a warning."""
+        statuses = [str(p.get("status", OK)) for p in self.portals.values()]
+        return worst([*statuses, WARNING] if self.interrupted else statuses)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON (schema 1), in the README's key order."""
+        return {
+            "schema": SCHEMA,
+            "run_id": self.run_id,
+            "started": self.started.isoformat(timespec="seconds"),
+            "finished": self.finished.isoformat(timespec="seconds"),
+            "status": self.status,
+            "portals": {key: dict(entry) for key, entry in self.portals.items()},
+            "totals": dict(self.totals),
+            "interrupted": self.interrupted,
+            "finish_reason": self.finish_reason,
+        }
+
+
 def build_report(
     *,
     run_id: str,
@@ -148,10 +206,13 @@ def build_report(
     portals: Iterable[Portal],
     stats: Mapping[str, Any],
     store: Store | None = None,
-) -> dict[str, Any]:
+    finish_reason: str | None = None,
+) -> Report:
     """The report of one run; with a store, checks compare with its history.
 
     Call it before saving the report in the store: history is every report already there.
+    ``finish_reason``: Scrapy's (``stats["finish_reason"]``); an interrupted run adds an
+    ``interrupted`` warning to every portal.
     """
     history = store.reports(limit=HISTORY_REPORTS) if store else []
     history = [r for r in history if r.get("run_id") != run_id]
@@ -159,22 +220,24 @@ def build_report(
         p.key: portal_report(p, stats, store, now=finished, started=started, history=history)
         for p in portals
     }
-    totals: dict[str, Any] = {c: sum(p[c] for p in by_portal.values()) for c in _COUNTERS}
-    for group in _GROUPS:
+    if finish_reason not in (None, "finished"):
+        for entry in by_portal.values():
+            _mark_interrupted(entry, finish_reason)
+    totals: dict[str, Any] = {c.value: sum(p[c] for p in by_portal.values()) for c in _COUNTERS}
+    for counter in _GROUPS:
         summed: dict[str, int] = {}
         for entry in by_portal.values():
-            for key, value in entry[group].items():
+            for key, value in entry[counter].items():
                 summed[key] = summed.get(key, 0) + value
-        totals[group] = dict(sorted(summed.items()))
-    return {
-        "schema": SCHEMA,
-        "run_id": run_id,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"),
-        "status": worst(p["status"] for p in by_portal.values()),
-        "portals": by_portal,
-        "totals": totals,
-    }
+        totals[counter.value] = dict(sorted(summed.items()))
+    return Report(
+        run_id=run_id,
+        started=started,
+        finished=finished,
+        portals=by_portal,
+        totals=totals,
+        finish_reason=finish_reason,
+    )
 
 
 def write_report(report: Mapping[str, Any], reports_dir: Path) -> Path:
@@ -245,26 +308,15 @@ def _counts(values: Mapping[str, int]) -> str:
     return ", ".join(f"{k}×{v}" for k, v in values.items())
 
 
-def mark_interrupted(report: dict[str, Any], finish_reason: str | None) -> None:
-    """Say in the report whether the crawl ran to its end (Scrapy's finish reason).
-
-    An interrupted run (SIGTERM / SIGINT: reason ``shutdown``) is a ``warning`` for every
-    portal: its counters are partial, and the next run completes what is missing.
-    """
-    interrupted = finish_reason not in (None, "finished")
-    report["interrupted"] = interrupted
-    report["finish_reason"] = finish_reason
-    if not interrupted:
-        return
+def _mark_interrupted(entry: dict[str, Any], finish_reason: str | None) -> None:
+    """A portal's object of an interrupted run (SIGTERM / SIGINT: reason ``shutdown``): a
+    ``warning``, since its counters are partial; the next run completes what is missing."""
     message = (
         f"the run was interrupted ({finish_reason}) before it finished; counters are partial"
         " and the next run fetches what is missing"
     )
-    for entry in report.get("portals", {}).values():
-        entry.setdefault("checks", []).append(
-            {"name": "interrupted", "status": "warning", "message": message}
-        )
-        if entry.get("status", "ok") == "ok":
-            entry["status"] = "warning"
-    if report.get("status", "ok") == "ok":
-        report["status"] = "warning"
+    entry.setdefault("checks", []).append(
+        {"name": "interrupted", "status": WARNING, "message": message}
+    )
+    if entry.get("status", OK) == OK:
+        entry["status"] = WARNING

@@ -41,7 +41,7 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
-from newsfeed.crawl.stats import stat
+from newsfeed.crawl.stats import CategoryCounter, Counter, category_stat, stat
 from newsfeed.extraction.pages import classify_page, shares_one_timestamp
 from newsfeed.extraction.text import clean_text
 from newsfeed.extraction.urls import canonical_url, make_guid
@@ -187,7 +187,7 @@ class PortalSpider(scrapy.Spider):
 
     def first_listing(self, portal: Portal, category: str, url: str) -> Request:
         """Page 1 of a category, as its platform asks for it (a GET unless it says otherwise)."""
-        self.crawler.stats.inc_value(stat(portal.key, f"category/{category}/requested"))
+        self.crawler.stats.inc_value(category_stat(portal.key, category, CategoryCounter.REQUESTED))
         self._crawled.add((portal.key, category))
         platform = get_platform(portal.platform)
         request = platform.start_request(url, overrides=portal.overrides)
@@ -213,8 +213,10 @@ class PortalSpider(scrapy.Spider):
                     " | ".join(labels),
                     response.url,
                 )
-                self.crawler.stats.inc_value(stat(portal_key, "categories_undiscovered"))
-                self.crawler.stats.inc_value(stat(portal_key, f"category/{key}/undiscovered"))
+                self.crawler.stats.inc_value(stat(portal_key, Counter.CATEGORIES_UNDISCOVERED))
+                self.crawler.stats.inc_value(
+                    category_stat(portal_key, key, CategoryCounter.UNDISCOVERED)
+                )
                 continue
             logger.info("%s/%s: found in the menu at %s", portal_key, key, url)
             if self.store is not None:
@@ -267,30 +269,32 @@ class PortalSpider(scrapy.Spider):
         if response.status == 304:
             # Not counted in listing_pages_fetched: a 304 lists nothing, and "fetched pages
             # listing nothing" is the report's sign of a changed layout.
-            stats.inc_value(stat(portal_key, "listing_pages_not_modified"))
-            stats.inc_value(stat(portal_key, f"category/{category}/listing_pages_not_modified"))
+            stats.inc_value(stat(portal_key, Counter.LISTING_PAGES_NOT_MODIFIED))
+            stats.inc_value(
+                category_stat(portal_key, category, CategoryCounter.LISTING_PAGES_NOT_MODIFIED)
+            )
             logger.info("%s/%s: page %d not modified", portal_key, category, page)
             yield from self.window_rechecks(portal_key, category)
             return
-        stats.inc_value(stat(portal_key, "listing_pages_fetched"))
-        stats.inc_value(stat(portal_key, f"category/{category}/listing_pages_fetched"))
+        stats.inc_value(stat(portal_key, Counter.LISTING_PAGES_FETCHED))
+        stats.inc_value(category_stat(portal_key, category, CategoryCounter.LISTING_PAGES_FETCHED))
         if not isinstance(response, TextResponse):
-            stats.inc_value(stat(portal_key, "http_errors/not_html"))
+            stats.inc_value(stat(portal_key, Counter.HTTP_ERRORS, "not_html"))
             return
         self._validators[response.meta["listing_url"]] = Validators(
             etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified")
         )
         listing = platform.parse_listing(response.selector, response.url)
-        stats.inc_value(stat(portal_key, "articles_listed"), len(listing.items))
+        stats.inc_value(stat(portal_key, Counter.ARTICLES_LISTED), len(listing.items))
         stats.inc_value(
-            stat(portal_key, f"category/{category}/articles_listed"), len(listing.items)
+            category_stat(portal_key, category, CategoryCounter.ARTICLES_LISTED), len(listing.items)
         )
         if shares_one_timestamp([i.published_raw for i in listing.items]):
-            stats.inc_value(stat(portal_key, "listing_same_timestamp"))
+            stats.inc_value(stat(portal_key, Counter.LISTING_SAME_TIMESTAMP))
         if not listing.items:
             kind = classify_page(response.text, response.xpath("//title/text()").get())
             if kind:
-                stats.inc_value(stat(portal_key, f"soft_errors/{kind}"))
+                stats.inc_value(stat(portal_key, Counter.SOFT_ERRORS, kind))
                 logger.warning("%s: %s page (status 200) on %s", portal_key, kind, response.url)
             else:
                 logger.warning("%s: no articles listed on %s", portal_key, response.url)
@@ -355,7 +359,7 @@ class PortalSpider(scrapy.Spider):
                 guid=guid, portal=portal.key, categories=(category,), listing=item
             )
         if self._recently_gone(item.url):
-            self.crawler.stats.inc_value(stat(portal.key, "articles_skipped_gone"))
+            self.crawler.stats.inc_value(stat(portal.key, Counter.ARTICLES_SKIPPED_GONE))
             return None
         return False, self.article_request(
             response, portal_key=portal.key, category=category, guid=guid, item=item, recheck=None
@@ -397,10 +401,10 @@ class PortalSpider(scrapy.Spider):
     ) -> Request:
         stats = self.crawler.stats
         self._requested.add(guid)
-        stats.inc_value(stat(portal_key, "article_pages_requested"))
+        stats.inc_value(stat(portal_key, Counter.ARTICLE_PAGES_REQUESTED))
         if recheck is not None:
-            stats.inc_value(stat(portal_key, "articles_rechecked"))
-            stats.inc_value(stat(portal_key, f"articles_rechecked/{recheck}"))
+            stats.inc_value(stat(portal_key, Counter.ARTICLES_RECHECKED))
+            stats.inc_value(stat(portal_key, Counter.ARTICLES_RECHECKED, recheck))
         listing_url = response.meta.get("listing_url") if response is not None else None
         kwargs: dict[str, Any] = {
             "callback": self.parse_article,
@@ -429,9 +433,9 @@ class PortalSpider(scrapy.Spider):
         listing: ListingItem | None,
     ) -> Iterator[Any]:
         portal = self.portals[portal_key]
-        self.crawler.stats.inc_value(stat(portal_key, "article_pages_fetched"))
+        self.crawler.stats.inc_value(stat(portal_key, Counter.ARTICLE_PAGES_FETCHED))
         if not isinstance(response, TextResponse):
-            self.crawler.stats.inc_value(stat(portal_key, "http_errors/not_html"))
+            self.crawler.stats.inc_value(stat(portal_key, Counter.HTTP_ERRORS, "not_html"))
             return
         platform = get_platform(portal.platform)
         try:
@@ -444,14 +448,14 @@ class PortalSpider(scrapy.Spider):
             )
         except Exception:  # a page that breaks an extractor is reported and retried, not fatal
             logger.exception("%s: extraction failed on %s", portal_key, response.url)
-            self.crawler.stats.inc_value(stat(portal_key, "extraction_errors"))
+            self.crawler.stats.inc_value(stat(portal_key, Counter.EXTRACTION_ERRORS))
             yield FetchFailure(url=response.url, portal=portal_key, status="extraction_error")
             return
         if not article.title or not article.body_text:
             kind = classify_page(response.text, response.xpath("//title/text()").get())
             if kind:
                 # not an article at all: kept out of fields_missing, asked again next run
-                self.crawler.stats.inc_value(stat(portal_key, f"soft_errors/{kind}"))
+                self.crawler.stats.inc_value(stat(portal_key, Counter.SOFT_ERRORS, kind))
                 yield FetchFailure(url=response.url, portal=portal_key, status=f"soft_{kind}")
                 return
         if article.guid != guid:
@@ -480,25 +484,25 @@ class PortalSpider(scrapy.Spider):
         portal_key = request.meta.get("portal", "unknown")
         response = getattr(failure.value, "response", None)
         name = str(response.status) if response is not None else type(failure.value).__name__
-        self.crawler.stats.inc_value(stat(portal_key, f"http_errors/{name}"))
+        self.crawler.stats.inc_value(stat(portal_key, Counter.HTTP_ERRORS, name))
         # counted in the report's http_errors: not worth a line on a cron job's stderr
         logger.info("%s: %s on %s", portal_key, name, request.url)
         if request.meta.get("kind") == "article":
-            self.crawler.stats.inc_value(stat(portal_key, "article_pages_fetched"))
+            self.crawler.stats.inc_value(stat(portal_key, Counter.ARTICLE_PAGES_FETCHED))
             if name not in GONE and request.meta.get("listing_url"):
                 # a page worth retrying: its listing must not answer 304 next run
                 self._incomplete.add(request.meta["listing_url"])
             yield FetchFailure(url=request.url, portal=portal_key, status=name)
         elif request.meta.get("kind") == "home":
-            self.crawler.stats.inc_value(stat(portal_key, "listing_errors"))
-            self.crawler.stats.inc_value(stat(portal_key, f"listing_errors/{name}"))
+            self.crawler.stats.inc_value(stat(portal_key, Counter.LISTING_ERRORS))
+            self.crawler.stats.inc_value(stat(portal_key, Counter.LISTING_ERRORS, name))
         else:
             category = request.meta.get("category", "")
             self._failed.add((portal_key, category))
             if request.meta.get("page", 1) == 1:
                 # the category's own page: a fault the checks weigh (moved? down?)
-                self.crawler.stats.inc_value(stat(portal_key, "listing_errors"))
-                self.crawler.stats.inc_value(stat(portal_key, f"listing_errors/{name}"))
+                self.crawler.stats.inc_value(stat(portal_key, Counter.LISTING_ERRORS))
+                self.crawler.stats.inc_value(stat(portal_key, Counter.LISTING_ERRORS, name))
                 portal = self.portals.get(portal_key)
                 if self.store is not None and portal is not None and name in GONE:
                     with_url = [c for c in portal.categories if c.key == category and c.url]
@@ -507,7 +511,7 @@ class PortalSpider(scrapy.Spider):
                         self.store.remember_discovered(portal_key, category, None)
             else:
                 # a "next page" beyond what the site serves: pagination ends here
-                self.crawler.stats.inc_value(stat(portal_key, f"pagination_errors/{name}"))
+                self.crawler.stats.inc_value(stat(portal_key, Counter.PAGINATION_ERRORS, name))
 
     @staticmethod
     def guid_for(portal: Portal, platform: Platform, url: str) -> str:
