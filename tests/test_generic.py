@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from parsel import Selector
 
-from newsfeed.extraction.generic import extract_generic, load_jsonld
+from newsfeed.extraction.generic import extract_generic
+from newsfeed.extraction.structured import load_jsonld
 from newsfeed.items import Article
 from newsfeed.platforms.extract import extract_page, response_for
 from newsfeed.portals import Registry

@@ -13,6 +13,7 @@ a real publication time, and feeds must not claim one the page did not give.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 from newsfeed.extraction.text import clean_text
 from newsfeed.timezone import LOCAL_TZ
 
-__all__ = ["ParsedDate", "date_from_url", "parse_date", "parse_iso_date"]
+__all__ = ["ParsedDate", "choose_published", "date_from_url", "parse_date", "parse_iso_date"]
 
 _MIN_YEAR = 1900
 _MAX_YEAR = 2100
@@ -295,3 +296,63 @@ def date_from_url(url: str) -> ParsedDate | None:
                 value = datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)
                 return ParsedDate(value=value, has_time=False, raw=url)
     return None
+
+
+def choose_published(
+    printed: ParsedDate | None,
+    declared: Sequence[tuple[ParsedDate | None, str]],
+    url: str,
+    *,
+    printed_trusted: bool,
+) -> tuple[ParsedDate | None, str | None]:
+    """The publication date and where it came from, by one precedence for both engines.
+
+    ``printed``: the date printed with the article (source ``article``); ``printed_trusted``
+    when a platform's own selector found it in reviewed markup, not a guess near the headline
+    (the generic fallback). ``declared``: structured data and the listing, best first, as
+    (date, source). ``url``: a date in the URL is the last resort.
+
+    - A trusted printed date with a time wins. A guessed one wins only over a declared
+      midnight of its day, or over the same instant declared in another offset (WordPress
+      gives UTC; feeds show the portal's local time); otherwise a declared date-time wins.
+    - **A date without a time is not midnight**: a printed date-only takes its time from a
+      declared date-time of the same day; a declared date-time beats a date-only.
+    - Then the first declared date-only, the printed date-only, the URL's date.
+    """
+    timed = [(d, s) for d, s in declared if d is not None and d.has_time]
+    printed_timed = printed is not None and printed.has_time
+    if printed is not None and printed_trusted:
+        if printed_timed:
+            return printed, "article"
+        for parsed, source in timed:
+            if parsed.value.date() == printed.value.date():
+                return parsed, source
+        return printed, "article"
+    if timed:
+        best, source = timed[0]
+        if printed is not None and printed_timed and _printed_is_better(printed, best):
+            return printed, "article"
+        return best, source
+    if printed is not None and printed_timed:
+        return printed, "article"
+    dated = [(d, s) for d, s in declared if d is not None]
+    if dated:
+        return dated[0]
+    if printed is not None:
+        return printed, "article"
+    from_url = date_from_url(url)
+    return (from_url, "url") if from_url else (None, None)
+
+
+def _printed_is_better(printed: ParsedDate, declared: ParsedDate) -> bool:
+    """A guessed printed date-time over a declared one: the declared is the day's midnight, or
+    the same instant given in another offset than the portal's."""
+    local = LOCAL_TZ.utcoffset(None)
+    midnight = declared.value.timetz().replace(tzinfo=None) == time(0, 0)
+    if midnight and printed.value.date() == declared.value.date():
+        return True
+    return (
+        declared.value.utcoffset() != local
+        and printed.value == declared.value
+        and printed.value.utcoffset() == local
+    )

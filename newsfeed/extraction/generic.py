@@ -2,22 +2,21 @@
 
 A page of an unknown news site is read in this order, each field on its own:
 
-- **structured data**: JSON-LD ``NewsArticle`` / ``Article`` / ``ReportageNewsArticle`` (also in
-  ``@graph``, lists and the malformed JSON-LD Vietnamese CMSes print: trailing commas, raw
-  newlines and control characters, HTML entities), Open Graph / ``article:*`` meta, itemprops;
+- **structured data** (:mod:`newsfeed.extraction.structured`, the reader both engines share):
+  JSON-LD ``NewsArticle`` / ``Article`` (also in ``@graph``, lists and the malformed JSON-LD
+  Vietnamese CMSes print), Open Graph / ``article:*`` meta, itemprops;
 - **the printed page near the title**: the headline element, a date-time printed beside it
   (``.time``, ``.date``, ``span.pubdate``, ``<time>``), a byline element (``.author``...);
 - **the article container** (``itemprop=articleBody``, common CMS classes), else trafilatura's
-  main-text extraction, then the shared body rules of :mod:`newsfeed.extraction.article`
-  (credit line "Tin, ảnh: ...", captions, attachments, sanitizing).
+  main-text extraction, then the body cleaner both engines share
+  (:mod:`newsfeed.extraction.body`: credit line "Tin, ảnh: ...", captions, attachments,
+  sanitizing).
 
-Rules shared with the adapters, and two of the generic fallback's own (issue #3):
+Rules shared with the adapters (issue #3):
 
-- **The site name is not an author.** JSON-LD authors and ``meta[name=author]`` on Vietnamese
-  news sites are very often the newspaper itself ("Báo Đồng Nai", "VnExpress"); a name equal to
-  og:site_name, the JSON-LD publisher, the ``<title>`` suffix or the host name (compared without
-  case, diacritics, spaces) is dropped, and so is an Organization.
-- **A date without a time is not midnight.** Provincial newspapers emit
+- **The site name is not an author** (:func:`newsfeed.extraction.structured.acceptable_author`).
+- **A date without a time is not midnight** (:func:`newsfeed.extraction.dates.choose_published`,
+  with the printed date a guess here). Provincial newspapers emit
   ``"datePublished": "2026-01-08"`` and print "08/01/2026 - 18:21" above the headline (Báo Cần
   Thơ, January 2026): the printed date-time near the title wins over a structured date-only or
   a structured midnight of the same day. The publication date is never read from body text.
@@ -26,60 +25,36 @@ Rules shared with the adapters, and two of the generic fallback's own (issue #3)
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import time
-from html import unescape
 from typing import Any
 
 from lxml import etree
 from parsel import Selector
 
-from newsfeed.extraction.article import ArticleRules, extract_article, remove_keeping_tail
+from newsfeed.extraction.body import body_of_fragment, remove_keeping_tail
 from newsfeed.extraction.dates import (
     ParsedDate,
-    date_from_url,
+    choose_published,
     parse_date,
     parse_iso_date,
 )
 from newsfeed.extraction.html import absolutize
 from newsfeed.extraction.select import node_text
-from newsfeed.extraction.text import clean_text, fold, is_cms_account, normalize_author
+from newsfeed.extraction.structured import (
+    TITLE_SEPARATORS_RE,
+    StructuredData,
+    acceptable_author,
+    declared_author,
+)
+from newsfeed.extraction.text import clean_text, fold
 from newsfeed.extraction.urls import canonical_url, host_of, make_guid
 from newsfeed.items import Article, Link
-from newsfeed.timezone import LOCAL_TZ
 
-__all__ = ["extract_generic", "load_jsonld"]
+__all__ = ["extract_generic"]
 
 logger = logging.getLogger(__name__)
-
-_ARTICLE_TYPES = frozenset(
-    {
-        "article",
-        "newsarticle",
-        "reportagenewsarticle",
-        "analysisnewsarticle",
-        "backgroundnewsarticle",
-        "opinionnewsarticle",
-        "reviewnewsarticle",
-        "blogposting",
-        "liveblogposting",
-        "report",
-        "scholarlyarticle",
-    }
-)
-_ORGANIZATION_TYPES = frozenset(
-    {"organization", "newsmediaorganization", "corporation", "governmentorganization", "website"}
-)
-# Words that open the name of a publication or an office, never of a person (compared folded).
-_ORG_PREFIX_RE = re.compile(
-    r"^(?:bao|tap chi|dai |cong thong tin|cong ttdt|cong tt|trang thong tin|trang tin|toa soan"
-    r"|ban bien tap|so |uy ban|ubnd|truyen hinh|phat thanh)"
-)
-_TITLE_SEPARATORS_RE = re.compile(r"\s+(?:[-|–—»:]|::)\s+")
 
 # --- selectors: tuples of fallbacks, structured data first --------------------------------------
 
@@ -198,211 +173,6 @@ _BYLINE_LABEL_RE = re.compile(
 
 # --- JSON-LD ------------------------------------------------------------------------------------
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TRAILING_COMMA_RE = re.compile(r",\s*([}\]])")
-_WRAPPER_RE = re.compile(r"^\s*(?:<!--|//\s*<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\s*\]\]>|\]\]>)\s*$")
-
-
-def load_jsonld(raw: str) -> list[Any]:
-    """Every JSON value in one ``<script type="application/ld+json">``, read leniently.
-
-    CMS templates break JSON-LD in a few ways (seen on Vietnamese news sites): a trailing comma
-    after the last property, raw newlines or tabs inside strings, HTML comments or CDATA around
-    the script, entity-escaped quotes, two objects one after the other. Each is repaired; what
-    still does not parse is skipped.
-    """
-    text = _WRAPPER_RE.sub("", raw.strip()).strip()
-    if not text:
-        return []
-    attempts = [text, _TRAILING_COMMA_RE.sub(r"\1", _CONTROL_RE.sub(" ", text))]
-    if "&quot;" in text:
-        attempts.append(_TRAILING_COMMA_RE.sub(r"\1", unescape(attempts[1])))
-    for attempt in attempts:
-        values = _decode_all(attempt)
-        if values:
-            return values
-    return []
-
-
-def _decode_all(text: str) -> list[Any]:
-    decoder = json.JSONDecoder(strict=False)  # strict=False: raw control characters in strings
-    values: list[Any] = []
-    index = 0
-    while index < len(text):
-        while index < len(text) and text[index] in " \t\r\n;,":
-            index += 1
-        if index >= len(text):
-            break
-        try:
-            value, index = decoder.raw_decode(text, index)
-        except ValueError:
-            return values
-        values.append(value)
-    return values
-
-
-def _jsonld_nodes(values: Iterable[Any]) -> Iterator[dict[str, Any]]:
-    """Every object of the top level, of lists and of ``@graph``, in document order."""
-    for value in values:
-        if isinstance(value, list):
-            yield from _jsonld_nodes(value)
-        elif isinstance(value, dict):
-            yield value
-            graph = value.get("@graph")
-            if isinstance(graph, list | dict):
-                yield from _jsonld_nodes(graph if isinstance(graph, list) else [graph])
-
-
-def _types(node: dict[str, Any]) -> set[str]:
-    kind = node.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return {k.rsplit("/", 1)[-1].casefold() for k in kinds if isinstance(k, str)}
-
-
-def _str(value: Any) -> str | None:
-    if isinstance(value, list):
-        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
-    if isinstance(value, str):
-        # some CMSes put markup or entities in JSON-LD strings
-        text = clean_text(unescape(re.sub(r"<[^>]+>", " ", value)))
-        return text or None
-    return None
-
-
-# --- structured data ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Person:
-    name: str
-    organization: bool
-
-
-class _Structured:
-    """What the page declares about itself: JSON-LD, Open Graph / ``article:*`` meta, itemprops."""
-
-    def __init__(self, sel: Selector, url: str) -> None:
-        self.sel = sel
-        nodes: list[dict[str, Any]] = []
-        for raw in sel.xpath("//script[@type='application/ld+json']/text()").getall():
-            nodes.extend(_jsonld_nodes(load_jsonld(raw)))
-        self.article = next((n for n in nodes if _types(n) & _ARTICLE_TYPES), None)
-        if self.article is None:
-            # a WebPage or an untyped object that still names a headline or a date
-            self.article = next((n for n in nodes if "headline" in n or "datePublished" in n), None)
-        self.nodes = nodes
-        self.site_keys = self._site_keys(url)
-
-    def meta(self, *names: str) -> str | None:
-        for name in names:
-            value = self.sel.xpath(
-                f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']/@content"
-            ).get()
-            if value and clean_text(value):
-                return clean_text(unescape(value))
-        return None
-
-    def jsonld(self, key: str) -> str | None:
-        return _str(self.article.get(key)) if self.article else None
-
-    def titles(self) -> list[str]:
-        found = [
-            self.jsonld("headline"),
-            self.meta("og:title"),
-            self.meta("twitter:title"),
-            self.jsonld("name"),
-            clean_text(self.sel.xpath("//title/text()").get()) or None,
-        ]
-        return [t for t in found if t]
-
-    def site_names(self) -> list[str]:
-        names = [self.meta("og:site_name"), self.meta("application-name")]
-        publisher = self.article.get("publisher") if self.article else None
-        for entry in publisher if isinstance(publisher, list) else [publisher]:
-            if isinstance(entry, dict):
-                names.append(_str(entry.get("name")))
-        for node in self.nodes:
-            if _types(node) & {"website", "newsmediaorganization", "organization"}:
-                names.append(_str(node.get("name")))
-        title = clean_text(self.sel.xpath("//title/text()").get())
-        parts = _TITLE_SEPARATORS_RE.split(title)
-        headline = fold(self.jsonld("headline") or self.meta("og:title") or "")
-        if len(parts) >= 2 and len(parts[-1].split()) <= 6 and fold(parts[-1]) not in headline:
-            names.append(parts[-1])
-        return [n for n in names if n]
-
-    def _site_keys(self, url: str) -> set[str]:
-        host = host_of(url)
-        keys = {_squash(host), _squash(host.split(".")[0])}
-        keys.update(_squash(n) for n in self.site_names())
-        return {k for k in keys if k}
-
-    def is_site(self, name: str) -> bool:
-        """True when ``name`` is the site itself, compared without case, diacritics, spaces."""
-        key = _squash(name)
-        if not key:
-            return True
-        for site in self.site_keys:
-            if key == site or (len(site) >= 5 and site in key):
-                return True
-            if len(key) >= 5 and key in site and len(key) >= 0.6 * len(site):
-                return True
-        return False
-
-    def authors(self) -> list[_Person]:
-        found: list[_Person] = []
-        author = self.article.get("author") if self.article else None
-        by_id = {n["@id"]: n for n in self.nodes if isinstance(n.get("@id"), str)}
-        for entry in author if isinstance(author, list) else [author]:
-            if isinstance(entry, dict) and "name" not in entry and entry.get("@id") in by_id:
-                # Yoast-style graphs name the author in a Person node referenced by @id
-                entry = by_id[entry["@id"]]
-            if isinstance(entry, dict):
-                name = _str(entry.get("name"))
-                if name:
-                    found.append(_Person(name, bool(_types(entry) & _ORGANIZATION_TYPES)))
-            elif (name := _str(entry)) is not None:
-                found.append(_Person(name, organization=False))
-        for name in (self.meta("author"), self.meta("article:author"), self.meta("dc.creator")):
-            if name:
-                found.append(_Person(name, organization=False))
-        return [p for p in found if not p.name.startswith("http")]
-
-    def published(self) -> tuple[ParsedDate | None, str]:
-        jsonld = parse_iso_date(self.jsonld("datePublished"))
-        if jsonld is not None:
-            return jsonld, "jsonld"
-        meta = parse_iso_date(
-            self.meta(
-                "article:published_time",
-                "datePublished",
-                "og:published_time",
-                "pubdate",
-                "publishdate",
-                "dc.date.issued",
-                "dc.date",
-            )
-        )
-        return meta, "meta"
-
-    def modified(self) -> ParsedDate | None:
-        return parse_iso_date(self.jsonld("dateModified")) or parse_iso_date(
-            self.meta("article:modified_time", "dateModified", "og:updated_time")
-        )
-
-    def description(self) -> str | None:
-        return (
-            self.jsonld("description")
-            or self.meta("og:description")
-            or self.meta("description")
-            or self.meta("twitter:description")
-        )
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\W_]+", "", fold(text))
-
-
 # --- the page around the title ------------------------------------------------------------------
 
 
@@ -410,7 +180,7 @@ class _Layout:
     """Where the article sits in the page: its title node and body container, and which nodes
     are near the title (the header / byline area) rather than in boxes of other articles."""
 
-    def __init__(self, sel: Selector, data: _Structured) -> None:
+    def __init__(self, sel: Selector, data: StructuredData) -> None:
         self.sel = sel
         self.data = data
         self.title_node = self._title_node()
@@ -515,14 +285,14 @@ def _doc_index(element: Any) -> int:
     return int(element.sourceline or 0) * 10_000 + len(list(element.iterancestors()))
 
 
-def _strip_site(title: str, data: _Structured) -> str:
+def _strip_site(title: str, data: StructuredData) -> str:
     """A title without its " - Site name" / " | Site" suffix (or prefix)."""
-    parts = _TITLE_SEPARATORS_RE.split(title)
+    parts = TITLE_SEPARATORS_RE.split(title)
     while len(parts) > 1 and data.is_site(parts[-1]):
         parts.pop()
     while len(parts) > 1 and data.is_site(parts[0]):
         parts.pop(0)
-    if len(parts) == len(_TITLE_SEPARATORS_RE.split(title)):
+    if len(parts) == len(TITLE_SEPARATORS_RE.split(title)):
         return title
     return _rejoin(title, parts)
 
@@ -554,7 +324,7 @@ def _f1(a: str, b: str) -> float:
 # --- fields -------------------------------------------------------------------------------------
 
 
-def _title(layout: _Layout, data: _Structured) -> str:
+def _title(layout: _Layout, data: StructuredData) -> str:
     if layout.title_node is not None:
         return node_text(Selector(root=layout.title_node))
     for title in data.titles():
@@ -607,38 +377,12 @@ def _date_of(element: Any) -> ParsedDate | None:
 
 
 def _published(
-    layout: _Layout, data: _Structured, url: str
+    layout: _Layout, data: StructuredData, url: str
 ) -> tuple[ParsedDate | None, str | None]:
-    structured, source = data.published()
+    """Structured data first, the date printed near the title over a structured midnight or
+    date-only (:func:`~newsfeed.extraction.dates.choose_published`, the printed date guessed)."""
     printed = next((p for _, p in _printed_dates(layout)), None)
-    if structured is not None and structured.has_time:
-        midnight = structured.value.timetz().replace(tzinfo=None) == time(0, 0)
-        if (
-            midnight
-            and printed is not None
-            and printed.has_time
-            and printed.value.date() == structured.value.date()
-        ):
-            return printed, "article"
-        if (
-            structured.value.utcoffset() != LOCAL_TZ.utcoffset(None)
-            and printed is not None
-            and printed.has_time
-            and printed.value == structured.value
-            and printed.value.utcoffset() == LOCAL_TZ.utcoffset(None)
-        ):
-            # the same instant in UTC (WordPress/Yoast) and in local time beside the title:
-            # feeds show the portal's local time
-            return printed, "article"
-        return structured, source
-    if printed is not None and printed.has_time:
-        return printed, "article"
-    if structured is not None:
-        return structured, source
-    if printed is not None:
-        return printed, "article"
-    from_url = date_from_url(url)
-    return (from_url, "url") if from_url else (None, None)
+    return choose_published(printed, data.published(), url, printed_trusted=False)
 
 
 def _byline_nodes(layout: _Layout) -> Iterator[Any]:
@@ -677,42 +421,16 @@ def _clean_byline(text: str) -> str | None:
     return name or None
 
 
-def _acceptable_author(name: str | None, data: _Structured, title: str) -> str | None:
-    if not name:
-        return None
-    name = normalize_author(name)
-    if (
-        not name
-        or len(name) > _MAX_AUTHOR_TEXT
-        or len(name.split()) > _MAX_AUTHOR_WORDS
-        or data.is_site(name)
-        or fold(name) == fold(title)
-    ):
-        return None
-    return name
-
-
-def _printed_author(layout: _Layout, data: _Structured, title: str) -> str | None:
+def _printed_author(layout: _Layout, data: StructuredData, title: str) -> str | None:
     """The name in a byline element of the article (near the title or in the body)."""
     for element in _byline_nodes(layout):
-        name = _acceptable_author(_clean_byline(_text(element)), data, title)
+        name = acceptable_author(_clean_byline(_text(element)), data, title)
         if name:
             return name
     return None
 
 
-def _declared_author(data: _Structured, title: str) -> str | None:
-    """A person named by JSON-LD or meta: not an Organization, not the site, not an account."""
-    for person in data.authors():
-        if person.organization or _ORG_PREFIX_RE.match(fold(person.name)):
-            continue
-        name = _acceptable_author(person.name, data, title)
-        if name is not None and not is_cms_account(name):
-            return name
-    return None
-
-
-def _summary(layout: _Layout, data: _Structured, title: str) -> tuple[str | None, Any | None]:
+def _summary(layout: _Layout, data: StructuredData, title: str) -> tuple[str | None, Any | None]:
     for query in _SUMMARY_NODES:
         for node in layout.sel.xpath(query):
             element = node.root
@@ -784,8 +502,6 @@ def _doc_position(layout: _Layout) -> Any:
 
 
 # --- body ---------------------------------------------------------------------------------------
-
-_FRAGMENT_RULES = ArticleRules(title=(), published=(), body=("body",))
 
 
 def _clean_container(
@@ -926,25 +642,18 @@ def _drop_last_block(markup: str, names: Iterable[str]) -> str:
     )
 
 
-def _body_article(fragment: str, url: str) -> Article:
-    """Body HTML through the shared rules: credit line out, captions, attachments, sanitizing."""
-    return extract_article(
-        Selector(text=f"<html><body>{fragment}</body></html>"), url, _FRAGMENT_RULES
-    )
-
-
 # --- entry point --------------------------------------------------------------------------------
 
 
 def extract_generic(sel: Selector, url: str, *, html_text: str | None = None) -> Article:
     """An Article from any news page; ``portal`` is None. Never raises for a missing field."""
-    data = _Structured(sel, url)
+    data = StructuredData(sel, url)
     layout = _Layout(sel, data)
     title = _title(layout, data)
     summary, summary_node = _summary(layout, data, title)
 
     printed_author = _printed_author(layout, data, title)
-    declared_author = _declared_author(data, title)
+    declared = declared_author(data, title)
     if layout.body_node is None:
         # no known container: trafilatura finds the main text, and the page element holding
         # it becomes the container, so the same cleaning and credit-line rules apply
@@ -958,11 +667,11 @@ def extract_generic(sel: Selector, url: str, *, html_text: str | None = None) ->
             raw, [title, summary or ""] if summary_node is not None else [title]
         )
     # a bare name closing the body, printed again in the byline box, is the byline
-    fragment = _drop_last_block(fragment, [printed_author or "", declared_author or ""])
-    body = _body_article(fragment, url)
-    credit = _acceptable_author(body.author, data, title)
-    author = printed_author or credit or declared_author
-    body_text, body_html = body.body_text, body.body_html
+    fragment = _drop_last_block(fragment, [printed_author or "", declared or ""])
+    body = body_of_fragment(fragment, url)
+    credit = acceptable_author(body.credit, data, title)
+    author = printed_author or credit or declared
+    body_text, body_html = body.text, body.html
     published, source = _published(layout, data, url)
     updated = data.modified()
     canonical = canonical_url(url)
@@ -981,8 +690,8 @@ def extract_generic(sel: Selector, url: str, *, html_text: str | None = None) ->
         author=author,
         body_html=body_html,
         body_text=body_text,
-        images=body.images,
+        images=tuple(body.images),
         related_links=tuple(_related(layout, url, canonical)),
-        attachments=body.attachments,
+        attachments=tuple(body.attachments),
         language=lang.split("-")[0].lower() or "vi",
     )
