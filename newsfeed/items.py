@@ -160,6 +160,16 @@ class FetchFailure:
     """The HTTP status (``"404"``), the error's name, ``extraction_error`` or ``soft_<kind>``."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiscoveredCategory:
+    """The spider to the store: where a label-only category was found in the portal's menu
+    (``url``), or that the URL found before is gone (``url`` None: look again next run)."""
+
+    portal: str
+    category: str
+    url: str | None
+
+
 REQUIRED_FIELDS = ("title", "published", "body_text")
 """Fields whose absence the report counts in ``fields_missing`` and the checks watch."""
 
@@ -168,6 +178,7 @@ __all__ = [
     "Article",
     "Attachment",
     "CategoryLink",
+    "DiscoveredCategory",
     "FetchFailure",
     "Image",
     "Link",

@@ -14,10 +14,11 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from newsfeed.crawl.state import CrawlState
 from newsfeed.crawl.stats import Counter, stat
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.extraction.text import clean_text
-from newsfeed.items import Article, CategoryLink, FetchFailure
+from newsfeed.items import Article, CategoryLink, DiscoveredCategory, FetchFailure
 from newsfeed.store.db import Store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ class StorePipeline(_Stage):
     The transaction holds the article's row, categories, URLs and near-duplicate sketch, so a
     process killed at any moment leaves every article either wholly stored or not at all.
     A :class:`CategoryLink` records categories and what the listing showed (to notice a
-    change next run); a :class:`FetchFailure` records the failed URL.
+    change next run); a :class:`FetchFailure` records the failed URL; a
+    :class:`DiscoveredCategory` where a label-only category was found (or that it is gone).
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -116,15 +118,12 @@ class StorePipeline(_Stage):
         self.store: Store | None = None
 
     def open_spider(self) -> None:
-        self.store = Store(self.crawler.settings.get("NEWSFEED_STORE") or ":memory:")
+        # the crawl's one connection, closed by CrawlState's close hook after this pipeline
+        self.store = CrawlState.of(self.crawler).store
         # articles stored before near-duplicate detection existed (a no-op once done)
         indexed = self.store.index_missing_near_duplicates()
         if indexed:
             logger.info("sketched %d stored articles for near-duplicate detection", indexed)
-
-    def close_spider(self) -> None:
-        if self.store is not None:
-            self.store.close()
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
@@ -132,6 +131,8 @@ class StorePipeline(_Stage):
             self.store.add_categories(item.guid, item.portal, item.categories, listing=item.listing)
         elif isinstance(item, FetchFailure):
             self.store.record_failure(item.url, item.portal, item.status)
+        elif isinstance(item, DiscoveredCategory):
+            self.store.remember_discovered(item.portal, item.category, item.url)
         elif isinstance(item, Article):
             outcome = self.store.upsert(item)
             self.inc(item.portal, Counter(f"articles_{outcome}"))

@@ -42,6 +42,10 @@ ITEM_PIPELINES = {
     "newsfeed.crawl.pipelines.StorePipeline": 400,
 }
 
+# The crawl's one Store connection: reads for the spider, the store pipeline's writes, and
+# the close hook that saves what only a finished run may claim (newsfeed.crawl.state).
+EXTENSIONS = {"newsfeed.crawl.state.CrawlState": 0}
+
 # Local crawls (replay, the demo portal, tests) need no politeness delays.
 LOCAL_OVERRIDES: dict[str, object] = {
     "AUTOTHROTTLE_ENABLED": False,

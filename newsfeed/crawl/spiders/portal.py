@@ -16,7 +16,9 @@
    :class:`CategoryLink` follows it with what the listing showed.
 
 An article met under several categories in one run is fetched once and carries all of them.
-The listing pages' validators are saved when the run finishes, and only for pages whose
+What the spider knows of earlier runs it reads from :class:`~newsfeed.crawl.state.CrawlState`
+(the crawl's one Store connection); it writes only through items, and through the state's
+close hook: the listing pages' validators are saved when the run finishes, and only for pages whose
 articles were all fetched: a run killed or interrupted half-way never turns a page it did not
 finish into a 304 next time.
 
@@ -24,7 +26,8 @@ Platform hooks: ``start_request`` / ``next_request`` say how a family asks for i
 pages (GET by default; ASP.NET postback or listing APIs by POST), wired by
 :meth:`~PortalSpider.wire_listing`. A category known only by its label is looked up in the
 portal's menu (:meth:`~PortalSpider.parse_home`, :func:`find_category_url`) and the URL found
-is remembered in the store; a category not found is counted (``categories_undiscovered``).
+is remembered in the store (a :class:`~newsfeed.items.DiscoveredCategory` item); a category
+not found is counted (``categories_undiscovered``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,15 +45,16 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from newsfeed.crawl.state import CrawlState
 from newsfeed.crawl.stats import CategoryCounter, Counter, category_stat, stat
 from newsfeed.extraction.pages import classify_page, shares_one_timestamp
 from newsfeed.extraction.text import clean_text
 from newsfeed.extraction.urls import canonical_url, make_guid
-from newsfeed.items import CategoryLink, FetchFailure, ListingItem
+from newsfeed.items import CategoryLink, DiscoveredCategory, FetchFailure, ListingItem
 from newsfeed.platforms import Platform, get_platform
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.discovery import find_category_url
-from newsfeed.store.db import KnownArticle, Store, Validators, utcnow
+from newsfeed.store.db import KnownArticle, Validators, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -128,36 +133,15 @@ class PortalSpider(scrapy.Spider):
         # guid -> categories met this run, and the guids already requested
         self._seen_categories: dict[str, set[str]] = defaultdict(set)
         self._requested: set[str] = set()
-        self._store: Store | None = None
-        # listing page URL -> its validators, saved at a finished close unless incomplete
-        self._validators: dict[str, Validators] = {}
-        self._incomplete: set[str] = set()
-        # (portal, category) crawled this run, and those whose pagination failed
-        self._crawled: set[tuple[str, str]] = set()
-        self._failed: set[tuple[str, str]] = set()
-        self._complete_before: dict[str, set[str]] = {}
 
-    @property
-    def store(self) -> Store | None:
-        if self._store is None and self.crawler.settings.get("NEWSFEED_STORE"):
-            self._store = Store(self.crawler.settings["NEWSFEED_STORE"])
-        return self._store
+    @cached_property
+    def state(self) -> CrawlState:
+        """What the crawl knows of earlier runs (reads) and notes for the next one."""
+        return CrawlState.of(self.crawler)
 
     @property
     def recheck(self) -> RecheckPolicy:
         return RecheckPolicy.from_settings(self.crawler.settings)
-
-    def closed(self, reason: str) -> None:
-        if self._store is None:
-            return
-        if reason == "finished":
-            self._store.save_validators(
-                {u: v for u, v in self._validators.items() if u not in self._incomplete}
-            )
-            done = self._crawled - self._failed
-            for portal_key in sorted({p for p, _ in done}):
-                self._store.mark_complete(portal_key, sorted(c for p, c in done if p == portal_key))
-        self._store.close()
 
     # -- listings --------------------------------------------------------------------------
 
@@ -167,9 +151,7 @@ class PortalSpider(scrapy.Spider):
             for category in portal.categories:
                 if self.only_category and category.key != self.only_category:
                     continue
-                url = category.url or (
-                    self.store.discovered_url(portal.key, category.key) if self.store else None
-                )
+                url = category.url or self.state.discovered_url(portal.key, category.key)
                 if url is None:
                     undiscovered.append(category.key)
                     continue
@@ -188,7 +170,7 @@ class PortalSpider(scrapy.Spider):
     def first_listing(self, portal: Portal, category: str, url: str) -> Request:
         """Page 1 of a category, as its platform asks for it (a GET unless it says otherwise)."""
         self.crawler.stats.inc_value(category_stat(portal.key, category, CategoryCounter.REQUESTED))
-        self._crawled.add((portal.key, category))
+        self.state.category_crawled(portal.key, category)
         platform = get_platform(portal.platform)
         request = platform.start_request(url, overrides=portal.overrides)
         return self.wire_listing(request, portal.key, category, page=1)
@@ -219,8 +201,7 @@ class PortalSpider(scrapy.Spider):
                 )
                 continue
             logger.info("%s/%s: found in the menu at %s", portal_key, key, url)
-            if self.store is not None:
-                self.store.remember_discovered(portal_key, key, url)
+            yield DiscoveredCategory(portal=portal_key, category=key, url=url)
             yield self.first_listing(portal, key, url)
 
     def wire_listing(
@@ -241,7 +222,7 @@ class PortalSpider(scrapy.Spider):
     def listing_request(self, portal_key: str, category: str, url: str, *, page: int) -> Request:
         """A listing page request, conditional when the store knows the page's validators."""
         headers: dict[str, str] = {}
-        known = self.store.validators(url) if self.store is not None else None
+        known = self.state.validators(url)
         if known is not None and known.etag:
             headers["If-None-Match"] = known.etag
         if known is not None and known.last_modified:
@@ -281,8 +262,11 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             stats.inc_value(stat(portal_key, Counter.HTTP_ERRORS, "not_html"))
             return
-        self._validators[response.meta["listing_url"]] = Validators(
-            etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified")
+        self.state.listing_fetched(
+            response.meta["listing_url"],
+            Validators(
+                etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified")
+            ),
         )
         listing = platform.parse_listing(response.selector, response.url)
         stats.inc_value(stat(portal_key, Counter.ARTICLES_LISTED), len(listing.items))
@@ -309,7 +293,7 @@ class PortalSpider(scrapy.Spider):
             known += is_known
             yield request_or_link
         all_known = bool(listing.items) and known == len(listing.items)
-        if all_known and category in self._completed(portal_key):
+        if all_known and category in self.state.completed(portal_key):
             logger.info(
                 "%s/%s: page %d holds only known articles; stop", portal_key, category, page
             )
@@ -331,7 +315,7 @@ class PortalSpider(scrapy.Spider):
         guid = self.guid_for(portal, platform, item.url)
         first_this_run = guid not in self._seen_categories
         self._seen_categories[guid].add(category)
-        stored = self.store.known(guid, category) if self.store is not None else None
+        stored = self.state.known(guid, category)
         if stored is not None:
             reason = recheck_reason(stored, item, utcnow(), self.recheck)
             if reason is None or guid in self._requested:
@@ -367,10 +351,10 @@ class PortalSpider(scrapy.Spider):
 
     def window_rechecks(self, portal_key: str, category: str) -> Iterator[Request]:
         """Requests for the category's young articles due a re-check (after a 304 listing)."""
-        if self.store is None or self.recheck.window <= timedelta(0):
+        if self.recheck.window <= timedelta(0):
             return
         now = utcnow()
-        due = self.store.recheck_due(
+        due = self.state.recheck_due(
             portal_key,
             category,
             first_seen_after=now - self.recheck.window,
@@ -466,20 +450,10 @@ class PortalSpider(scrapy.Spider):
         yield CategoryLink(guid=guid, portal=portal_key, categories=(category,), listing=listing)
 
     def _recently_gone(self, url: str) -> bool:
-        if self.store is None:
-            return False
-        since = self.store.gone_since(url, GONE)
+        since = self.state.gone_since(url, GONE)
         return since is not None and utcnow() - since < GONE_RECHECK
 
-    def _completed(self, portal_key: str) -> set[str]:
-        if portal_key not in self._complete_before:
-            store = self.store
-            self._complete_before[portal_key] = (
-                store.completed_categories(portal_key) if store is not None else set()
-            )
-        return self._complete_before[portal_key]
-
-    def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
+    def on_error(self, failure: Failure) -> Iterator[FetchFailure | DiscoveredCategory]:
         request = failure.request  # type: ignore[attr-defined]
         portal_key = request.meta.get("portal", "unknown")
         response = getattr(failure.value, "response", None)
@@ -491,24 +465,24 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value(stat(portal_key, Counter.ARTICLE_PAGES_FETCHED))
             if name not in GONE and request.meta.get("listing_url"):
                 # a page worth retrying: its listing must not answer 304 next run
-                self._incomplete.add(request.meta["listing_url"])
+                self.state.listing_incomplete(request.meta["listing_url"])
             yield FetchFailure(url=request.url, portal=portal_key, status=name)
         elif request.meta.get("kind") == "home":
             self.crawler.stats.inc_value(stat(portal_key, Counter.LISTING_ERRORS))
             self.crawler.stats.inc_value(stat(portal_key, Counter.LISTING_ERRORS, name))
         else:
             category = request.meta.get("category", "")
-            self._failed.add((portal_key, category))
+            self.state.category_failed(portal_key, category)
             if request.meta.get("page", 1) == 1:
                 # the category's own page: a fault the checks weigh (moved? down?)
                 self.crawler.stats.inc_value(stat(portal_key, Counter.LISTING_ERRORS))
                 self.crawler.stats.inc_value(stat(portal_key, Counter.LISTING_ERRORS, name))
                 portal = self.portals.get(portal_key)
-                if self.store is not None and portal is not None and name in GONE:
+                if portal is not None and name in GONE:
                     with_url = [c for c in portal.categories if c.key == category and c.url]
                     if not with_url:
                         # a URL found in the menu that is gone: look again next run
-                        self.store.remember_discovered(portal_key, category, None)
+                        yield DiscoveredCategory(portal=portal_key, category=category, url=None)
             else:
                 # a "next page" beyond what the site serves: pagination ends here
                 self.crawler.stats.inc_value(stat(portal_key, Counter.PAGINATION_ERRORS, name))
