@@ -1,5 +1,5 @@
 """Platform rules beyond the article fields: listing parsing, pagination (GET links, ASP.NET
-postbacks, the vnPortal POST APIs), article ids, and the seed article field by field.
+postbacks, the vnPortal POST APIs) and article ids (the seed article: tests/test_seed.py).
 
 Pure functions over the fixture pages the project wrote (tests/fixtures/<portal>/, listings in
 ``listings/`` with their reviewed ``<name>.json``); no network.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
@@ -23,7 +22,6 @@ from newsfeed.platforms.vnportal import VnPortal2Platform, VnPortalPlatform
 from newsfeed.portals import Registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seed"
 PORTALS = ("bac_lieu", "dien_bien", "quang_ninh", "son_la", "hanoi")
 PLATFORM_OF = {"bac_lieu": "sharepoint", "dien_bien": "sharepoint", "quang_ninh": "sharepoint"}
 PLATFORM_OF |= {"son_la": "vnportal", "hanoi": "vnportal2"}
@@ -145,6 +143,18 @@ def test_postback_stops_without_articles() -> None:
         (
             "http://baclieu.gov.vn/gioithieu/Lists/Posts/Post.aspx?ID=8461&Mode=2",
             "gioithieu/lists/posts/8461",
+        ),
+        (
+            # the 2018 item link (nguyenhoangphuc96/SureNews DetailActivity.java)
+            "http://baclieu.gov.vn/tintuc/lists/posts/post.aspx?Source=%2ftintuc"
+            "&Category=Tin+t%E1%BB%A9c+%E2%80%93+S%E1%BB%B1+ki%E1%BB%87n&ItemID=8861&Mode=1",
+            "tintuc/lists/posts/8861",
+        ),
+        (
+            # Mode=2 without an id: the category's listing
+            "http://baclieu.gov.vn/tintuc/lists/posts/post.aspx?Source=%2ftintuc"
+            "&Category=Tin+t%E1%BB%A9c+%E2%80%93+S%E1%BB%B1+ki%E1%BB%87n&Mode=2",
+            None,
         ),
         (
             "https://vinhphuc.gov.vn/ct/cms/tintuc/Lists/KinhTe/View_Detail.aspx?ItemID=1234",
@@ -285,49 +295,3 @@ def test_vnportal2_start_request() -> None:
 )
 def test_vnportal2_article_id(url: str, expected: str | None) -> None:
     assert VnPortal2Platform().article_id(url) == expected
-
-
-# --- the seed --------------------------------------------------------------------------------
-
-
-def _seed() -> dict[str, Any]:
-    files = sorted(SEED.glob("*.txt"))
-    if not files:
-        pytest.skip(f"seed text not found in {SEED}")
-    lines = [line for line in files[0].read_text(encoding="utf-8").splitlines() if line.strip()]
-    credit = next(i for i, line in enumerate(lines) if line.startswith("Tin, ảnh:"))
-    return {
-        "category": lines[0],
-        "title": lines[1],
-        "body": lines[2:credit],
-        "credit": lines[credit],
-        "related": [line.lstrip("- ").strip() for line in lines[credit + 1 :]],
-    }
-
-
-def test_seed_article_field_by_field() -> None:
-    """The seed page against the seed text itself (not against extractor output)."""
-    seed = _seed()
-    path = FIXTURES / "bac_lieu" / "bac_lieu_seed.html"
-    response = load(path)
-    platform = SharePointPlatform()
-    portal = Registry().get("bac_lieu")
-    article = platform.extract(response.selector, response.url, portal)
-
-    assert article.section == seed["category"] == "HOẠT ĐỘNG LÃNH ĐẠO"
-    assert article.categories == ("hoat_dong_lanh_dao",)
-    assert article.title == seed["title"]
-    assert article.body_text.split("\n\n") == seed["body"], "body: paragraphs and captions"
-    assert [image.caption for image in article.images] == [
-        "Phó Bí thư Thường trực Tỉnh ủy - Huỳnh Quốc Việt phát biểu kết luận tại hội nghị.",
-        "Quang cảnh hội nghị.",
-    ]
-    assert seed["credit"] == "Tin, ảnh: T.T - H.T"
-    assert article.author == "T.T - H.T"
-    assert seed["credit"] not in article.body_text
-    assert [link.title for link in article.related_links] == seed["related"]
-    assert len(article.related_links) == 8
-    assert article.published == "2024-10-24T17:30:00+07:00"
-    assert article.date_source == "article"
-    assert article.guid == "tag:newsfeed,2025:bac_lieu/gioithieu/lists/posts/8461"
-    assert article.summary == seed["body"][0], "no sapo element: the lead is the first paragraph"

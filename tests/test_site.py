@@ -283,6 +283,15 @@ def test_health_news_dates_and_categories_are_shown(site: Path) -> None:
     assert "0 of 40 articles had a title (layout changed?)" in cards["portal-ca_mau"].text_content()
     assert "6 of 20 article pages answered 404" in cards["portal-bao_can_tho"].text_content()
     assert "Chưa có tin nào" in cards["portal-dien_bien"].text_content()
+    # a portal that never yielded an article promises no feed: no subscribe link, no row per
+    # category, and it says what its profile rests on (nothing confirmed yet here)
+    never = cards["portal-dien_bien"]
+    assert not never.xpath(".//a[contains(@class,'fmt')]") and not never.xpath(".//ul")
+    assert never.xpath(".//p[contains(@class,'profile-unknown')]")
+    assert "chưa được kiểm chứng" in never.text_content()
+    assert not doc.xpath("//link[@rel='alternate'][contains(@href,'dien_bien')]")
+    stats = " ".join(doc.xpath("//dl[@class='stats']//text()"))
+    assert "3/4" in stats, "portals with news, of all portals"
     # When each feed last had news, as the page's dates (+07:00) of the newest article.
     hanoi = cards["portal-sotttt_hanoi"]
     times = [t.get("datetime") for t in hanoi.iter("time")]

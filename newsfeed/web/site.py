@@ -140,7 +140,9 @@ def render_index(
         )
     add("</nav>\n")
     add('<dl class="stats">')
-    add(_stat("Cổng thông tin", "Portals", str(len(ordered))))
+    with_news = {f.spec.portal for f in feeds.values() if f.spec.portal}
+    yielded = sum(1 for portal in ordered if portal.key in with_news)
+    add(_stat("Cổng có tin", "Portals with news", f"{yielded}/{len(ordered)}"))
     add(_stat("Nguồn tin", "Feeds", str(len(feeds))))
     add(_stat("Tin mới nhất", "Latest news", _time(newest) if newest else "–"))
     add("</dl>\n</div></header>\n")
@@ -263,7 +265,15 @@ def _portal_card(
     whole = feeds.get(f"{portal.key}/all")
     rows = [(category, feeds.get(f"{portal.key}/{category.key}")) for category in portal.categories]
     if whole is None and not any(feed for _, feed in rows):
-        out.append('<p class="empty">Chưa có tin nào. <span lang="en">No news yet.</span></p>\n')
+        # Never yielded an article: no subscribe link, and no promise beyond what the profile
+        # rests on (verified pages, public evidence, or nothing yet).
+        vi_status, en_status = PROFILE_STATUS_LABELS[portal.status]
+        out.append(
+            '<p class="empty">Chưa có tin nào: chưa có nguồn tin cho cổng này.'
+            ' <span lang="en">No news yet: no feed for this portal.</span></p>\n'
+            f'<p class="meta profile-{_e(portal.status)}">Cấu hình <span lang="en">Profile</span>:'
+            f' {_e(vi_status)} <span lang="en">{_e(en_status)}</span></p>\n'
+        )
         out.append("</article>\n")
         return "".join(out)
     out.append('<ul class="feeds">\n')
@@ -297,6 +307,14 @@ def _portal_card(
         )
     out.append("</ul>\n</article>\n")
     return "".join(out)
+
+
+PROFILE_STATUS_LABELS = {
+    "verified": ("đã kiểm tra trên trang đã lưu của cổng", "checked against saved pages"),
+    "evidence": ("dựa trên bằng chứng công khai, chưa kiểm tra", "from public evidence, unchecked"),
+    "unknown": ("chưa được kiểm chứng", "not yet confirmed"),
+}
+"""How much a portal's profile rests on (:attr:`newsfeed.portals.Portal.status`)."""
 
 
 def _subscribe(spec: FeedSpec) -> str:
