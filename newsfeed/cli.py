@@ -127,15 +127,36 @@ def _read_page(source: str) -> tuple[bytes, str, str | None]:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from newsfeed.platforms.extract import extract_page
+    from newsfeed.platforms.extract import extract_listing, extract_page
 
     registry = Registry()
+    source = args.listing or args.source
+    if source is None or (args.listing and args.source):
+        print("newsfeed: extract needs one FILE_OR_URL, or --listing PAGE", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        body, fetched_url, content_type = _read_page(args.source)
+        body, fetched_url, content_type = _read_page(source)
     except (OSError, ValueError) as exc:
-        print(f"newsfeed: cannot read {args.source}: {exc}", file=sys.stderr)
+        print(f"newsfeed: cannot read {source}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     portal = registry.get(args.portal) if args.portal else None
+    if args.listing:
+        listing = extract_listing(
+            body,
+            args.url or fetched_url,
+            portal=portal,
+            registry=registry,
+            content_type=content_type,
+        )
+        json.dump(listing, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        if not listing["items"]:
+            print(
+                f"newsfeed: warning: no article links found on {source} "
+                f"(platform {listing['platform']['used']}, generic fallback included)",
+                file=sys.stderr,
+            )
+        return EXIT_OK
     article = extract_page(
         body,
         args.url or fetched_url,
@@ -258,8 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="public URL of the feeds folder")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("extract", help="print one page's Article as JSON")
-    p.add_argument("source", metavar="FILE_OR_URL")
+    p = sub.add_parser("extract", help="print one page's Article (or --listing) as JSON")
+    p.add_argument("source", metavar="FILE_OR_URL", nargs="?")
+    p.add_argument(
+        "--listing",
+        metavar="PAGE",
+        help="a listing or home page (file or URL): print its platform, items and next page",
+    )
     p.add_argument("--url", help="the page's URL, when SOURCE is a saved file")
     p.add_argument("--portal", help="portal key (default: found by the URL's host)")
     p.set_defaults(func=cmd_extract)

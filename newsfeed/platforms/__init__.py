@@ -9,6 +9,7 @@ from newsfeed.platforms.baocantho import BaoCanThoPlatform
 from newsfeed.platforms.base import Platform
 from newsfeed.platforms.dotnetnuke import DotNetNukePlatform
 from newsfeed.platforms.drupal import DrupalPlatform
+from newsfeed.platforms.generic import GenericPlatform
 from newsfeed.platforms.liferay import Liferay7Platform, Liferay62Platform
 from newsfeed.platforms.newspaper import NewspaperCmsPlatform
 from newsfeed.platforms.sharepoint import SharePointPlatform
@@ -22,6 +23,7 @@ PLATFORMS: dict[str, Platform] = {
         BaoCanThoPlatform(),
         DotNetNukePlatform(),
         DrupalPlatform(),
+        GenericPlatform(),
         NewspaperCmsPlatform(),
         SharePointPlatform(),
         VnPortalPlatform(),
