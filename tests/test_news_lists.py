@@ -1,6 +1,7 @@
 """The generic platform's listing and the platform fingerprint, on pages written in the shapes
-of CMSes the project has no adapter for (``tests/fixtures/cms_shapes/<shape>/``), and on the
-saved real pages of the shared corpus when it is present."""
+of CMSes the project has no adapter for (``tests/sites/<shape>/``: each a small site, its pages
+and the links expected of them), and on the saved real pages of the shared corpus when present.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from newsfeed.platforms.extract import extract_listing, response_for
 from newsfeed.platforms.fingerprint import fingerprint
 from newsfeed.platforms.news_lists import article_url_score, page_of
 
-SHAPES = Path(__file__).parent / "fixtures" / "cms_shapes"
+SHAPES = Path(__file__).parent / "sites"
 CORPUS = Path(os.environ.get("NEWSFEED_CORPUS", Path(__file__).parents[1] / "../shared/corpus"))
 
 
