@@ -66,7 +66,11 @@ def crawl_settings(
         from newsfeed.crawl.warc import RECORDER_PRIORITY
 
         settings.set("NEWSFEED_RECORD", str(record), priority="cmdline")
-        settings.set("DOWNLOADER_MIDDLEWARES", {RECORDER_MIDDLEWARE: RECORDER_PRIORITY}, "cmdline")
+        middlewares = {
+            **settings.getdict("DOWNLOADER_MIDDLEWARES"),
+            RECORDER_MIDDLEWARE: RECORDER_PRIORITY,
+        }
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, "cmdline")
     delay = os.environ.get("NEWSFEED_DOWNLOAD_DELAY")
     if delay:
         settings.set("DOWNLOAD_DELAY", float(delay), priority="cmdline")

@@ -22,12 +22,72 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 RETRY_ENABLED = True
+# A 5xx is usually a passing overload: asked again twice. A timeout is retried once (a server
+# that did not answer in DOWNLOAD_TIMEOUT rarely answers the next time, and each try costs the
+# whole timeout); a host that times out NEWSFEED_HOST_TIMEOUTS_MAX times in a row is not asked
+# again this run. Retry-After (429, 503) is honoured up to NEWSFEED_RETRY_AFTER_MAX seconds,
+# summed per host; past it the page waits for the next run. So one stalled host adds at most
+# about ceil((5 + 2 - 1) / 2) * 20 s = 60 s of timeouts plus 10 minutes of Retry-After to a run
+# (README, "Hostile servers").
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-DOWNLOAD_TIMEOUT = 30
+NEWSFEED_TIMEOUT_RETRY_TIMES = 1
+NEWSFEED_HOST_TIMEOUTS_MAX = 5
+NEWSFEED_RETRY_AFTER_MAX = 600
+# DOWNLOAD_TIMEOUT bounds the whole download, so a server dripping one byte a second costs
+# this much too.
+DOWNLOAD_TIMEOUT = 20
 # Portals that cannot be reached must not hold a run up for long: DNS and connect errors
 # fail fast, retried twice, then reported.
 DNS_TIMEOUT = 15
+
+# -- bounds: what one page may cost -------------------------------------------------------------
+# The largest real article pages (inline base64 images, pasted Word HTML) are about 1.5 MB; a
+# page over DOWNLOAD_MAXSIZE is cancelled while it streams, and a compressed body is inflated
+# in 64 KiB steps up to the same bound (Scrapy's HttpCompressionMiddleware), never whole: a
+# gzip bomb costs DOWNLOAD_MAXSIZE of memory, not a gigabyte. Either way the page is counted
+# (faults: too_large) and not stored.
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 6 * 1024 * 1024
+# What one stored article may hold (newsfeed.extraction.bounds.Bounds): an article over the
+# body or title bound is not stored (too_large; a truncated article would be a wrong one), and
+# lists over theirs keep their first items (links_truncated and friends, counted). The longest
+# real article bodies (decrees with annexes) are about 150,000 characters; titles about 300.
+NEWSFEED_MAX_BODY_CHARS = 400_000
+NEWSFEED_MAX_TITLE_CHARS = 1_000
+NEWSFEED_MAX_LINKS = 200
+NEWSFEED_MAX_IMAGES = 200
+NEWSFEED_MAX_ATTACHMENTS = 100
+# Nesting deeper than this (broken WYSIWYG output, or hostile): libxml2 stops parsing at 2048
+# levels, so the end of such a page is lost; the page is too_large rather than stored cut.
+# Everything below it is walked without recursion.
+NEWSFEED_MAX_DOM_DEPTH = 2000
+# An article page with more links than this (menus included, real ones have a few hundred) is
+# not an article; reading it would cost minutes. too_large, like the above.
+NEWSFEED_MAX_PAGE_LINKS = 10_000
+# Dropped items are counted in the report; the log line names the URL, not the whole item.
+LOG_FORMATTER = "newsfeed.crawl.pipelines.ItemlessLogFormatter"
+# A last resort: a crawl whose memory passes this is closed (finish reason memusage_exceeded,
+# reported as interrupted) rather than swapping the machine to death.
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = 1024
+
+# -- the guards (newsfeed.crawl.guards) ------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt: another host is not even asked for its robots.txt
+    "newsfeed.crawl.guards.SameSiteMiddleware": 90,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsfeed.crawl.guards.PoliteRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newsfeed.crawl.guards.SameSiteMetaRefreshMiddleware": 580,
+    # responses go down the list: decompressed (590), recorded (585, --record), decoded right
+    # (583), then read for a meta refresh (580)
+    "newsfeed.crawl.guards.EncodingMiddleware": 583,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newsfeed.crawl.guards.BoundedCompressionMiddleware": 590,
+    # before Scrapy's redirect middleware (600) sees the 3xx
+    "newsfeed.crawl.guards.RedirectGuardMiddleware": 610,
+}
 
 HTTPERROR_ALLOW_ALL = False
 REDIRECT_ENABLED = True

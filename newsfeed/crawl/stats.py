@@ -54,6 +54,43 @@ class Counter(StrEnum):
     (:data:`newsfeed.extraction.pages.SOFT_ERROR_KINDS`)."""
     EXTRACTION_ERRORS = "extraction_errors"
     """Article pages that made the extractor raise."""
+    FAULTS = "faults"
+    """Group: what the hostile-web guards refused or repaired, by :class:`Fault`."""
+
+
+class Fault(StrEnum):
+    """A detail of :attr:`Counter.FAULTS` (README "Hostile servers")."""
+
+    TOO_LARGE = "too_large"
+    """A page over a bound (download or inflated size, body, title, DOM depth, links): not
+    stored."""
+    OFFSITE_REDIRECT = "offsite_redirect"
+    """A redirect (HTTP or meta refresh) to a host that is not the portal's: not followed."""
+    OFFSITE_LINK = "offsite_link"
+    """A listing linked a page on another host: not fetched."""
+    REDIRECT_LOOP = "redirect_loop"
+    """A redirect back to a URL already visited, or more than ``REDIRECT_MAX_TIMES``."""
+    META_REFRESH_IGNORED = "meta_refresh_ignored"
+    """A meta refresh to a non-http URL (``javascript:``): ignored, the page kept."""
+    ENCODING_REPAIRED = "encoding_repaired"
+    """A page decoded with another charset than the one it declared."""
+    ENCODING_BROKEN = "encoding_broken"
+    """A page no charset decodes to Vietnamese (an article page is not published)."""
+    RETRY_AFTER_WAITED = "retry_after_waited"
+    """A 429/503 retried after the ``Retry-After`` it asked for."""
+    RETRY_AFTER_GAVE_UP = "retry_after_gave_up"
+    """A 429/503 whose ``Retry-After`` was over the run's budget: left for the next run."""
+    HOST_STALLED = "host_stalled"
+    """A host that timed out ``NEWSFEED_HOST_TIMEOUTS_MAX`` times in a row."""
+    HOST_GIVEN_UP = "host_given_up"
+    """A request not sent: its host stalled earlier in the run."""
+    DATE_OUT_OF_RANGE = "date_out_of_range"
+    """A published date before 1990 or in the future: replaced by the listing's, or dropped."""
+    LINKS_TRUNCATED = "links_truncated"
+    IMAGES_TRUNCATED = "images_truncated"
+    ATTACHMENTS_TRUNCATED = "attachments_truncated"
+    """Articles with more related links, images or attachments than their bound: the first
+    ones kept."""
 
 
 class CategoryCounter(StrEnum):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from parsel import Selector
 
 from newsfeed.extraction.body import Body, is_real_image
+from newsfeed.extraction.bounds import SCAN_LIMIT
 from newsfeed.extraction.dates import ParsedDate, choose_published, parse_date
 from newsfeed.extraction.html import absolutize
 from newsfeed.extraction.select import Selectors, first, first_text, node_text, select
@@ -202,7 +203,7 @@ def _related(
     identify = article_id_of or (lambda _url: None)
     seen = {identify(canonical) or canonical}
     for query in rules.related:
-        for anchor in select(sel, query):
+        for anchor in select(sel, query)[:SCAN_LIMIT]:
             href = absolutize(anchor.attrib.get("href"), url)
             title = node_text(anchor) or clean_text(anchor.attrib.get("title"))
             if not href or not title:

@@ -10,6 +10,7 @@ sanitize the HTML (absolute links) and derive the plain text.
 from __future__ import annotations
 
 import copy
+import itertools
 import mimetypes
 import re
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 from parsel import Selector
 
+from newsfeed.extraction.bounds import SCAN_LIMIT
 from newsfeed.extraction.html import absolutize, html_to_text, sanitize_html
 from newsfeed.extraction.select import Selectors, select
 from newsfeed.extraction.text import clean_text, is_cms_account, parse_credit_line
@@ -149,7 +151,7 @@ class Body:
 
     def _images(self, root: Any) -> Iterator[Image]:
         seen: set[str] = set()
-        for img in root.iter("img"):
+        for img in itertools.islice(root.iter("img"), SCAN_LIMIT):
             # lazy loading: the real address in data-*, a placeholder (or nothing) in src
             src = img.get("src")
             lazy = img.get("data-src") or img.get("data-original") or img.get("data-lazy-src")
@@ -163,7 +165,7 @@ class Body:
 
     def _attachments(self, root: Any) -> Iterator[Attachment]:
         seen: set[str] = set()
-        for anchor in root.iter("a"):
+        for anchor in itertools.islice(root.iter("a"), SCAN_LIMIT):
             href = absolutize(anchor.get("href"), self.url)
             kind = attachment_type(href) if href else None
             if not href or not kind or href in seen:

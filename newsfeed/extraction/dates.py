@@ -19,9 +19,19 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from urllib.parse import urlsplit
 
 from newsfeed.extraction.text import clean_text
+from newsfeed.items import Article
 from newsfeed.timezone import LOCAL_TZ
 
-__all__ = ["ParsedDate", "choose_published", "date_from_url", "parse_date", "parse_iso_date"]
+__all__ = [
+    "EARLIEST",
+    "ParsedDate",
+    "choose_published",
+    "date_from_url",
+    "parse_date",
+    "parse_iso_date",
+    "plausible",
+    "settle_dates",
+]
 
 _MIN_YEAR = 1900
 _MAX_YEAR = 2100
@@ -90,6 +100,10 @@ _LABEL_RE = re.compile(rf"(?<![^\W\d_])(?:{_WEEKDAY}|{_LABEL})(?![^\W\d_])\s*:?"
 _COUNTER_RE = re.compile(
     r"(?:view\s+count|lượt\s+xem|lượt\s+đọc|số\s+lượt\s+xem|views?|lần\s+xem)\s*:?\s*[\d.,]+",
     re.IGNORECASE,
+)
+# An ISO date-time with its offset inside printed text ("Ngày đăng: 2024-03-15T10:00:00+09:00").
+_ISO_EMBEDDED_RE = re.compile(
+    r"(?<!\d)\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})(?!\d)"
 )
 _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _DAY_RE = re.compile(r"(?<!\d)\d{1,2}(?!\d)")
@@ -204,6 +218,11 @@ def parse_date(
             return ParsedDate(value=parsed.value, has_time=False, raw=raw)
         return parsed
 
+    if embedded := _ISO_EMBEDDED_RE.search(raw):
+        # the page states the offset: keep it (only zone-less times are portal local time)
+        stated = parse_iso_date(embedded.group(0), tz=tz)
+        if stated is not None:
+            return ParsedDate(value=stated.value, has_time=True, raw=raw)
     work = raw
     zone = tz
     if offset := _OFFSET_RE.search(work):
@@ -312,7 +331,8 @@ def choose_published(
     (the generic fallback). ``declared``: structured data and the listing, best first, as
     (date, source). ``url``: a date in the URL is the last resort.
 
-    - A trusted printed date with a time wins. A guessed one wins only over a declared
+    - A trusted printed date with a time wins (with the zone of a declared date of the same
+      wall-clock time: a page's explicit offset is kept). A guessed one wins only over a declared
       midnight of its day, or over the same instant declared in another offset (WordPress
       gives UTC; feeds show the portal's local time); otherwise a declared date-time wins.
     - **A date without a time is not midnight**: a printed date-only takes its time from a
@@ -323,6 +343,11 @@ def choose_published(
     printed_timed = printed is not None and printed.has_time
     if printed is not None and printed_trusted:
         if printed_timed:
+            for parsed, source in timed:
+                # the same wall-clock time, where structured data states the zone: keep it
+                same_clock = parsed.value.replace(tzinfo=None) == printed.value.replace(tzinfo=None)
+                if same_clock and parsed.value.utcoffset() != printed.value.utcoffset():
+                    return parsed, source
             return printed, "article"
         for parsed, source in timed:
             if parsed.value.date() == printed.value.date():
@@ -356,3 +381,41 @@ def _printed_is_better(printed: ParsedDate, declared: ParsedDate) -> bool:
         and printed.value == declared.value
         and printed.value.utcoffset() == local
     )
+
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=LOCAL_TZ)
+"""No portal published before this: the first Vietnamese web sites date from the late 1990s,
+so an earlier date is a placeholder (01/01/1900) or a parsing accident."""
+FUTURE_SLACK = timedelta(days=1)
+"""A page may be dated a little ahead: portals print local time and some server clocks are off."""
+
+
+def plausible(value: datetime, now: datetime) -> bool:
+    """Whether a publication date could be true: from :data:`EARLIEST` to now (plus slack)."""
+    return EARLIEST <= value <= now + FUTURE_SLACK
+
+
+def settle_dates(article: Article, listing_raw: str | None, now: datetime) -> tuple[Article, bool]:
+    """``article`` with only plausible dates, and whether one was rejected.
+
+    An impossible ``published`` gives way to the listing's date when that one is plausible
+    (``date_source`` ``listing``), else to none: ``published`` null, ``date_source``
+    ``rejected`` and ``published_raw`` the rejected text, so the report and ``extract`` show
+    what the page said. An impossible ``updated`` is dropped.
+    """
+    changes: dict[str, object] = {}
+    published = parse_iso_date(article.published)
+    if published is not None and not plausible(published.value, now):
+        listing = parse_date(listing_raw) if article.date_source != "listing" else None
+        if listing is not None and plausible(listing.value, now):
+            changes.update(
+                published=listing.iso(), published_raw=listing.raw, date_source="listing"
+            )
+        else:
+            changes.update(published=None, date_source="rejected")
+    updated = parse_iso_date(article.updated)
+    if updated is not None and not plausible(updated.value, now):
+        changes["updated"] = None
+    if not changes:
+        return article, False
+    return article.replace(**changes), "published" in changes

@@ -34,6 +34,7 @@ from lxml import etree
 from parsel import Selector
 
 from newsfeed.extraction.body import body_of_fragment, remove_keeping_tail
+from newsfeed.extraction.bounds import SCAN_LIMIT
 from newsfeed.extraction.dates import (
     ParsedDate,
     choose_published,
@@ -482,7 +483,7 @@ def _related(layout: _Layout, url: str, canonical: str) -> list[Link]:
     ]
     anchors = [a for box in boxes for a in box.iter("a")]
     anchors.sort(key=_doc_position(layout))
-    for anchor in anchors:
+    for anchor in anchors[:SCAN_LIMIT]:
         href = absolutize(anchor.get("href"), url)
         title = _text(anchor) or clean_text(anchor.get("title"))
         if not href or not title or host_of(href) != host:

@@ -132,13 +132,18 @@ def absolutize(url: str | None, base_url: str) -> str | None:
         return None
 
 
+# huge_tree as parsel parses pages: without it libxml2 stops at 256 levels of nesting and a
+# deeply nested body (broken WYSIWYG output) comes out empty
+_PARSER = lxml_html.HTMLParser(huge_tree=True)
+
+
 def _parse(fragment: str) -> lxml_html.HtmlElement | None:
     """The <body> of ``fragment`` parsed leniently, or None when there is nothing to parse."""
     fragment = _CONTROL_RE.sub("", _XML_DECLARATION_RE.sub("", fragment or ""))
     if not fragment.strip():
         return None
     try:
-        document = lxml_html.document_fromstring(fragment)
+        document = lxml_html.document_fromstring(fragment, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
     body = document.find("body")

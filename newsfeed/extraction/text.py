@@ -21,12 +21,22 @@ __all__ = [
     "is_cms_account",
     "normalize_author",
     "parse_credit_line",
+    "strip_unsafe",
 ]
 
 # Characters that render as nothing; removing (not spacing) them keeps words intact, since
 # editors insert them inside words (soft hyphen, ZWSP) as well as between them.
 _INVISIBLE_RE = re.compile(
     "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0e-\x1f\x7f]"
+)
+# What no stored text may hold: C0 controls but tab and line breaks, DEL, C1 controls,
+# non-characters (U+FDD0..U+FDEF, U+xFFFE, U+xFFFF), lone surrogates, and U+FFFD (a decoding
+# that lost letters; the encoding guard repairs what it can before). XML 1.0 forbids most of
+# them, so one in a feed makes the whole feed unreadable.
+_UNSAFE_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffd-\uffff"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
 )
 # str patterns match Unicode whitespace with \s, which covers NBSP, NNBSP, ideographic space,
 # line/paragraph separators and the C0 whitespace controls.
@@ -40,9 +50,14 @@ def clean_text(text: str | None) -> str:
     """NFC text on one line: whitespace runs become one space, invisible characters go."""
     if not text:
         return ""
-    text = _INVISIBLE_RE.sub("", text)
+    text = _UNSAFE_RE.sub("", _INVISIBLE_RE.sub("", text))
     text = unicodedata.normalize("NFC", text)
     return _SPACE_RE.sub(" ", text).strip()
+
+
+def strip_unsafe(text: str) -> str:
+    """``text`` without control characters, non-characters and U+FFFD (layout kept)."""
+    return _UNSAFE_RE.sub("", text)
 
 
 def clean_multiline(text: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 from newsfeed.crawl.stats import (
     CategoryCounter,
     Counter,
+    Fault,
     categories_with,
     category_count,
     count,
@@ -370,9 +371,20 @@ def check_soft_errors(run: PortalRun) -> list[Check]:
 
 
 def check_dates(run: PortalRun) -> list[Check]:
-    """Dates in the future, or many articles sharing one timestamp."""
+    """Impossible dates, dates in the future, or many articles sharing one timestamp."""
     checks: list[Check] = []
     dropped = int(run.entry.get(Counter.ARTICLES_DROPPED, {}).get("date_in_future", 0))
+    rejected = int(run.entry.get(Counter.FAULTS, {}).get(Fault.DATE_OUT_OF_RANGE, 0))
+    if rejected:
+        checks.append(
+            Check(
+                "impossible_dates",
+                WARNING,
+                f"{rejected} articles were dated before 1990 or in the future; they are kept "
+                "with the listing's date or none (date_source listing or rejected): day and "
+                "month swapped, or a placeholder date? check with `newsfeed extract URL`",
+            )
+        )
     parsed = [parse_iso_date(p) for p in run.run_published]
     ahead = sum(1 for p in parsed if p is not None and p.value > run.now + FUTURE_SLACK)
     if dropped or ahead:
@@ -432,6 +444,66 @@ def check_cadence(run: PortalRun) -> list[Check]:
     ]
 
 
+def check_faults(run: PortalRun) -> list[Check]:
+    """What the hostile-web guards refused: each kind a warning saying what to look at."""
+    faults: Mapping[str, int] = run.entry.get(Counter.FAULTS, {})
+    checks: list[Check] = []
+    if faults.get(Fault.ENCODING_BROKEN):
+        checks.append(
+            Check(
+                "encoding_broken",
+                WARNING,
+                f"{faults[Fault.ENCODING_BROKEN]} pages decode to Vietnamese in no charset (UTF-8, "
+                "windows-1258, TCVN3) and were not published; open one in a browser: a VNI "
+                "or damaged page needs the portal's webmaster",
+            )
+        )
+    if faults.get(Fault.TOO_LARGE):
+        checks.append(
+            Check(
+                "too_large",
+                WARNING,
+                f"{faults[Fault.TOO_LARGE]} pages were over a size bound and not stored (see the "
+                "README's bounds); if they are real articles, raise DOWNLOAD_MAXSIZE or "
+                "NEWSFEED_MAX_BODY_CHARS in newsfeed/crawl/settings.py",
+            )
+        )
+    offsite = faults.get(Fault.OFFSITE_REDIRECT, 0) + faults.get(Fault.OFFSITE_LINK, 0)
+    if offsite:
+        checks.append(
+            Check(
+                "offsite",
+                WARNING,
+                f"{offsite} pages led to another host and were not fetched; if the portal "
+                "moved, fix base_url or add the new host to host_aliases in the profile",
+            )
+        )
+    if faults.get(Fault.REDIRECT_LOOP):
+        checks.append(
+            Check(
+                "redirect_loop",
+                WARNING,
+                f"{faults[Fault.REDIRECT_LOOP]} pages redirect in a loop; open one in a browser "
+                "(a session or language cookie the crawler does not keep?)",
+            )
+        )
+    busy = {
+        k: faults[k]
+        for k in ("retry_after_gave_up", "host_stalled", "host_given_up")
+        if faults.get(k)
+    }
+    if busy.get(Fault.RETRY_AFTER_GAVE_UP) or busy.get(Fault.HOST_STALLED):
+        checks.append(
+            Check(
+                "server_busy",
+                WARNING,
+                "the server asked to wait longer than a run allows or stopped answering "
+                f"({_fmt_counts(busy)}); those pages are asked again next run",
+            )
+        )
+    return checks
+
+
 PortalCheck = Callable[[PortalRun], list[Check]]
 CHECKS: tuple[PortalCheck, ...] = (
     check_unreachable,
@@ -441,6 +513,7 @@ CHECKS: tuple[PortalCheck, ...] = (
     check_http_errors,
     check_soft_errors,
     check_dates,
+    check_faults,
     check_cadence,
 )
 """Every per-portal check, in the order their findings are listed."""

@@ -71,6 +71,7 @@ _GROUPS = (
     Counter.HTTP_ERRORS,
     Counter.FIELDS_MISSING,
     Counter.SOFT_ERRORS,
+    Counter.FAULTS,
 )
 """The counters reported by detail, ``{detail: count}``."""
 
@@ -287,11 +288,7 @@ def format_table(report: Mapping[str, Any]) -> str:
             + "".join(f"{value(p):>{w}}" for _, w, value in _COLUMNS)
             + f"  {newest}"
         )
-        details = [
-            f"{name} {_counts(p.get(name, {}))}"
-            for name in ("http_errors", "articles_dropped", "fields_missing", "soft_errors")
-            if p.get(name)
-        ]
+        details = [f"{name} {_counts(p.get(name, {}))}" for name in _GROUPS if p.get(name)]
         if details:
             lines.append("    " + "; ".join(details))
         lines.extend(f"    {c['status'].upper()} {c['name']}: {c['message']}" for c in p["checks"])

@@ -46,7 +46,8 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsfeed.crawl.state import CrawlState
-from newsfeed.crawl.stats import CategoryCounter, Counter, category_stat, stat
+from newsfeed.crawl.stats import CategoryCounter, Counter, Fault, category_stat, stat
+from newsfeed.extraction.dates import settle_dates
 from newsfeed.extraction.pages import classify_page, shares_one_timestamp
 from newsfeed.extraction.text import clean_text
 from newsfeed.extraction.urls import canonical_url, make_guid
@@ -422,6 +423,15 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value(stat(portal_key, Counter.HTTP_ERRORS, "not_html"))
             return
         platform = get_platform(portal.platform)
+        over = self.over_bounds(response)
+        if over:
+            self.crawler.stats.inc_value(stat(portal_key, Counter.FAULTS, Fault.TOO_LARGE))
+            self.crawler.stats.inc_value(
+                stat(portal_key, Counter.ARTICLES_DROPPED, Fault.TOO_LARGE)
+            )
+            logger.info("%s: %s on %s", portal_key, over, response.url)
+            yield FetchFailure(url=response.url, portal=portal_key, status="too_large")
+            return
         try:
             article = platform.extract(
                 response.selector,
@@ -445,9 +455,33 @@ class PortalSpider(scrapy.Spider):
         if article.guid != guid:
             # redirected to another URL form; keep the listing's identity so runs agree
             article = article.replace(guid=guid)
+        article, rejected = settle_dates(
+            article, listing.published_raw if listing else None, utcnow()
+        )
+        if rejected:
+            # a placeholder (01/01/1900) or a swapped day and month: the listing's date or none
+            self.crawler.stats.inc_value(stat(portal_key, Counter.FAULTS, Fault.DATE_OUT_OF_RANGE))
+            logger.info(
+                "%s: impossible date %r on %s", portal_key, article.published_raw, response.url
+            )
         yield article
         # after the article, so the store has it: what the listing showed, to compare next run
         yield CategoryLink(guid=guid, portal=portal_key, categories=(category,), listing=listing)
+
+    def over_bounds(self, response: TextResponse) -> str | None:
+        """Why an article page is past the bounds extraction can read it in, or None.
+
+        libxml2 stops at 2048 levels of nesting even for huge trees, so a deeper page lost its
+        end; a page with tens of thousands of links is no article and costs minutes to read.
+        """
+        settings = self.crawler.settings
+        depth = settings.getint("NEWSFEED_MAX_DOM_DEPTH", 2000)
+        if response.xpath(f"boolean(//*[count(ancestor::*) >= {depth}])").get() == "1":
+            return f"DOM deeper than {depth} levels"
+        links = settings.getint("NEWSFEED_MAX_PAGE_LINKS", 10_000)
+        if response.xpath(f"count(//a) > {links}").get() == "1":
+            return f"more than {links} links"
+        return None
 
     def _recently_gone(self, url: str) -> bool:
         since = self.state.gone_since(url, GONE)
