@@ -7,6 +7,7 @@ import fcntl
 import json
 import logging
 import os
+import sqlite3
 import sys
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from newsfeed import USER_AGENT, __version__
 from newsfeed.config import Config, load_config
 from newsfeed.items import REQUIRED_FIELDS
 from newsfeed.portals import Portal, Registry
+from newsfeed.store.errors import StoreFailure, explain
 
 logger = logging.getLogger("newsfeed")
 
@@ -326,4 +328,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyError as exc:  # unknown portal / category / platform
         print(f"newsfeed: {exc.args[0]}", file=sys.stderr)
         return EXIT_USAGE
+    except (OSError, sqlite3.Error, StoreFailure) as exc:
+        # a full or read-only disk, a locked or damaged store: one line, not a traceback
+        config = _config(args)
+        line = explain(exc, store=config.store_path, var_dir=config.var_dir)
+        if line is None:
+            raise
+        if args.command == "check":
+            # the monitoring-plugin convention: a check that cannot look is UNKNOWN
+            print(f"NEWSFEED UNKNOWN - {line}")
+            return 3
+        print(f"newsfeed: {line}", file=sys.stderr)
+        return EXIT_FAILED
     return result

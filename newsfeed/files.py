@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,10 +43,36 @@ def atomic_output(path: Path, *, mode: int | None = None) -> Iterator[IO[bytes]]
             os.fsync(fh.fileno())
         tmp.chmod(mode)
         tmp.replace(path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            # a full disk fails in write() or fsync(), which name no file: name the target
+            exc.filename = str(path)
         raise
     _fsync_dir(path.parent)
+
+
+TEMP_GLOB = ".*.tmp"
+"""The names :func:`atomic_output` gives its temp files (``.<name>.<random>.tmp``)."""
+STALE_TEMP_AGE = 600.0
+"""Seconds after which a temp file is a killed writer's leftover, not one being written: a
+whole build takes seconds."""
+
+
+def remove_stale_temps(folder: Path, *, older_than: float = STALE_TEMP_AGE) -> list[Path]:
+    """Delete the temp files a killed writer left under ``folder``; return what was removed."""
+    if not folder.is_dir():
+        return []
+    cutoff = time.time() - older_than
+    removed: list[Path] = []
+    for tmp in folder.rglob(TEMP_GLOB):
+        try:
+            if tmp.is_file() and tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
+                removed.append(tmp)
+        except FileNotFoundError:  # another build took it first
+            continue
+    return removed
 
 
 def atomic_write(path: Path, data: bytes) -> bool:

@@ -22,10 +22,12 @@ from newsfeed.config import Config
 from newsfeed.crawl.runner import crawl
 from newsfeed.feeds.build import REPORTS_SCANNED, feed_specs, health_items, latest_health
 from newsfeed.feeds.render import write_feeds
+from newsfeed.files import remove_stale_temps
 from newsfeed.monitor.metrics import write_metrics
 from newsfeed.monitor.report import build_report, write_report
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.db import Store
+from newsfeed.store.errors import STORE_ERROR_STAT, StoreFailure
 from newsfeed.timezone import LOCAL_TZ
 from newsfeed.web.site import write_site
 from newsfeed.web.status import write_status_page
@@ -58,6 +60,9 @@ def run_crawl(
         local=local,
         extra_settings=extra_settings,
     )
+    if stats.get(STORE_ERROR_STAT):
+        # the pipelines stopped the crawl: no report either, it would not be saved
+        raise StoreFailure(config.store_path, str(stats[STORE_ERROR_STAT]))
     with Store(config.store_path) as store:
         report = build_report(
             run_id=run_id,
@@ -85,6 +90,8 @@ def build_feeds(config: Config, registry: Registry | None = None) -> list[Path]:
     """
     registry = registry or Registry()
     portals = list(registry)
+    for stale in remove_stale_temps(config.feeds_dir):
+        logger.info("removed %s, left by a build that was killed", stale)
     with Store(config.store_path) as store:
         health = latest_health(store.reports(limit=REPORTS_SCANNED))
         today = datetime.now(UTC).astimezone(LOCAL_TZ).date()

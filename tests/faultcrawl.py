@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 from newsfeed.config import Config
-from newsfeed.crawl.runner import run_crawl
-from newsfeed.feeds.build import build_feeds
+from newsfeed.jobs import build_feeds, run_crawl
 from newsfeed.portals import Registry, portal_from_dict
 
 PORTAL_KEY = "faulty"

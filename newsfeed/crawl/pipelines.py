@@ -7,12 +7,14 @@ which the crawl report reads. A dropped article names its reason.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import unicodedata
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.logformatter import LogFormatter, LogFormatterResult
+from scrapy.utils.defer import deferred_from_coro
 
 from newsfeed.crawl.state import CrawlState
 from newsfeed.crawl.stats import Counter, Fault, stat
@@ -28,6 +30,7 @@ from newsfeed.items import (
     Link,
 )
 from newsfeed.store.db import Store
+from newsfeed.store.errors import STORE_ERROR_STAT
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +163,7 @@ class StorePipeline(_Stage):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.store: Store | None = None
+        self.failed = False
 
     def open_spider(self) -> None:
         # the crawl's one connection, closed by CrawlState's close hook after this pipeline
@@ -171,13 +175,28 @@ class StorePipeline(_Stage):
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
-        if isinstance(item, CategoryLink):
-            self.store.add_categories(item.guid, item.portal, item.categories, listing=item.listing)
-        elif isinstance(item, FetchFailure):
-            self.store.record_failure(item.url, item.portal, item.status)
-        elif isinstance(item, DiscoveredCategory):
-            self.store.remember_discovered(item.portal, item.category, item.url)
-        elif isinstance(item, Article):
-            outcome = self.store.upsert(item)
-            self.inc(item.portal, Counter(f"articles_{outcome}"))
+        if self.failed:
+            raise DropItem("the store failed earlier in this run", log_level="DEBUG")
+        try:
+            if isinstance(item, CategoryLink):
+                self.store.add_categories(
+                    item.guid, item.portal, item.categories, listing=item.listing
+                )
+            elif isinstance(item, FetchFailure):
+                self.store.record_failure(item.url, item.portal, item.status)
+            elif isinstance(item, DiscoveredCategory):
+                self.store.remember_discovered(item.portal, item.category, item.url)
+            elif isinstance(item, Article):
+                outcome = self.store.upsert(item)
+                self.inc(item.portal, Counter(f"articles_{outcome}"))
+        except sqlite3.Error as exc:
+            # a full disk, a read-only or locked store: the transaction rolled back, nothing
+            # half-written; stop the crawl and let the CLI say it in one line
+            self.failed = True
+            self.stats.set_value(STORE_ERROR_STAT, str(exc))
+            logger.debug("store failed on %s", getattr(item, "url", item), exc_info=True)
+            engine = self.crawler.engine
+            if engine is not None:
+                deferred_from_coro(engine.close_spider_async(reason="store_failed"))
+            raise DropItem(f"store failed: {exc}", log_level="DEBUG") from exc
         return item

@@ -12,6 +12,7 @@ is saved when a run is killed" is: every item the pipeline had stored, nothing e
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from newsfeed.store.db import KnownArticle, Store, Validators
+from newsfeed.store.errors import STORE_ERROR_STAT
 
 logger = logging.getLogger(__name__)
 
@@ -117,5 +119,9 @@ class CrawlState:
                 done = self._crawled - self._failed
                 for portal in sorted({p for p, _ in done}):
                     self.store.mark_complete(portal, sorted(c for p, c in done if p == portal))
+        except sqlite3.Error as exc:
+            # a full disk at the very end: the CLI says it in one line (STORE_ERROR_STAT)
+            if spider.crawler.stats is not None:
+                spider.crawler.stats.set_value(STORE_ERROR_STAT, str(exc))
         finally:
             self.store.close()
