@@ -45,7 +45,7 @@ def atomic_output(path: Path, *, mode: int | None = None) -> Iterator[IO[bytes]]
         tmp.replace(path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.filename is None:
+        if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
             # a full disk fails in write() or fsync(), which name no file: name the target
             exc.filename = str(path)
         raise
