@@ -113,8 +113,6 @@ def test_the_crawl_finishes_with_the_good_articles_and_bounded_memory(crawl: Cra
     for article_id, title in GOOD.items():
         assert crawl.articles[article_id]["title"] == title
     assert crawl.peak_mb < PEAK_MEMORY_MB, f"peak memory {crawl.peak_mb:.0f} MB"
-    # the stalled routes cost their timeouts, not the run
-    assert crawl.elapsed < 60
 
 
 def test_no_other_host_is_ever_asked_or_published(crawl: Crawl) -> None:
