@@ -179,6 +179,40 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_fixture_record(args: argparse.Namespace) -> int:
+    """Save one page of a portal as a fixture to review (newsfeed/fixtures.py)."""
+    from newsfeed.fixtures import FixtureError, record_fixture
+
+    portal = Registry().get(args.portal)
+    replay = Path(args.replay) if args.replay else None
+    if replay is not None and not replay.is_file():
+        print(f"newsfeed: no such WARC file: {replay}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        recorded = record_fixture(
+            portal,
+            args.url,
+            root=Path(args.into),
+            name=args.name,
+            replay=replay,
+            listing=args.listing,
+            force=args.force,
+        )
+    except FixtureError as exc:
+        print(f"newsfeed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for path in (recorded.page, recorded.meta, recorded.expected):
+        print(f"wrote {path}")
+    if recorded.missing:
+        print(
+            f"newsfeed: warning: no {', '.join(recorded.missing)} found with platform "
+            f"{portal.platform}; fix the profile or the platform before committing",
+            file=sys.stderr,
+        )
+    print(f'review {recorded.expected} field by field, then set "reviewed": true in the meta')
+    return EXIT_OK
+
+
 def cmd_portals(args: argparse.Namespace) -> int:
     registry = Registry()
     if args.json:
@@ -291,6 +325,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="the page's URL, when SOURCE is a saved file")
     p.add_argument("--portal", help="portal key (default: found by the URL's host)")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("fixture", help="test fixtures from real pages")
+    fixture = p.add_subparsers(dest="fixture_command", required=True, metavar="ACTION")
+    f = fixture.add_parser("record", help="save a page, its metadata and its extraction")
+    f.add_argument("portal", metavar="KEY", help="portal key")
+    f.add_argument("url", metavar="URL", help="the page's URL")
+    f.add_argument("--replay", metavar="WARC", help="take the page from a WARC, not the network")
+    f.add_argument("--listing", action="store_true", help="a category page, not an article")
+    f.add_argument("--name", help="file name stem (default: from the URL)")
+    f.add_argument("--into", default="tests/fixtures", help="fixtures folder (tests/fixtures)")
+    f.add_argument("--force", action="store_true", help="record over an existing fixture")
+    f.set_defaults(func=cmd_fixture_record)
 
     p = sub.add_parser("portals", help="list known portals")
     p.add_argument("--json", action="store_true")

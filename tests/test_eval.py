@@ -76,5 +76,18 @@ def test_make_eval_command_prints_the_table_and_exits_0() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0].split()[:2] == ["platform", "pages"]
+    lines = done.stdout.splitlines()
+    real = next(i for i, line in enumerate(lines) if line.startswith("Real pages"))
+    synthetic = next(i for i, line in enumerate(lines) if line.startswith("Synthetic pages"))
+    assert real < synthetic, "real pages first, synthetic apart"
+    assert lines[real + 1].split()[:2] == ["platform", "pages"]
+    assert lines[synthetic + 1].split()[:2] == ["platform", "pages"]
     assert "generic" in done.stdout
+
+
+def test_cases_say_real_or_synthetic() -> None:
+    cases = collect_cases()
+    assert any(c.synthetic for c in cases)
+    assert all(c.synthetic for c in cases if not c.name.startswith("corpus/"))
+    real = [c for c in cases if not c.synthetic]
+    assert all(c.name.startswith("corpus/") for c in real), "no recorded fixture yet"

@@ -1,8 +1,9 @@
 """Extraction over the hand-written fixtures in ``tests/fixtures/<portal_key>/``.
 
-A fixture is three files sharing a name: ``<name>.html`` (the raw bytes of a page we wrote,
+A fixture is three files sharing a name: ``<name>.html`` (the raw bytes of a page: one we wrote,
 modelled on the structure of the portal's real pages, with invented content), ``<name>.meta.json``
-(url, fetched_at, content_type, note) and ``<name>.json`` (the reviewed expected Article, every
+(url, fetched_at, content_type, note, ``synthetic``: true for a page written by hand, false for
+one saved by ``newsfeed fixture record``) and ``<name>.json`` (the reviewed expected Article, every
 field but ``body_html``). The page goes through
 :func:`newsfeed.platforms.extract.extract_page` as saved bytes, so Scrapy's charset detection is
 part of what is tested. ``body_html`` is checked by rules (safe and self-contained) instead of by
@@ -181,6 +182,12 @@ def test_fixture_metadata(fixture: Fixture) -> None:
     meta = fixture.meta
     assert set(meta) >= {"url", "fetched_at", "content_type", "note"}, fixture.id
     assert meta["note"], f"{fixture.id}: say what the fixture exercises in 'note'"
+    # pages written by hand say so; `newsfeed fixture record` writes real ones as false
+    assert isinstance(meta.get("synthetic"), bool), f"{fixture.id}: state 'synthetic': true/false"
+    if meta["synthetic"] is False:
+        assert meta.get("reviewed", True) is True, (
+            f"{fixture.id}: a recorded fixture is committed only once its JSON is reviewed"
+        )
     portal = Registry().for_url(meta["url"])
     if fixture.portal_key == GENERIC:
         assert portal is None, f"{fixture.id}: {meta['url']} is on portal {portal and portal.key}"
