@@ -69,13 +69,16 @@ class Article:
     summary: str | None = None
     """The lead (sapo), NFC, whitespace collapsed."""
     published: str | None = None
-    """ISO 8601 with offset, portal local time (+07:00) unless the page says otherwise. A date
-    with no time on the page is kept as midnight of that day only when nothing better exists
-    (see ``published_raw``)."""
+    """ISO 8601 with offset, portal local time (+07:00) unless the page states its own offset
+    (kept). A date with no time on the page is kept as midnight of that day only when nothing
+    better exists (see ``published_raw``). Never before 1990 nor in the future: such a date
+    gives way to the listing's, or to none (``date_source`` ``rejected``)."""
     published_raw: str | None = None
-    """The string the date came from, as printed."""
+    """The string the date came from, as printed (with ``date_source`` ``rejected``: the
+    impossible date the page printed)."""
     date_source: str | None = None
-    """Where the date came from: ``meta``, ``jsonld``, ``article``, ``listing`` or ``url``."""
+    """Where the date came from: ``meta``, ``jsonld``, ``article``, ``listing`` or ``url``;
+    ``rejected`` when the page's only date was impossible and ``published`` is null."""
     updated: str | None = None
     """ISO 8601, only when the page states a modification."""
     author: str | None = None

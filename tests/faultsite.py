@@ -217,7 +217,7 @@ def _stream(function: Callable[[BaseHTTPRequestHandler], None]) -> Callable[...,
     return _page(Page(stream=function))
 
 
-def _windows_1258(text: str) -> bytes:
+def windows_1258(text: str) -> bytes:
     """Vietnamese in windows-1258: a letter the code page lacks is written as its base letter
     (â, ơ, ư... are in it) followed by a combining tone mark, as that code page does."""
     out = []
@@ -319,9 +319,7 @@ FAULTS: tuple[Fault, ...] = (
         answer=_page(
             Page(
                 headers=(("Content-Type", "text/html; charset=utf-8"),),
-                body=_windows_1258(
-                    article_html(VIETNAMESE_TITLE, VIETNAMESE_BODY, charset="utf-8")
-                ),
+                body=windows_1258(article_html(VIETNAMESE_TITLE, VIETNAMESE_BODY, charset="utf-8")),
             )
         ),
     ),
