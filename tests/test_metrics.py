@@ -30,6 +30,7 @@ REPORT: dict[str, Any] = {
             "http_errors": {"404": 2, "TimeoutError": 1},
             "fields_missing": {"title": 40, "body_text": 40},
             "soft_errors": {},
+            "faults": {"too_large": 3, "encoding_repaired": 1},
             "newest_published": "2026-11-26T16:30:00+07:00",
             "last_success": "2026-11-27T07:01:00+00:00",
             "checks": [
@@ -76,6 +77,7 @@ def test_metrics_per_portal(tmp_path: Path) -> None:
     assert got[("newsfeed_run_http_errors", errors)] == 1
     missing = (("field", "title"), ("portal", "ca_mau"))
     assert got[("newsfeed_run_fields_missing", missing)] == 40
+    assert got[("newsfeed_run_faults", (("fault", "too_large"), ("portal", "ca_mau")))] == 3
     assert got[("newsfeed_check_status", (("portal", "ca_mau"),))] == 2
     assert got[("newsfeed_check_status", (("portal", "can_tho"),))] == 0
     check = (("check", "missing_title"), ("portal", "ca_mau"), ("status", "critical"))

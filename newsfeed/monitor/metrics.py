@@ -42,6 +42,9 @@ def metrics_registry(report: Mapping[str, Any]) -> CollectorRegistry:
     errors = gauge("newsfeed_run_http_errors", "Failed requests by status or error", "status")
     missing = gauge("newsfeed_run_fields_missing", "Extracted articles missing a field", "field")
     soft = gauge("newsfeed_run_soft_errors", "Pages served with 200 that were not", "kind")
+    faults = gauge(
+        "newsfeed_run_faults", "Pages the hostile-web guards refused or repaired", "fault"
+    )
     success = gauge(
         "newsfeed_last_success_timestamp_seconds", "End of the latest run that was not critical"
     )
@@ -67,6 +70,7 @@ def metrics_registry(report: Mapping[str, Any]) -> CollectorRegistry:
             (errors, "http_errors"),
             (missing, "fields_missing"),
             (soft, "soft_errors"),
+            (faults, "faults"),
         ):
             for label, value in portal.get(group, {}).items():
                 metric.labels(key, label).set(value)
