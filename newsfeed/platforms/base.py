@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -108,6 +108,16 @@ class Platform:
         """
         return Request(listing.next_page) if listing.next_page else None
 
+    def rules_for(self, portal: Portal | None) -> ArticleRules:
+        """The family's article rules with the portal's ``[overrides]`` selectors first."""
+        if portal is None or not portal.selectors:
+            return self.article_rules
+        changes: dict[str, Any] = {
+            name: (*queries, *getattr(self.article_rules, name))
+            for name, queries in portal.selectors.items()
+        }
+        return replace(self.article_rules, **changes)
+
     def extract(
         self,
         sel: Selector,
@@ -120,7 +130,7 @@ class Platform:
         article = extract_article(
             sel,
             url,
-            self.article_rules,
+            self.rules_for(portal),
             portal=portal.key if portal else None,
             article_id=self.article_id(url),
             host_aliases=portal.host_aliases if portal else (),

@@ -27,6 +27,15 @@ navigation at run time (:func:`newsfeed.portals.discovery.find_category_url`)::
     name = "Hoạt động lãnh đạo"
     labels = ["Hoạt động lãnh đạo", "Tin hoạt động lãnh đạo"]
     topic = "leadership"
+
+Where one portal prints a field elsewhere than its platform's other sites, the profile says
+where in ``[overrides]``, without Python: each key is a field of the platform's article rules
+(:data:`SELECTOR_FIELDS`), each value a list of CSS or XPath selectors tried before the
+platform's own. An unknown key or a selector that does not parse fails the profile's load::
+
+    [overrides]
+    title = ["h2.tieu-de-tin"]
+    drop = [".chia-se", "//div[@id='print']"]
 """
 
 from __future__ import annotations
@@ -34,11 +43,17 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from cssselect import SelectorError
+from parsel import Selector
+
+from newsfeed.extraction.article import ArticleRules
+from newsfeed.extraction.select import select
 from newsfeed.portals.topics import TOPICS
 
 PROFILES_DIR = Path(__file__).with_name("profiles")
@@ -46,6 +61,14 @@ _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # feeds/topics/<topic>.* and feeds/<portal>/all.* are the builder's own feeds
 RESERVED_PORTAL_KEYS = frozenset({"topics"})
 RESERVED_CATEGORY_KEYS = frozenset({"all"})
+
+
+SELECTOR_FIELDS = tuple(f.name for f in fields(ArticleRules) if f.type == "Selectors")
+"""The article-rule fields a profile's ``[overrides]`` may prepend selectors to."""
+PLATFORM_OPTIONS = {
+    "newszone": "vnportal2: the NewsZone listing API's zone tokens (PageSize, Catname, ...)",
+}
+"""Tables in ``[overrides]`` that are a platform's own options, not selectors."""
 
 
 class ProfileError(ValueError):
@@ -117,7 +140,11 @@ class Portal:
     max_pages: int = 3
     """Listing pages per category per run, at most; a run stops earlier at known articles."""
     overrides: Mapping[str, Any] | None = None
-    """Per-portal selector overrides, passed to the platform adapter."""
+    """The platform options of ``[overrides]`` (:data:`PLATFORM_OPTIONS`), passed to the
+    platform adapter's listing requests."""
+    selectors: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """The selector overrides of ``[overrides]``: article-rule field -> selectors tried before
+    the platform's own (:meth:`newsfeed.platforms.base.Platform.rules_for`)."""
     evidence: Evidence | None = None
     """Public evidence behind the profile (``[evidence]``), or None."""
 
@@ -217,6 +244,7 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
     if len(set(keys)) != len(keys):
         raise ProfileError(f"{source}: duplicate category keys in {keys}")
     verified = data.get("verified")
+    selectors, options = _overrides_from_dict(data.get("overrides"), source=source)
     return Portal(
         key=key,
         name=str(need(data, "name", "")),
@@ -228,11 +256,48 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
         verified=None if verified is None else str(verified),
         host_aliases=tuple(data.get("host_aliases", ())),
         max_pages=int(data.get("max_pages", 3)),
-        overrides=data.get("overrides"),
+        overrides=options or None,
+        selectors=MappingProxyType(selectors),
         evidence=_evidence_from_dict(data["evidence"], source=source)
         if "evidence" in data
         else None,
     )
+
+
+def _overrides_from_dict(
+    raw: Any, *, source: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, Any]]:
+    """``[overrides]`` as (selector overrides, platform options), every key checked."""
+    if raw is None:
+        return {}, {}
+    where = f"{source}: [overrides]: "
+    if not isinstance(raw, Mapping):
+        raise ProfileError(f"{where}must be a table")
+    selectors: dict[str, tuple[str, ...]] = {}
+    options: dict[str, Any] = {}
+    probe = Selector(text="<html><body></body></html>")
+    for key, value in raw.items():
+        if key in PLATFORM_OPTIONS:
+            if not isinstance(value, Mapping):
+                raise ProfileError(f"{where}{key} must be a table ({PLATFORM_OPTIONS[key]})")
+            options[key] = dict(value)
+            continue
+        if key not in SELECTOR_FIELDS:
+            known = ", ".join((*SELECTOR_FIELDS, *PLATFORM_OPTIONS))
+            raise ProfileError(f"{where}unknown key {key!r} (known: {known})")
+        if isinstance(value, str) or not isinstance(value, list) or not value:
+            raise ProfileError(f"{where}{key} must be a list of CSS or XPath selectors")
+        for query in value:
+            if not isinstance(query, str) or not query.strip():
+                raise ProfileError(f"{where}{key}: {query!r} is not a selector")
+            try:
+                select(probe, query.strip())
+            except (SelectorError, ValueError) as exc:  # bad CSS; bad XPath (lxml's, via parsel)
+                raise ProfileError(
+                    f"{where}{key}: {query!r} is neither valid CSS nor valid XPath ({exc})"
+                ) from None
+        selectors[key] = tuple(q.strip() for q in value)
+    return selectors, options
 
 
 def _evidence_from_dict(raw: Any, *, source: str) -> Evidence:
