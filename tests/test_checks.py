@@ -387,8 +387,13 @@ def weekday_history(last: datetime, count: int = 20) -> list[datetime]:
         (date(2026, 1, 1), True),
         (date(2026, 4, 30), True),
         (date(2026, 5, 1), True),
+        (date(2026, 9, 1), True),  # National Day's second day is 1/9 in 2026 ...
         (date(2026, 9, 2), True),
-        (date(2026, 9, 3), True),
+        (date(2026, 9, 3), False),
+        (date(2027, 9, 3), True),  # ... and 3/9 in 2027
+        (date(2026, 4, 27), True),  # Hùng Kings' day (10/3 lunar) observed after a Sunday
+        (date(2026, 8, 31), True),  # a working day swapped by the government
+        (date(2034, 2, 20), True),  # Tết 2034 (19/2): past the end of any hand-kept table
         (date(2026, 2, 16), True),  # Tết Bính Ngọ: 17/2/2026
         (date(2026, 2, 20), True),
         (date(2026, 2, 24), False),

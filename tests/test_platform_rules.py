@@ -96,7 +96,7 @@ def test_trang_listing_pages_by_aspnet_postback() -> None:
     assert [platform.article_id(i.url) for i in listing.items] == ["168533", "168521", "168512"]
 
     request = platform.next_request(response, listing)
-    assert isinstance(request, FormRequest)
+    assert request is not None
     assert request.method == "POST"
     assert request.url == "https://www.quangninh.gov.vn/Trang/tin-tuc-su-kien.aspx"
     assert request.headers[b"Content-Type"] == b"application/x-www-form-urlencoded"

@@ -149,7 +149,8 @@ def test_status_page_content(page: Path) -> None:
     assert len(can_tho_days) == DAYS
     assert "21/11/2026: 0 bài / articles" in can_tho_days  # a Saturday
     assert "27/11/2026: 2 bài / articles" in can_tho_days
-    assert len(sections[1].xpath(".//svg//rect[@class='rest']")) == 16  # 8 weekends
+    # 8 weekends and Vietnam Cultural Day (24/11, a public holiday since 2026)
+    assert len(sections[1].xpath(".//svg//rect[@class='rest']")) == 17
     assert "Không có vấn đề · All checks passed" in sections[1].text_content()
     assert "Chưa có báo cáo · No report yet" in sections[2].text_content()
 

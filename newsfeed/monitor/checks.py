@@ -17,7 +17,10 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
+
+import holidays
 
 from newsfeed.crawl.stats import (
     CategoryCounter,
@@ -529,26 +532,29 @@ def run_checks(run: PortalRun) -> list[Check]:
 
 # -- working days and cadence -------------------------------------------------------------------
 
-FIXED_HOLIDAYS = frozenset({(1, 1), (4, 30), (5, 1), (9, 2), (9, 3)})
-"""Public holidays on fixed solar dates: New Year, Reunification Day, Labour Day, National Day
-(two days since 2021; the second is 1/9 or 3/9 by year, 3/9 taken here)."""
-TET = {
-    2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17),
-    2027: date(2027, 2, 6),
-    2028: date(2028, 1, 26),
-    2029: date(2029, 2, 13),
-    2030: date(2030, 2, 3),
-}
-"""First day of the lunar new year. The Tết break runs from two days before to four after."""
 TET_BEFORE, TET_AFTER = 2, 4
+"""Around the first day of the lunar new year, from two days before to four after, portals
+publish next to nothing even on the days that are not official holidays."""
+
+
+@cache
+def _official_holidays(year: int) -> holidays.HolidayBase:
+    """Vietnam's public holidays of ``year``, as the state sets them: Tết, the Hùng Kings' day
+    (lunar dates), fixed dates, days observed for a weekend and the days the government swaps
+    (python-holidays keeps these from the official dispatches, year by year)."""
+    return holidays.country_holidays("VN", years=year, language="en_US")
+
+
+def _tet(year: int) -> date | None:
+    days = _official_holidays(year).get_named("Lunar New Year", lookup="exact")
+    return min(days) if days else None
 
 
 def is_rest_day(day: date) -> bool:
-    """A weekend, a fixed-date public holiday or a day of the Tết break (portal local dates)."""
-    if day.weekday() >= 5 or (day.month, day.day) in FIXED_HOLIDAYS:
+    """A weekend, a public holiday or a day of the Tết break (portal local dates)."""
+    if day.weekday() >= 5 or day in _official_holidays(day.year):
         return True
-    for tet in (TET.get(day.year), TET.get(day.year + 1)):
+    for tet in (_tet(day.year), _tet(day.year + 1)):
         if tet is not None and -TET_BEFORE <= (day - tet).days <= TET_AFTER:
             return True
     return False

@@ -36,8 +36,9 @@ import re
 from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
+from form2request import form2request
 from parsel import Selector
-from scrapy.http import FormRequest, Request, TextResponse
+from scrapy.http import Request, TextResponse
 
 from newsfeed.extraction.article import ArticleRules
 from newsfeed.extraction.html import absolutize
@@ -93,6 +94,10 @@ _NOT_LISTING: Selectors = (
     "#sideNavBox",
     ".sidebar",
 )
+
+
+_VIEWSTATE_FORM = "//form[.//input[@name='__VIEWSTATE']]"
+"""The ASP.NET page form, the one a pager link posts back."""
 
 
 class SharePointPlatform(Platform):
@@ -244,44 +249,26 @@ class SharePointPlatform(Platform):
             response_meta(response).get("newsfeed_page", page_number(response.url, "PageIndex"))
         )
         target = postback_target(response.selector, current)
-        if target is None or not response.xpath("//form//input[@name='__VIEWSTATE']"):
+        if target is None or not response.xpath(_VIEWSTATE_FORM):
             return None
         event_target, event_argument = target
-        form = response.xpath("//form[.//input[@name='__VIEWSTATE']]")[0]
-        formdata = postback_fields(form)
-        formdata["__EVENTTARGET"] = event_target
-        formdata["__EVENTARGUMENT"] = event_argument
-        action = absolutize(form.attrib.get("action"), response.url) or response.url
-        return FormRequest(
-            action,
-            formdata=list(formdata.items()),
+        # What a browser posts when __doPostBack submits the form: every field as served
+        # (__VIEWSTATE, __EVENTVALIDATION, checked boxes, selected options), no button
+        # clicked. form2request is what Scrapy 2.19 points to in place of the deprecated
+        # FormRequest.from_response.
+        posted = form2request(
+            response.xpath(_VIEWSTATE_FORM)[0],
+            {"__EVENTTARGET": event_target, "__EVENTARGUMENT": event_argument},
+            click=False,
+        )
+        return Request(
+            posted.url,
+            method=posted.method,
+            headers=posted.headers,
+            body=posted.body,
             meta={"newsfeed_page": current + 1},
             dont_filter=True,
         )
-
-
-def postback_fields(form: Selector) -> dict[str, str]:
-    """What a browser posts back for ``form`` when a script submits it: every named field
-    with its served value (``__VIEWSTATE``, ``__EVENTVALIDATION``, ...), checked boxes only,
-    a select's selected option, no button (``__doPostBack`` clicks none)."""
-    fields: dict[str, str] = {}
-    for field in form.xpath(".//input[@name] | .//select[@name] | .//textarea[@name]"):
-        name = field.attrib["name"]
-        tag = field.root.tag
-        kind = field.attrib.get("type", "text").lower()
-        if tag == "input":
-            if kind in {"submit", "button", "image", "reset", "file"}:
-                continue
-            if kind in {"checkbox", "radio"} and "checked" not in field.attrib:
-                continue
-            fields[name] = field.attrib.get("value", "on" if kind == "checkbox" else "")
-        elif tag == "select":
-            chosen = field.xpath(".//option[@selected]/@value | .//option[@selected]/text()")
-            first_option = field.xpath(".//option[1]/@value | .//option[1]/text()")
-            fields[name] = (chosen or first_option).get("")
-        else:
-            fields[name] = "".join(field.xpath(".//text()").getall())
-    return fields
 
 
 def postback_target(sel: Selector, current: int) -> tuple[str, str] | None:
@@ -312,4 +299,4 @@ def postback_target(sel: Selector, current: int) -> tuple[str, str] | None:
     return None
 
 
-__all__ = ["SharePointPlatform", "postback_fields", "postback_target"]
+__all__ = ["SharePointPlatform", "postback_target"]
