@@ -60,6 +60,19 @@ def run_crawl(
         local=local,
         extra_settings=extra_settings,
     )
+    return report_crawl(portals, config, stats=stats, started=started, run_id=run_id)
+
+
+def report_crawl(
+    portals: Sequence[Portal],
+    config: Config,
+    *,
+    stats: dict[str, Any],
+    started: datetime,
+    run_id: str,
+) -> dict[str, Any]:
+    """The report of a crawl that ran (its Scrapy ``stats``): saved in the store, written to
+    ``var/reports/<run_id>.json`` and as metrics, and returned."""
     if stats.get(STORE_ERROR_STAT):
         # the pipelines stopped the crawl: no report either, it would not be saved
         raise StoreFailure(config.store_path, str(stats[STORE_ERROR_STAT]))

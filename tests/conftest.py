@@ -15,6 +15,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from parsel import Selector
 
+pytest_plugins = ["tests.crawling"]
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("NEWSFEED_CORPUS", REPO.parent / "shared" / "corpus"))
 LIFERAY_BASE = "https://sotttt.hanoi.gov.vn"

@@ -443,6 +443,7 @@ class PortalSpider(scrapy.Spider):
         except Exception:  # a page that breaks an extractor is reported and retried, not fatal
             logger.exception("%s: extraction failed on %s", portal_key, response.url)
             self.crawler.stats.inc_value(stat(portal_key, Counter.EXTRACTION_ERRORS))
+            self._retry_next_run(response)
             yield FetchFailure(url=response.url, portal=portal_key, status="extraction_error")
             return
         if not article.title or not article.body_text:
@@ -450,6 +451,7 @@ class PortalSpider(scrapy.Spider):
             if kind:
                 # not an article at all: kept out of fields_missing, asked again next run
                 self.crawler.stats.inc_value(stat(portal_key, Counter.SOFT_ERRORS, kind))
+                self._retry_next_run(response)
                 yield FetchFailure(url=response.url, portal=portal_key, status=f"soft_{kind}")
                 return
         if article.guid != guid:
@@ -482,6 +484,13 @@ class PortalSpider(scrapy.Spider):
         if response.xpath(f"count(//a) > {links}").get() == "1":
             return f"more than {links} links"
         return None
+
+    def _retry_next_run(self, response: Response) -> None:
+        """An article page to ask again next run: its listing page must not answer 304 then
+        (before this, a page that broke the extractor was never asked again)."""
+        listing_url = response.meta.get("listing_url")
+        if listing_url:
+            self.state.listing_incomplete(listing_url)
 
     def _recently_gone(self, url: str) -> bool:
         since = self.state.gone_since(url, GONE)

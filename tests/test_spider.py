@@ -1,0 +1,148 @@
+"""The spider through whole crawls, in this process, of a copy of the demo portal on 127.0.0.1.
+
+Each test changes the copy the way a real portal changes (a category known only by its menu
+label, a maintenance page served with 200, a page that breaks the extractor, an article that
+is gone) and checks what the report and the store then say.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsfeed.config import Config
+from newsfeed.demo import DEMO_PORTAL_KEY, demo_profile_data
+from newsfeed.portals import Portal, portal_from_dict
+from newsfeed.store.db import Store, utcnow
+from tests.crawling import crawl_here
+
+ARTICLE = "6121007"
+"""Listed first in "Tin tức sự kiện": Kế hoạch tổ chức Ngày hội Chuyển đổi số."""
+KEY = DEMO_PORTAL_KEY
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str]]:
+    """A copy of the demo site, served on 127.0.0.1: (its folder, its base URL)."""
+    from newsfeed.demo import server
+
+    copy = tmp_path / "site"
+    shutil.copytree(server.SITE_DIR, copy)
+    monkeypatch.setattr(server, "SITE_DIR", copy)
+    with server.serve_demo_site() as base_url:
+        yield copy, base_url
+
+
+def portal(base_url: str, **changes: Any) -> Portal:
+    return portal_from_dict({**demo_profile_data(base_url), **changes}, source="test")
+
+
+def config(tmp_path: Path) -> Config:
+    return Config(var_dir=tmp_path / "var")
+
+
+def touch_listings(folder: Path, hours: int) -> None:
+    """The listing pages changed ``hours`` from now: a conditional GET gets them again."""
+    later = utcnow().timestamp() + 3600 * hours
+    for page in (folder / "vi").glob("*.html"):
+        os.utime(page, (later, later))
+
+
+def test_a_category_known_by_its_menu_label_is_found_and_crawled(
+    reactor_thread: Any, site: tuple[Path, str], tmp_path: Path
+) -> None:
+    _, base = site
+    data = demo_profile_data(base)
+    categories: list[dict[str, Any]] = list(data["categories"])  # type: ignore[call-overload]
+    leadership = {k: v for k, v in categories[0].items() if k != "url"}
+    leadership["labels"] = ["Hoạt động lãnh đạo"]
+    missing = {"key": "thong_bao", "name": "Thông báo", "labels": ["Thông báo"], "topic": "news"}
+    labelled = portal(base, categories=[leadership, categories[1], missing])
+    assert labelled.category("hoat_dong_lanh_dao").needs_discovery
+
+    crawl = crawl_here(reactor_thread, [labelled], config(tmp_path))
+
+    entry = crawl.report["portals"][KEY]
+    assert entry["categories"]["hoat_dong_lanh_dao"]["articles_listed"] > 0
+    assert "thong_bao" not in entry["categories"]
+    assert crawl.count(KEY, "categories_undiscovered") == 1
+    with Store(config(tmp_path).store_path) as store:
+        found = store.discovered_url(KEY, "hoat_dong_lanh_dao")
+        assert found == f"{base}/vi/hoat-dong-lanh-dao"
+        assert store.discovered_url(KEY, "thong_bao") is None
+        assert store.articles(portal=KEY, category="hoat_dong_lanh_dao")
+
+
+def test_soft_errors_are_what_the_spider_counted(
+    reactor_thread: Any, site: tuple[Path, str], tmp_path: Path
+) -> None:
+    folder, base = site
+    (folder / "articles" / f"{ARTICLE}.html").write_text(
+        "<html><head><title>Website đang bảo trì</title></head>"
+        "<body><p>Website đang bảo trì, xin quý khách quay lại sau.</p></body></html>",
+        encoding="utf-8",
+    )
+    crawl = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
+    entry = crawl.report["portals"][KEY]
+    assert entry["soft_errors"] == {"maintenance": 1}
+    assert crawl.count(KEY, "soft_errors/maintenance") == 1
+    # not an article with missing fields: kept out of fields_missing and of the store
+    assert entry["articles_new"] == 10 and "title" not in entry["fields_missing"]
+    assert "soft_errors" in [c["name"] for c in entry["checks"]]
+
+
+def test_an_article_that_breaks_the_extractor_is_counted_and_retried(
+    reactor_thread: Any, site: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsfeed.platforms.base import Platform
+
+    _, base = site
+    extract = Platform.extract
+
+    def breaks_on_one(self: Platform, sel: Any, url: str, *args: Any, **kwargs: Any) -> Any:
+        if ARTICLE in url:
+            raise ValueError("a page the extractor cannot read")
+        return extract(self, sel, url, *args, **kwargs)
+
+    monkeypatch.setattr(Platform, "extract", breaks_on_one)
+    first = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
+    assert first.count(KEY, "extraction_errors") == 1
+    assert first.report["portals"][KEY]["articles_new"] == 10
+    monkeypatch.setattr(Platform, "extract", extract)
+    again = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
+    # its listing page was not cached as complete: the page is asked again and stored
+    assert again.report["portals"][KEY]["articles_new"] == 1
+    with Store(config(tmp_path).store_path) as store:
+        assert [a for a in store.articles(portal=KEY) if ARTICLE in a.article.url]
+
+
+def test_a_gone_article_is_asked_again_only_after_seven_days(
+    reactor_thread: Any, site: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsfeed.crawl.spiders import portal as spider
+
+    folder, base = site
+    page = folder / "articles" / f"{ARTICLE}.html"
+    saved = page.read_bytes()
+    page.unlink()
+    first = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
+    assert first.report["portals"][KEY]["http_errors"] == {"404": 1}
+
+    page.write_bytes(saved)  # back, but nobody asks within the week
+    touch_listings(folder, hours=1)
+    six_days = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
+    assert six_days.count(KEY, "articles_skipped_gone") == 1
+    assert six_days.report["portals"][KEY]["articles_new"] == 0
+
+    now = utcnow()
+    monkeypatch.setattr(spider, "utcnow", lambda: now + timedelta(days=7, minutes=1))
+    touch_listings(folder, hours=2)
+    week_later = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
+    assert week_later.count(KEY, "articles_skipped_gone") == 0
+    assert week_later.report["portals"][KEY]["articles_new"] == 1
