@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,9 +58,10 @@ def crawl_here(
     config: Config,
     *,
     category: str | None = None,
+    replay: Path | None = None,
     extra_settings: dict[str, Any] | None = None,
 ) -> Crawl:
-    """What ``newsfeed crawl`` does for ``portals`` (loopback politeness), in this process:
+    """What ``newsfeed crawl [--replay WARC]`` does for ``portals``, in this process:
     the crawl into ``config``'s store, then its report (also saved and written), returned."""
     from scrapy.crawler import CrawlerRunner
     from twisted.internet.threads import blockingCallFromThread
@@ -73,7 +75,7 @@ def crawl_here(
     run_id = started.strftime("%Y%m%dT%H%M%S%f")
     config.var_dir.mkdir(parents=True, exist_ok=True)
     Store(config.store_path).close()
-    settings = crawl_settings(config, local=True, extra=extra_settings)
+    settings = crawl_settings(config, replay=replay, local=True, extra=extra_settings)
     runner = CrawlerRunner(settings)
     crawler = runner.create_crawler(PortalSpider)
     registry = Registry(portals)

@@ -1,25 +1,26 @@
 """Incremental crawling: conditional GET of listings, re-checks of article pages.
 
-The spider's decisions are unit-tested with frozen times; the crawls run the real spider in a
-subprocess against the bundled demo portal on 127.0.0.1 (it answers If-Modified-Since with 304)
-or a WARC replay of the corpus mini-site.
+The spider's decisions are unit-tested with frozen times; the crawls run the real spider (in
+this process, :mod:`tests.crawling`) against the bundled demo portal on 127.0.0.1 (it answers
+If-Modified-Since with 304) or a WARC replay of the corpus mini-site.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from newsfeed.config import Config
 from newsfeed.crawl.spiders.portal import RecheckPolicy, recheck_reason
+from newsfeed.demo import demo_profile_data
 from newsfeed.items import ListingItem
+from newsfeed.portals import Registry, portal_from_dict
 from newsfeed.store.db import KnownArticle
-from tests.conftest import run_cli
+from tests.crawling import crawl_here
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 POLICY = RecheckPolicy(window=timedelta(hours=48), every=timedelta(hours=6))
@@ -73,42 +74,22 @@ def test_window_zero_disables_rechecks() -> None:
 
 # -- conditional GET against a real HTTP server on 127.0.0.1 ----------------------------------
 
-_CRAWL_DEMO = """
-import json, sys
-from pathlib import Path
-from newsfeed.config import Config
-from newsfeed.jobs import run_crawl
-from newsfeed.demo import demo_profile_data
-from newsfeed.portals import Registry, portal_from_dict
 
-portal = portal_from_dict(demo_profile_data(sys.argv[1]), source="demo profile")
-report = run_crawl(
-    [portal], Config(var_dir=Path(sys.argv[2])), registry=Registry([portal]), local=True
-)
-print(json.dumps(report))
-"""
+def _crawl_demo(reactor: Any, base_url: str, var_dir: Path) -> dict[str, Any]:
+    portal = portal_from_dict(demo_profile_data(base_url), source="demo profile")
+    return crawl_here(reactor, [portal], Config(var_dir=var_dir)).report
 
 
-def _crawl_demo(base_url: str, var_dir: Path) -> dict:  # type: ignore[type-arg]
-    result = subprocess.run(
-        [sys.executable, "-c", _CRAWL_DEMO, base_url, str(var_dir)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
-def test_unchanged_listings_answer_304_and_nothing_is_fetched(tmp_path: Path) -> None:
+def test_unchanged_listings_answer_304_and_nothing_is_fetched(
+    reactor_thread: Any, tmp_path: Path
+) -> None:
     from newsfeed.demo.server import serve_demo_site
 
     with serve_demo_site() as base_url:
-        first = _crawl_demo(base_url, tmp_path / "var")["portals"]["demo"]
+        first = _crawl_demo(reactor_thread, base_url, tmp_path / "var")["portals"]["demo"]
         with sqlite3.connect(tmp_path / "var" / "newsfeed.sqlite3") as db:
             saved = db.execute("SELECT count(*) FROM http_validators").fetchone()[0]
-        second = _crawl_demo(base_url, tmp_path / "var")["portals"]["demo"]
+        second = _crawl_demo(reactor_thread, base_url, tmp_path / "var")["portals"]["demo"]
     assert first["articles_new"] == 11 and first["listing_pages_not_modified"] == 0
     assert saved == first["listing_pages_fetched"], "every listing page's Last-Modified kept"
     # one conditional GET per category, answered 304: no pagination, no article page
@@ -123,17 +104,16 @@ def test_unchanged_listings_answer_304_and_nothing_is_fetched(tmp_path: Path) ->
 # -- re-checks on the corpus mini-site -------------------------------------------------------
 
 
-def _crawl(warc: Path, cwd: Path) -> dict:  # type: ignore[type-arg]
-    result = run_cli("crawl", "sotttt_hanoi", "--replay", str(warc), cwd=cwd)
-    assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(run_cli("report", "--json", cwd=cwd).stdout)
-    return report["portals"]["sotttt_hanoi"]  # type: ignore[no-any-return]
+def _crawl(reactor: Any, warc: Path, cwd: Path) -> dict[str, Any]:
+    portal = Registry().get("sotttt_hanoi")
+    crawl = crawl_here(reactor, [portal], Config(var_dir=cwd / "var"), replay=warc)
+    return crawl.report["portals"]["sotttt_hanoi"]  # type: ignore[no-any-return]
 
 
 def test_rechecks_inside_the_window_and_on_listing_changes(
-    liferay_warc: Path, tmp_path: Path
+    reactor_thread: Any, liferay_warc: Path, tmp_path: Path
 ) -> None:
-    first = _crawl(liferay_warc, tmp_path)
+    first = _crawl(reactor_thread, liferay_warc, tmp_path)
     assert first["articles_new"] == 20 and first["articles_rechecked"] == 0
     store = tmp_path / "var" / "newsfeed.sqlite3"
     now = datetime.now(UTC)
@@ -144,7 +124,7 @@ def test_rechecks_inside_the_window_and_on_listing_changes(
             "UPDATE articles SET first_seen = ?, last_seen = ?",
             ((now - timedelta(hours=8)).isoformat(), (now - timedelta(hours=7)).isoformat()),
         )
-    second = _crawl(liferay_warc, tmp_path)
+    second = _crawl(reactor_thread, liferay_warc, tmp_path)
     assert second["articles_rechecked"] == 20
     assert second["article_pages_fetched"] == 20
     assert (second["articles_unchanged"], second["articles_updated"]) == (20, 0)
@@ -160,7 +140,7 @@ def test_rechecks_inside_the_window_and_on_listing_changes(
             " WHERE guid = 'tag:newsfeed,2025:sotttt_hanoi/4409341'"
             " AND category = 'tin_tuc_su_kien'"
         )
-    third = _crawl(liferay_warc, tmp_path)
+    third = _crawl(reactor_thread, liferay_warc, tmp_path)
     assert third["articles_rechecked"] == 1
     assert third["article_pages_fetched"] == 1
     with sqlite3.connect(store) as db:
@@ -169,5 +149,5 @@ def test_rechecks_inside_the_window_and_on_listing_changes(
             " AND category = 'tin_tuc_su_kien'"
         ).fetchone()
     assert title != "Tiêu đề cũ", "the listing as now shown is recorded after the fetch"
-    fourth = _crawl(liferay_warc, tmp_path)
+    fourth = _crawl(reactor_thread, liferay_warc, tmp_path)
     assert (fourth["articles_rechecked"], fourth["article_pages_fetched"]) == (0, 0)
