@@ -1220,19 +1220,23 @@ def test_every_demo_feed_validates(demo_feeds: Path) -> None:
     assert counts["feeds"] == 5
 
 
-def test_corpus_replay_feeds_validate_and_serve_304(liferay_warc: Path, tmp_path: Path) -> None:
+def test_corpus_replay_feeds_validate_and_serve_304(
+    reactor_thread: Any, liferay_warc: Path, tmp_path: Path
+) -> None:
     """The issue's bar: the corpus mini-site crawled from a WARC replay, then built."""
     import http.client
     import threading
 
+    from newsfeed.config import Config
+    from newsfeed.jobs import build_feeds
+    from newsfeed.portals import Registry
     from newsfeed.web.serve import make_server
-    from tests.conftest import run_cli
+    from tests.crawling import crawl_here
 
     base = "https://feeds.example.org/vn/"
-    crawl = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
-    assert crawl.returncode == 0, crawl.stderr[-3000:]
-    build = run_cli("build", "--base-url", base, cwd=tmp_path)
-    assert build.returncode == 0, build.stderr[-3000:]
+    config = Config(var_dir=tmp_path / "var", feeds_dir=tmp_path / "feeds", base_url=base)
+    crawl_here(reactor_thread, [Registry().get("sotttt_hanoi")], config, replay=liferay_warc)
+    build_feeds(config)
     folder = tmp_path / "feeds"
     counts = check_feed_folder(folder, base)
     print(f"\ncorpus replay feeds in {folder}: {counts}, every check passed")

@@ -15,10 +15,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import feedparser
 
+from newsfeed.config import Config
+from newsfeed.jobs import build_feeds
+from newsfeed.portals import Registry
 from tests.conftest import run_cli
+from tests.crawling import crawl_here
 from tests.test_crawl_replay import SECOND_URL_IDS
 
 
@@ -179,21 +184,27 @@ def _snapshot(feeds: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def test_rebuilt_feeds_are_byte_identical_and_one_guid_everywhere(
-    liferay_warc: Path, tmp_path: Path
+    reactor_thread: Any, liferay_warc: Path, tmp_path: Path
 ) -> None:
-    def crawl_and_build() -> None:
-        crawl = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
-        assert crawl.returncode == 0, crawl.stderr[-3000:]
-        build = run_cli("build", "--base-url", "https://feeds.example.org/vn/", cwd=tmp_path)
-        assert build.returncode == 0, build.stderr[-3000:]
+    config = Config(
+        var_dir=tmp_path / "var",
+        feeds_dir=tmp_path / "feeds",
+        base_url="https://feeds.example.org/vn/",
+    )
+    portal = Registry().get("sotttt_hanoi")
+
+    def crawl_and_build() -> dict[str, Any]:
+        # what `newsfeed crawl --replay` then `newsfeed build` do, in this process
+        report = crawl_here(reactor_thread, [portal], config, replay=liferay_warc).report
+        build_feeds(config)
+        return report
 
     crawl_and_build()
     feeds = tmp_path / "feeds"
     before = _snapshot(feeds)
     assert any(name.endswith(".atom.xml") for name in before)
     time.sleep(0.05)  # a rewrite would show in st_mtime_ns
-    crawl_and_build()
-    report = json.loads(run_cli("report", "--json", cwd=tmp_path).stdout)
+    report = crawl_and_build()
     assert report["portals"]["sotttt_hanoi"]["article_pages_fetched"] == 0
     after = _snapshot(feeds)
     assert after.keys() == before.keys()
