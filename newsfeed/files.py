@@ -37,18 +37,32 @@ def atomic_output(path: Path, *, mode: int | None = None) -> Iterator[IO[bytes]]
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        fh = os.fdopen(fd, "wb")
+        try:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        except BaseException:
+            fh.close()
+            raise
         tmp.chmod(mode)
-        tmp.replace(path)
+        durable_replace(fh, tmp, path)
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
             # a full disk fails in write() or fsync(), which name no file: name the target
             exc.filename = str(path)
         raise
+
+
+def durable_replace(fh: IO[bytes], tmp: Path, path: Path) -> None:
+    """Make ``tmp`` (written through the open ``fh``) the file ``path``: flush and fsync it,
+    close it, rename it over ``path``, fsync the folder. Also for a file written over a whole
+    crawl (the WARC recorder's ``.part``), not only through :func:`atomic_output`."""
+    try:
+        fh.flush()
+        os.fsync(fh.fileno())
+    finally:
+        fh.close()
+    tmp.replace(path)
     _fsync_dir(path.parent)
 
 

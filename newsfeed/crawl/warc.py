@@ -50,7 +50,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from newsfeed import __version__
-from newsfeed.files import atomic_output
+from newsfeed.files import atomic_output, durable_replace
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -691,9 +691,8 @@ class WarcRecorderMiddleware:
     def spider_closed(self, reason: str) -> None:
         if self._file is None:
             return
-        self._file.close()
-        self._file = None
-        self._part.replace(self.path)
+        handle, self._file = self._file, None
+        durable_replace(handle, self._part, self.path)
         logger.info(
             "WARC recorded: %s (%d records, spider closed: %s)", self.path, self.records, reason
         )
