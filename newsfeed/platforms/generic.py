@@ -15,18 +15,17 @@ from typing import ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from parsel import Selector
-from scrapy.http import FormRequest, Request, TextResponse
+from scrapy.http import Request, TextResponse
 
 from newsfeed.extraction.article import ArticleRules
 from newsfeed.extraction.dates import parse_date
 from newsfeed.extraction.generic import extract_generic
-from newsfeed.extraction.html import absolutize
 from newsfeed.extraction.urls import canonical_url, make_guid
 from newsfeed.items import Article, Listing
 from newsfeed.platforms.base import ListingRules, Platform
 from newsfeed.platforms.listing import response_meta
 from newsfeed.platforms.news_lists import article_url_score, listing_of, page_of
-from newsfeed.platforms.sharepoint import postback_fields, postback_target
+from newsfeed.platforms.sharepoint import aspnet_postback
 from newsfeed.portals import Portal
 
 _ID_RES = (
@@ -108,19 +107,7 @@ class GenericPlatform(Platform):
 def postback_request(response: TextResponse) -> Request | None:
     """The ASP.NET postback of the pager link to the page after ``response``, or None."""
     current = int(response_meta(response).get("newsfeed_page", page_of(response.url)[0]))
-    target = postback_target(response.selector, current)
-    forms = response.xpath("//form[.//input[@name='__VIEWSTATE']]")
-    if target is None or not forms:
-        return None
-    formdata = postback_fields(forms[0])
-    formdata["__EVENTTARGET"], formdata["__EVENTARGUMENT"] = target
-    action = absolutize(forms[0].attrib.get("action"), response.url) or response.url
-    return FormRequest(
-        action,
-        formdata=list(formdata.items()),
-        meta={"newsfeed_page": current + 1},
-        dont_filter=True,
-    )
+    return aspnet_postback(response, current)
 
 
 __all__ = ["GenericPlatform", "postback_request"]

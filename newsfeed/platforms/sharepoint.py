@@ -248,27 +248,34 @@ class SharePointPlatform(Platform):
         current = int(
             response_meta(response).get("newsfeed_page", page_number(response.url, "PageIndex"))
         )
-        target = postback_target(response.selector, current)
-        if target is None or not response.xpath(_VIEWSTATE_FORM):
-            return None
-        event_target, event_argument = target
-        # What a browser posts when __doPostBack submits the form: every field as served
-        # (__VIEWSTATE, __EVENTVALIDATION, checked boxes, selected options), no button
-        # clicked. form2request is what Scrapy 2.19 points to in place of the deprecated
-        # FormRequest.from_response.
-        posted = form2request(
-            response.xpath(_VIEWSTATE_FORM)[0],
-            {"__EVENTTARGET": event_target, "__EVENTARGUMENT": event_argument},
-            click=False,
-        )
-        return Request(
-            posted.url,
-            method=posted.method,
-            headers=posted.headers,
-            body=posted.body,
-            meta={"newsfeed_page": current + 1},
-            dont_filter=True,
-        )
+        return aspnet_postback(response, current)
+
+
+def aspnet_postback(response: TextResponse, current: int) -> Request | None:
+    """The ASP.NET postback of the pager link to page ``current + 1`` of ``response`` (the
+    page's form with ``__EVENTTARGET`` / ``__EVENTARGUMENT`` set and its ``__VIEWSTATE`` as
+    served), or None when the page has no such link or form."""
+    target = postback_target(response.selector, current)
+    if target is None or not response.xpath(_VIEWSTATE_FORM):
+        return None
+    event_target, event_argument = target
+    # What a browser posts when __doPostBack submits the form: every field as served
+    # (__VIEWSTATE, __EVENTVALIDATION, checked boxes, selected options), no button
+    # clicked. form2request is what Scrapy 2.19 points to in place of the deprecated
+    # FormRequest.from_response.
+    posted = form2request(
+        response.xpath(_VIEWSTATE_FORM)[0],
+        {"__EVENTTARGET": event_target, "__EVENTARGUMENT": event_argument},
+        click=False,
+    )
+    return Request(
+        posted.url,
+        method=posted.method,
+        headers=posted.headers,
+        body=posted.body,
+        meta={"newsfeed_page": current + 1},
+        dont_filter=True,
+    )
 
 
 def postback_target(sel: Selector, current: int) -> tuple[str, str] | None:
@@ -299,4 +306,4 @@ def postback_target(sel: Selector, current: int) -> tuple[str, str] | None:
     return None
 
 
-__all__ = ["SharePointPlatform", "postback_target"]
+__all__ = ["SharePointPlatform", "aspnet_postback", "postback_target"]
