@@ -73,6 +73,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     config = _config(args)
     registry = Registry()
     portals = _select(registry, args.portals)
+    if args.category is not None:
+        portals = [p for p in portals if any(c.key == args.category for c in p.categories)]
+        if not portals:
+            which = ", ".join(args.portals) if args.portals else "any portal"
+            print(
+                f"newsfeed: unknown category {args.category!r} for {which}; "
+                "`newsfeed portals` lists each portal's categories",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     replay = Path(args.replay) if args.replay else None
     if replay is not None and not replay.is_file():
         print(f"newsfeed: no such WARC file: {replay}", file=sys.stderr)
@@ -260,17 +270,50 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Monitoring plugin: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
     import sqlite3
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
-    from newsfeed.monitor.checks import check_line
+    from newsfeed.monitor.checks import EXIT_CODES, check_line
+    from newsfeed.monitor.state import configured_view
+    from newsfeed.store.db import Store
 
+    config = _config(args)
+    registry = Registry()
+    now = datetime.now(UTC)
     try:
-        report = _latest_report(_config(args))
+        view = None
+        if config.store_path.exists():
+            with Store(config.store_path) as store:
+                view = configured_view(store, registry, config, now=now, only=args.portal)
     except (OSError, sqlite3.Error, ValueError) as exc:  # a plugin answers UNKNOWN, not a trace
         print(f"NEWSFEED UNKNOWN - cannot read the store: {exc}")
         return 3
-    code, line = check_line(report, now=datetime.now(UTC))
-    print(line)
+    if args.portal and view is None:
+        known = args.portal in {p.key for p in registry}
+        what = "was never crawled" if known else "is not a known portal (`newsfeed portals`)"
+        print(f"NEWSFEED UNKNOWN - {args.portal} {what}")
+        return 3
+    code, line = check_line(
+        view,
+        now=now,
+        max_age=timedelta(hours=config.stale_after_hours),
+        critical_age=timedelta(hours=config.stale_critical_hours),
+    )
+    if args.json:
+        status = next(s for s, c in EXIT_CODES.items() if c == code)
+        portals_out = {
+            key: {
+                "status": entry.get("status"),
+                "finished": entry.get("finished"),
+                "last_success": entry.get("last_success"),
+                "checks": entry.get("checks", []),
+            }
+            for key, entry in (view or {}).get("portals", {}).items()
+        }
+        out = {"status": status, "exit": code, "line": line, "portals": portals_out}
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(line)
     return code
 
 
@@ -347,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("check", help="monitoring plugin: exit 0 OK, 1 WARNING, 2 CRITICAL")
+    p.add_argument("--portal", metavar="KEY", help="only this portal (one service per portal)")
+    p.add_argument("--json", action="store_true", help="every portal's status and checks")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help="serve the feeds folder over HTTP")

@@ -31,6 +31,16 @@ class Config:
     (``NEWSFEED_RECHECK_WINDOW_HOURS``; 0 = never, except when its listing entry changes)."""
     recheck_every_hours: float = 6
     """...and at most once per this long (``NEWSFEED_RECHECK_EVERY_HOURS``)."""
+    stale_after_hours: float = 6
+    """A portal not crawled for this long is ``stale_crawl``: WARNING
+    (``NEWSFEED_STALE_AFTER_HOURS``) ..."""
+    stale_critical_hours: float = 24
+    """... and CRITICAL after this long (``NEWSFEED_STALE_CRITICAL_HOURS``)."""
+    health_after_runs: int = 3
+    """The public "feed degraded" item appears once a portal has been CRITICAL for this many
+    runs in a row (``NEWSFEED_HEALTH_AFTER_RUNS``) ..."""
+    health_after_hours: float = 6
+    """... or for this long (``NEWSFEED_HEALTH_AFTER_HOURS``): one failed run is not news."""
 
     @property
     def store_path(self) -> Path:
@@ -48,9 +58,9 @@ class Config:
 def _coerce(name: str, value: Any) -> Any:
     if name.endswith("_dir"):
         return Path(value)
-    if name == "item_limit":
+    if name in ("item_limit", "health_after_runs"):
         return int(value)
-    if name.startswith("recheck_"):
+    if name.endswith("_hours"):
         return float(value)
     return str(value)
 

@@ -20,11 +20,12 @@ from typing import Any
 
 from newsfeed.config import Config
 from newsfeed.crawl.runner import crawl
-from newsfeed.feeds.build import REPORTS_SCANNED, feed_specs, health_items, latest_health
+from newsfeed.feeds.build import feed_specs, health_items, long_critical
 from newsfeed.feeds.render import write_feeds
 from newsfeed.files import remove_stale_temps
 from newsfeed.monitor.metrics import write_metrics
 from newsfeed.monitor.report import build_report, write_report
+from newsfeed.monitor.state import configured_view, record_run
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.db import Store
 from newsfeed.store.errors import STORE_ERROR_STAT, StoreFailure
@@ -60,7 +61,15 @@ def run_crawl(
         local=local,
         extra_settings=extra_settings,
     )
-    return report_crawl(portals, config, stats=stats, started=started, run_id=run_id)
+    return report_crawl(
+        portals,
+        config,
+        stats=stats,
+        started=started,
+        run_id=run_id,
+        category=category,
+        registry=registry,
+    )
 
 
 def report_crawl(
@@ -70,33 +79,47 @@ def report_crawl(
     stats: dict[str, Any],
     started: datetime,
     run_id: str,
+    category: str | None = None,
+    registry: Registry | None = None,
 ) -> dict[str, Any]:
-    """The report of a crawl that ran (its Scrapy ``stats``): saved in the store, written to
-    ``var/reports/<run_id>.json`` and as metrics, and returned."""
+    """The report of a crawl that ran (its Scrapy ``stats``): saved in the store, folded into
+    every portal's latest state, written to ``var/reports/<run_id>.json`` and as metrics, and
+    returned. ``category``: the crawl's ``--category`` (a partial crawl)."""
     if stats.get(STORE_ERROR_STAT):
         # the pipelines stopped the crawl: no report either, it would not be saved
         raise StoreFailure(config.store_path, str(stats[STORE_ERROR_STAT]))
     with Store(config.store_path) as store:
-        report = build_report(
+        finished = datetime.now(UTC)
+        built = build_report(
             run_id=run_id,
             started=started,
-            finished=datetime.now(UTC),
+            finished=finished,
             portals=portals,
             stats=stats,
             store=store,
             finish_reason=stats.get("finish_reason"),
-        ).to_dict()
+            category=category,
+        )
+        report = built.to_dict()
         store.save_report(report)
+        # an interrupted run's counters are partial too: it must not make a portal look better
+        record_run(store, report, partial=category is not None or built.interrupted)
+        view = configured_view(
+            store, registry if registry is not None else Registry(), config, now=finished
+        )
     path = write_report(report, config.reports_dir)
     logger.info("crawl report: %s", path)
     try:
-        write_metrics(report, config.var_dir / "metrics" / "newsfeed.prom")
+        # every portal's latest state, not this run's portals only
+        write_metrics(view or report, config.var_dir / "metrics" / "newsfeed.prom")
     except OSError as exc:  # monitoring output must not fail the crawl
         logger.warning("cannot write metrics: %s", exc)
     return report
 
 
-def build_feeds(config: Config, registry: Registry | None = None) -> list[Path]:
+def build_feeds(
+    config: Config, registry: Registry | None = None, *, now: datetime | None = None
+) -> list[Path]:
     """Write every feed, ``index.opml`` and ``index.html`` into ``config.feeds_dir``.
 
     Returns the files of the set (written or already up to date).
@@ -105,19 +128,29 @@ def build_feeds(config: Config, registry: Registry | None = None) -> list[Path]:
     portals = list(registry)
     for stale in remove_stale_temps(config.feeds_dir):
         logger.info("removed %s, left by a build that was killed", stale)
+    now = now or datetime.now(UTC)
     with Store(config.store_path) as store:
-        health = latest_health(store.reports(limit=REPORTS_SCANNED))
-        today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
+        # every portal's latest state, whatever run crawled it (not the latest report alone)
+        view = configured_view(store, portals, config, now=now)
+        health: dict[str, dict[str, Any]] = dict(view["portals"]) if view else {}
+        today = now.astimezone(LOCAL_TZ).date()
+        public = {
+            key: entry
+            for key, entry in health.items()
+            if long_critical(
+                entry, now=now, runs=config.health_after_runs, hours=config.health_after_hours
+            )
+        }
         specs = feed_specs(
             store,
             portals,
             limit=config.item_limit,
             base_url=config.base_url,
-            health=health_items(health, portals, base_url=config.base_url, day=today),
+            health=health_items(public, portals, base_url=config.base_url, day=today),
         )
         files = write_feeds(specs, config.feeds_dir, config.base_url, limit=config.item_limit)
         # before index.html, which links status.html only when it exists
-        files.append(write_status_page(store, registry, config.feeds_dir))
+        files.append(write_status_page(store, registry, config.feeds_dir, now=now, view=view))
     files.append(
         write_site(
             config.feeds_dir, portals=portals, specs=specs, health=health, limit=config.item_limit

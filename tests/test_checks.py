@@ -506,7 +506,7 @@ def test_check_line_ok() -> None:
     assert code == 0
     text, perf = split_line(line)
     assert text == "NEWSFEED OK - 2 portals ok, 20 new articles"
-    assert "articles_new=20;;;0" in perf and "report_age=1730s;10800;86400;0" in perf
+    assert "articles_new=20;;;0" in perf and "report_age=1730s;21600;86400;0" in perf
 
 
 def test_check_line_critical_names_the_portal_at_fault() -> None:
@@ -539,9 +539,9 @@ def test_check_line_unknown_without_a_report() -> None:
 
 def test_check_line_stale_report_asks_whether_cron_runs() -> None:
     good = report(ca_mau=portal())
-    code, line = check_line(good, now=NOW + timedelta(hours=4))
+    code, line = check_line(good, now=NOW + timedelta(hours=7))
     assert code == 1
-    assert "latest report is 4.5 h old: is cron running?" in line
+    assert "latest report is 7.5 h old: is cron running?" in line
     code, _ = check_line(good, now=NOW + timedelta(days=2))
     assert code == 2
     assert check_line(good, now=NOW + timedelta(hours=2))[0] == 0

@@ -81,6 +81,7 @@ def test_report_follows_the_contract() -> None:
     assert set(demo) >= PORTAL_KEYS
     assert demo["categories"]["tin_tuc_su_kien"] == {
         "listing_pages_fetched": 1,
+        "listing_pages_not_modified": 0,
         "articles_listed": 6,
     }
     assert demo["http_errors"] == {"404": 2} and demo["fields_missing"] == {"author": 1}

@@ -42,7 +42,13 @@ def test_what_the_crawl_counts_is_what_the_report_shows() -> None:
         stats=raw,
     ).to_dict()
     entry = report["portals"][key]
-    assert entry["categories"] == {CATEGORY: {"listing_pages_fetched": 2, "articles_listed": 7}}
+    assert entry["categories"] == {
+        CATEGORY: {
+            "listing_pages_fetched": 2,
+            "listing_pages_not_modified": 0,
+            "articles_listed": 7,
+        }
+    }
     assert entry["articles_new"] == 5 and report["totals"]["articles_new"] == 5
     assert entry["articles_dropped"] == {"no_title": 1}
     assert entry["http_errors"] == {"404": 1}

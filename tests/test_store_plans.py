@@ -22,10 +22,16 @@ from typing import Any
 import pytest
 
 from newsfeed.items import Article, ListingItem
-from newsfeed.store.db import Store, Validators
+from newsfeed.store.db import StateRow, Store, Validators
 from newsfeed.store.dialect import Connection
 
-SMALL_TABLES = {"discovered_categories", "category_crawls", "store_meta", "schema_migrations"}
+SMALL_TABLES = {
+    "discovered_categories",
+    "category_crawls",
+    "store_meta",
+    "schema_migrations",
+    "portal_state",
+}
 """Tables with a row per portal or category, or a handful: a scan of them costs nothing."""
 
 WHOLE_STORE: dict[str, str] = {
@@ -147,6 +153,11 @@ def _scenario(store: Store) -> None:
     store.gone_since("https://a.gov.vn/gone", ["404"])
     store.save_report({"run_id": "r1", "started": now.isoformat(), "status": "ok"})
     store.reports(limit=5)
+    store.save_state(
+        StateRow(portal="p", run_id="r1", finished=now.isoformat(), status="ok", data={})
+    )
+    store.states()
+    store.set_announced("p", "ok")
 
 
 def _tables(db: Connection) -> set[str]:

@@ -31,6 +31,10 @@ class Counter(StrEnum):
     """Listing pages whose items all print one date-time (the page chrome's clock)."""
     CATEGORIES_UNDISCOVERED = "categories_undiscovered"
     """Label-only categories not found in the portal's menu."""
+    MENU_PAGE = "menu_page"
+    """Not a count: the URL of the page searched for label-only categories."""
+    MENU_LINKS = "menu_links"
+    """Not a count: the texts of that page's menu links, when a category was not found."""
     ARTICLES_LISTED = "articles_listed"
     ARTICLE_PAGES_REQUESTED = "article_pages_requested"
     ARTICLE_PAGES_FETCHED = "article_pages_fetched"
@@ -101,6 +105,8 @@ class CategoryCounter(StrEnum):
     LISTING_PAGES_NOT_MODIFIED = "listing_pages_not_modified"
     ARTICLES_LISTED = "articles_listed"
     UNDISCOVERED = "undiscovered"
+    LABELS_TRIED = "labels_tried"
+    """Not a count: the labels looked for in the menu, when the category was not found."""
 
 
 def stat(portal: str, counter: Counter, detail: str | None = None) -> str:

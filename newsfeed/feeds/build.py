@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 from newsfeed.feeds.health import health_entry
 from newsfeed.feeds.render import FeedEntry, FeedSpec, Source
 from newsfeed.items import Article, Link
+from newsfeed.monitor.checks import CRITICAL
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.topics import TOPICS, topic_label
 from newsfeed.store.db import Store, StoredArticle
@@ -35,8 +36,6 @@ ALL_FEED = "all"
 """The stem of a portal's feed of all its categories: ``<portal>/all``."""
 TOPICS_DIR = "topics"
 """The folder of the topic feeds: ``topics/<topic>``."""
-REPORTS_SCANNED = 50
-"""How many recent crawl reports are read to find each portal's latest health."""
 
 
 def topic_anchor(topic: str) -> str:
@@ -167,14 +166,20 @@ def health_items(
     return items
 
 
-def latest_health(reports: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Per portal key, its entry in the newest report that crawled it, with ``finished``."""
-    health: dict[str, dict[str, Any]] = {}
-    for report in reports:
-        for key, entry in (report.get("portals") or {}).items():
-            if key not in health and isinstance(entry, Mapping):
-                health[key] = {**entry, "finished": report.get("finished")}
-    return health
+def long_critical(entry: Mapping[str, Any], *, now: datetime, runs: int, hours: float) -> bool:
+    """Whether a portal has been CRITICAL long enough to tell the public: ``runs`` crawls in a
+    row, or ``hours`` since its first critical crawl. One failed run is not news."""
+    if entry.get("status") != CRITICAL:
+        return False
+    if int(entry.get("critical_runs") or 0) >= runs:
+        return True
+    since = entry.get("critical_since")
+    if not since:
+        return False
+    try:
+        return (now - datetime.fromisoformat(str(since))).total_seconds() >= hours * 3600
+    except ValueError:
+        return False
 
 
 class _EntryMaker:

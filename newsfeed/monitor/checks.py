@@ -13,6 +13,7 @@ Thresholds are module constants, named and explained where they are defined.
 from __future__ import annotations
 
 import itertools
+import re
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ CADENCE_FACTOR = 3.0
 CADENCE_FLOOR_DAYS = 2.0
 """... and for more than this many working days (a portal publishing hourly is not stale after
 four quiet hours)."""
-REPORT_MAX_AGE = timedelta(hours=3)
+REPORT_MAX_AGE = timedelta(hours=6)
 """``newsfeed check``: a latest report older than this means cron stopped (WARNING) ..."""
 REPORT_CRITICAL_AGE = timedelta(hours=24)
 """... and older than this, that nobody noticed for a day (CRITICAL)."""
@@ -211,6 +212,27 @@ def check_category_failed(run: PortalRun) -> list[Check]:
             "open the category on the portal and fix its url in the profile (moved?)",
         )
     ]
+
+
+def check_category_undiscovered(run: PortalRun) -> list[Check]:
+    """A category known by its menu label only, whose label the menu did not show."""
+    undiscovered: Mapping[str, Mapping[str, Any]] = run.entry.get("categories_undiscovered", {})
+    checks: list[Check] = []
+    for key, found in sorted(undiscovered.items()):
+        labels = " | ".join(f"'{label}'" for label in found.get("labels_tried") or ())
+        links = found.get("menu_links") or []
+        seen = ", ".join(f"'{text}'" for text in links) if links else "none"
+        page = found.get("menu_page") or "the home page"
+        checks.append(
+            Check(
+                "category_undiscovered",
+                WARNING,
+                f"{key}: no menu link labelled {labels} on {page}"
+                f" (menu links seen: {seen}); add the category's url to the profile or fix its "
+                "labels",
+            )
+        )
+    return checks
 
 
 def check_nothing_listed(run: PortalRun) -> list[Check]:
@@ -511,6 +533,7 @@ PortalCheck = Callable[[PortalRun], list[Check]]
 CHECKS: tuple[PortalCheck, ...] = (
     check_unreachable,
     check_category_failed,
+    check_category_undiscovered,
     check_nothing_listed,
     check_fields_missing,
     check_http_errors,
@@ -606,33 +629,71 @@ def _perf(label: str, value: float, warn: str = "", crit: str = "", uom: str = "
     return f"{label}={value:g}{uom};{warn};{crit};0"
 
 
+CHECK_LINE_MAX = 4000
+"""``newsfeed check`` stays under 4 KB: Nagios cuts plugin output at 4 KB (8 KB since 3.x, but
+many front ends still show 4). Long detail is in ``newsfeed report``."""
+_PORTALS_NAMED = 6
+"""Portals named per finding shared by several ("a, b, c, ... and 31 more")."""
+_MESSAGE_MAX = 300
+_DIGITS = re.compile(r"\d+")
+
+
+def _faults(portals: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str, list[str]]]:
+    """(status, message, portal keys) per distinct worst finding, worst first.
+
+    Each portal counts once, with its worst check; portals with the same message (every
+    portal down, the same advice) share one entry."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    shown: dict[tuple[str, str, str], str] = {}
+    for key, portal in sorted(portals.items()):
+        bad = [c for c in portal.get("checks", []) if c.get("status", OK) != OK]
+        if not bad:
+            continue
+        first = max(bad, key=lambda c: STATUS_ORDER.get(c["status"], 2))
+        more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+        message = str(first["message"])
+        if len(message) > _MESSAGE_MAX:
+            message = message[: _MESSAGE_MAX - 1].rstrip() + "…"
+        # counts differ from portal to portal ("×1", "×4"): the advice is the same
+        shape = (str(first["status"]), str(first["name"]), _DIGITS.sub("#", message + more))
+        groups.setdefault(shape, []).append(key)
+        shown.setdefault(shape, message + more)
+    return sorted(
+        ((shape[0], shown[shape], keys) for shape, keys in groups.items()),
+        key=lambda g: (-STATUS_ORDER.get(g[0], 2), -len(g[2]), g[2][0]),
+    )
+
+
+def _named(keys: Sequence[str]) -> str:
+    if len(keys) <= _PORTALS_NAMED:
+        return ", ".join(keys)
+    return f"{', '.join(keys[:_PORTALS_NAMED])} and {len(keys) - _PORTALS_NAMED} more"
+
+
 def check_line(
     report: Mapping[str, Any] | None,
     *,
     now: datetime,
     max_age: timedelta = REPORT_MAX_AGE,
     critical_age: timedelta = REPORT_CRITICAL_AGE,
+    limit: int = CHECK_LINE_MAX,
 ) -> tuple[int, str]:
     """Exit code and the one line of ``newsfeed check`` (the monitoring-plugin convention).
 
-    ``NEWSFEED <STATUS> - <portals at fault and why> | <performance data>``; the exit code is
-    0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (no report). A report older than ``max_age`` means
-    cron stopped: at least WARNING, CRITICAL past ``critical_age``.
+    ``report``: the portals' latest state (:func:`newsfeed.monitor.state.current_view`) or a
+    report. ``NEWSFEED <STATUS> - <portals at fault and why> | <performance data>``; the exit
+    code is 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (no crawl yet). The newest crawl older
+    than ``max_age`` means cron stopped: at least WARNING, CRITICAL past ``critical_age``.
+    Worst findings first; the line stays under ``limit`` bytes, counting what it leaves out.
     """
     if report is None:
         return 3, "NEWSFEED UNKNOWN - no crawl report yet; run `newsfeed crawl` (is cron set up?)"
     portals: Mapping[str, Mapping[str, Any]] = report.get("portals", {})
     status = report_status(report)
-    faults: list[str] = []
-    for key, portal in sorted(
-        portals.items(), key=lambda kv: (-STATUS_ORDER.get(kv[1].get("status", OK), 2), kv[0])
-    ):
-        bad = [c for c in portal.get("checks", []) if c.get("status", OK) != OK]
-        if not bad:
-            continue
-        first = max(bad, key=lambda c: STATUS_ORDER.get(c["status"], 2))
-        more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
-        faults.append(f"{key}: {first['message']}{more}")
+    faults = [
+        (f"{_named(keys)}: " if len(keys) > 1 else f"{keys[0]}: ") + message
+        for _, message, keys in _faults(portals)
+    ]
     finished = _report_time(report)
     age = (now - finished) if finished else None
     if age is not None and age > max_age:
@@ -641,14 +702,6 @@ def check_line(
         faults.insert(0, f"latest report is {hours:.1f} h old: is cron running?")
     totals = report.get("totals", {})
     at_fault = [k for k, p in portals.items() if p.get("status", OK) != OK]
-    if faults:
-        summary = f"{len(at_fault)} of {len(portals)} portals at fault: " if at_fault else ""
-        summary += "; ".join(faults)
-    else:
-        n = len(portals)
-        summary = (
-            f"{n} portal{'' if n == 1 else 's'} ok, {totals.get('articles_new', 0)} new articles"
-        )
     by_status = [p.get("status", OK) for p in portals.values()]
     fetched = int(totals.get("listing_pages_fetched", 0)) + int(
         totals.get("article_pages_fetched", 0)
@@ -672,10 +725,36 @@ def check_line(
                 "s",
             )
         )
+    head = f"NEWSFEED {status.upper()} - "
+    if faults:
+        prefix = f"{len(at_fault)} of {len(portals)} portals at fault: " if at_fault else ""
+        # the findings get what the totals' performance data leave (the per-portal data last)
+        budget = limit - len(head.encode()) - len(" | ".join(["", " ".join(perf)]).encode())
+        summary = prefix
+        for shown, fault in enumerate(faults):
+            rest = len(faults) - shown
+            tail = f"; and {rest} more findings (see `newsfeed report`)"
+            piece = ("; " if shown else "") + fault
+            if len((summary + piece).encode()) + (len(tail.encode()) if rest > 1 else 0) > budget:
+                summary += tail if shown else tail.removeprefix("; and ")
+                break
+            summary += piece
+    else:
+        n = len(portals)
+        summary = (
+            f"{n} portal{'' if n == 1 else 's'} ok, {totals.get('articles_new', 0)} new articles"
+        )
+    line = f"{head}{summary} | {' '.join(perf)}"
     for key, portal in sorted(portals.items()):
-        perf.append(_perf(f"{key}_new", int(portal.get("articles_new", 0))))
-        perf.append(_perf(f"{key}_status", STATUS_ORDER.get(portal.get("status", OK), 2), "1", "2"))
-    line = f"NEWSFEED {status.upper()} - {summary} | {' '.join(perf)}"
+        extra = " " + " ".join(
+            [
+                _perf(f"{key}_new", int(portal.get("articles_new", 0))),
+                _perf(f"{key}_status", STATUS_ORDER.get(portal.get("status", OK), 2), "1", "2"),
+            ]
+        )
+        if len((line + extra).encode()) > limit:
+            break
+        line += extra
     return EXIT_CODES[status], line
 
 

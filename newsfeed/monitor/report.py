@@ -94,10 +94,25 @@ def portal_report(
     entry["categories"] = {
         c.key: {
             name.value: category_count(own, c.key, name)
-            for name in (CategoryCounter.LISTING_PAGES_FETCHED, CategoryCounter.ARTICLES_LISTED)
+            for name in (
+                CategoryCounter.LISTING_PAGES_FETCHED,
+                CategoryCounter.LISTING_PAGES_NOT_MODIFIED,
+                CategoryCounter.ARTICLES_LISTED,
+            )
         }
         for c in portal.categories
         if c.key in crawled
+    }
+    entry["categories_undiscovered"] = {
+        c.key: {
+            "labels_tried": list(
+                own.get(f"category/{c.key}/{CategoryCounter.LABELS_TRIED}") or c.labels or (c.name,)
+            ),
+            "menu_page": own.get(Counter.MENU_PAGE.value),
+            "menu_links": list(own.get(Counter.MENU_LINKS.value) or ()),
+        }
+        for c in portal.categories
+        if c.key in categories_with(own, CategoryCounter.UNDISCOVERED)
     }
     for counter in _GROUPS:
         entry[counter.value] = group(own, counter)
@@ -172,6 +187,8 @@ class Report:
     """The portals' counters summed."""
     finish_reason: str | None = None
     """Scrapy's reason the crawl ended (``finished``; ``shutdown`` after SIGTERM / SIGINT)."""
+    category: str | None = None
+    """The run's ``--category`` filter: a partial crawl."""
 
     @property
     def interrupted(self) -> bool:
@@ -192,6 +209,7 @@ class Report:
             "started": self.started.isoformat(timespec="seconds"),
             "finished": self.finished.isoformat(timespec="seconds"),
             "status": self.status,
+            **({"category": self.category} if self.category is not None else {}),
             "portals": {key: dict(entry) for key, entry in self.portals.items()},
             "totals": dict(self.totals),
             "interrupted": self.interrupted,
@@ -208,8 +226,10 @@ def build_report(
     stats: Mapping[str, Any],
     store: Store | None = None,
     finish_reason: str | None = None,
+    category: str | None = None,
 ) -> Report:
-    """The report of one run; with a store, checks compare with its history.
+    """The report of one run; with a store, checks compare with its history. ``category``:
+    the run's ``--category`` filter (portals without it are left out; the report says it).
 
     Call it before saving the report in the store: history is every report already there.
     ``finish_reason``: Scrapy's (``stats["finish_reason"]``); an interrupted run adds an
@@ -217,6 +237,9 @@ def build_report(
     """
     history = store.reports(limit=HISTORY_REPORTS) if store else []
     history = [r for r in history if r.get("run_id") != run_id]
+    if category is not None:
+        # a portal without the category was not crawled: it has nothing to report
+        portals = [p for p in portals if any(c.key == category for c in p.categories)]
     by_portal = {
         p.key: portal_report(p, stats, store, now=finished, started=started, history=history)
         for p in portals
@@ -238,6 +261,7 @@ def build_report(
         portals=by_portal,
         totals=totals,
         finish_reason=finish_reason,
+        category=category,
     )
 
 

@@ -110,6 +110,24 @@ def find_category_url(sel: Selector, page_url: str, labels: Sequence[str]) -> st
     return best.url if best else None
 
 
+MENU_LINKS_SHOWN = 25
+"""At most this many menu entries are named in the report of a category not found."""
+
+
+def menu_link_texts(sel: Selector, limit: int = MENU_LINKS_SHOWN) -> list[str]:
+    """The texts of the page's navigation links (all links when it has no menu), in order,
+    once each: what the report shows next to the labels tried, so a profile can be fixed."""
+    anchors = sel.xpath(f"//a[@href][{_NAV_XPATH}]") or sel.xpath("//a[@href]")
+    seen: list[str] = []
+    for anchor in anchors:
+        text = " ".join(" ".join(anchor.xpath(".//text()").getall()).split())
+        if text and text not in seen:
+            seen.append(text)
+            if len(seen) >= limit:
+                break
+    return seen
+
+
 def _best_match(texts: set[str], wanted: Sequence[str]) -> tuple[bool, int] | None:
     """(exact, label index) of the best label any of ``texts`` matches, or None."""
     found: tuple[bool, int] | None = None
@@ -134,4 +152,4 @@ def _contains_words(text: str, label: str) -> bool:
     return f" {label} " in f" {text} "
 
 
-__all__ = ["find_category_url", "normalize_label"]
+__all__ = ["find_category_url", "menu_link_texts", "normalize_label"]

@@ -17,6 +17,9 @@ What incremental crawling keeps here (see :mod:`newsfeed.crawl.spiders.portal`):
   run never turns a page it did not finish into a 304 next time;
 - ``category_crawls``: when each category's pagination last completed; a category that never
   completed is paginated fully instead of stopping at the first page of known articles;
+- ``portal_state``: each portal's (``category = ''``) and category's latest crawl outcome,
+  what ``newsfeed check``, status.html, index.html, the metrics and the health item read (see
+  :mod:`newsfeed.monitor.state`): a crawl of one portal never rewrites another's;
 - ``near_duplicates`` + ``near_duplicate_anchors``: MinHash sketches, their bucket keys and the
   clusters of near-duplicate articles (the same notice reposted by several portals), see
   :mod:`newsfeed.store.dedupe`.
@@ -663,6 +666,79 @@ class Store:
             "SELECT data FROM reports ORDER BY started DESC LIMIT ?", (limit,)
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
+
+    # -- latest state per portal and category ---------------------------------------------
+
+    def save_state(self, row: StateRow) -> None:
+        """Replace one portal's (``category=""``) or category's latest crawl outcome."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO portal_state (portal, category, run_id, finished, status,"
+                " data, last_success, critical_since, critical_runs, announced)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    row.portal,
+                    row.category,
+                    row.run_id,
+                    row.finished,
+                    row.status,
+                    json.dumps(row.data, ensure_ascii=False),
+                    row.last_success,
+                    row.critical_since,
+                    row.critical_runs,
+                    row.announced,
+                ),
+            )
+
+    def states(self) -> list[StateRow]:
+        """Every portal's and category's latest outcome, by portal then category."""
+        rows = self.db.execute("SELECT * FROM portal_state ORDER BY portal, category").fetchall()
+        return [
+            StateRow(
+                portal=r["portal"],
+                category=r["category"],
+                run_id=r["run_id"],
+                finished=r["finished"],
+                status=r["status"],
+                data=json.loads(r["data"]),
+                last_success=r["last_success"],
+                critical_since=r["critical_since"],
+                critical_runs=int(r["critical_runs"]),
+                announced=r["announced"],
+            )
+            for r in rows
+        ]
+
+    def set_announced(self, portal: str, status: str) -> None:
+        """Remember the status last announced on stderr for ``portal`` (cron mails changes)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE portal_state SET announced = ? WHERE portal = ? AND category = ''",
+                (status, portal),
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateRow:
+    """One row of ``portal_state``: a portal's (``category == ""``) or category's latest
+    crawl outcome."""
+
+    portal: str
+    category: str = ""
+    run_id: str
+    finished: str
+    """ISO 8601 end of the crawl that last touched it."""
+    status: str
+    data: dict[str, Any]
+    """The portal's (or category's) object of that crawl's report."""
+    last_success: str | None = None
+    """End of the latest crawl that was not critical for it."""
+    critical_since: str | None = None
+    """End of the first crawl of the current run of critical outcomes."""
+    critical_runs: int = 0
+    """Critical outcomes in a row (0 when the latest was not critical)."""
+    announced: str | None = None
+    """The status last written to stderr for it (None: never)."""
 
 
 def _dump(data: Mapping[str, Any]) -> str:

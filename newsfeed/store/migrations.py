@@ -151,9 +151,37 @@ def _v3_indexes_and_sketch_version(db: Connection) -> None:
         )
 
 
+def _v4_portal_state(db: Connection) -> None:
+    """``portal_state``: each portal's (``category = ''``) and category's latest crawl outcome.
+
+    ``newsfeed check``, status.html, index.html, the metrics and the health item read it
+    instead of the latest report, which covers only the portals that one run crawled (a crawl
+    of one portal made every other look healthy). Empty at first: the first reader fills it
+    from the stored reports (:func:`newsfeed.monitor.state.current_view`).
+    """
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS portal_state (
+            portal TEXT NOT NULL,
+            category TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            finished TEXT NOT NULL,
+            status TEXT NOT NULL,
+            data TEXT NOT NULL,
+            last_success TEXT,
+            critical_since TEXT,
+            critical_runs INTEGER NOT NULL DEFAULT 0,
+            announced TEXT,
+            PRIMARY KEY (portal, category)
+        )
+        """
+    )
+
+
 STEPS: tuple[tuple[int, Step], ...] = (
     (2, _v2_baseline),
     (3, _v3_indexes_and_sketch_version),
+    (4, _v4_portal_state),
 )
 """The numbered steps, oldest first; a store at version N has run every step up to N."""
 

@@ -18,6 +18,7 @@ from typing import Any
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.files import atomic_write
 from newsfeed.monitor.checks import CRITICAL, OK, STATUS_ORDER, WARNING, is_rest_day
+from newsfeed.monitor.state import current_view
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.db import Store
 from newsfeed.timezone import LOCAL_TZ
@@ -125,11 +126,13 @@ def portal_card(
 <p class="meta"><a href="{html.escape(portal.base_url)}">{html.escape(portal.base_url)}</a>
 · <code>{html.escape(portal.key)}</code></p>
 <dl>
+<div><dt>Thu thập lúc <span>Crawled</span></dt>
+<dd>{_when(entry.get("finished") if entry else None)}</dd></div>
 <div><dt>Lần thành công cuối <span>Last success</span></dt>
 <dd>{_when(entry.get("last_success") if entry else None)}</dd></div>
 <div><dt>Bài mới nhất <span>Newest article</span></dt>
 <dd>{_when(entry.get("newest_published") if entry else None)}</dd></div>
-<div><dt>Bài mới lần này <span>New this run</span></dt>
+<div><dt>Bài mới lần cuối <span>New, latest crawl</span></dt>
 <dd>{int(entry.get("articles_new", 0)) if entry else "—"}</dd></div>
 </dl>
 <figure>
@@ -172,7 +175,7 @@ h2 { font-size: 1.1rem; margin: 0; }
 .badge.ok { background: var(--ok); }
 .badge.warning { background: var(--warning); }
 .badge.critical { background: var(--critical); }
-dl { display: grid; grid-template-columns: repeat(3, 1fr); gap: .5rem; margin: 0 0 .75rem; }
+dl { display: grid; grid-template-columns: repeat(4, 1fr); gap: .5rem; margin: 0 0 .75rem; }
 dt { font-size: .75rem; color: var(--muted); }
 dt span { display: block; font-size: .7rem; }
 dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; }
@@ -217,7 +220,7 @@ def render_status_page(
     if report:
         status = str(report.get("status", OK))
         summary = (
-            f"Lần thu thập cuối · Latest crawl: <b>{_when(report.get('finished'))}</b> "
+            f"Lần thu thập gần nhất · Newest crawl: <b>{_when(report.get('finished'))}</b> "
             f"{_badge(status)}"
         )
     else:
@@ -261,16 +264,19 @@ def write_status_page(
     out_dir: Path,
     *,
     now: datetime | None = None,
+    view: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write ``out_dir/status.html`` atomically from the store's latest report and articles."""
+    """Write ``out_dir/status.html`` atomically from every portal's latest state
+    (``view``: :func:`newsfeed.monitor.state.current_view`, read from the store when None)
+    and the store's articles."""
     now = now or datetime.now(UTC)
     today = now.astimezone(LOCAL_TZ).date()
     days = [today - timedelta(days=DAYS - 1 - i) for i in range(DAYS)]
-    reports = store.reports(limit=1)
-    report = reports[0] if reports else None
-    by_key: Mapping[str, Any] = report.get("portals", {}) if report else {}
+    if view is None:
+        view = current_view(store, registry, now=now)
+    by_key: Mapping[str, Any] = view.get("portals", {}) if view else {}
     portals = [(p, by_key.get(p.key), daily_counts(store, p.key, days)) for p in registry]
-    page = render_status_page(portals, report, now=now)
+    page = render_status_page(portals, view, now=now)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / FILE_NAME
     atomic_write(path, page.encode("utf-8"))

@@ -54,7 +54,7 @@ from newsfeed.extraction.urls import canonical_url, make_guid
 from newsfeed.items import CategoryLink, DiscoveredCategory, FetchFailure, ListingItem
 from newsfeed.platforms import Platform, get_platform
 from newsfeed.portals import Portal, Registry
-from newsfeed.portals.discovery import find_category_url
+from newsfeed.portals.discovery import find_category_url, menu_link_texts
 from newsfeed.store.db import KnownArticle, Validators, utcnow
 
 logger = logging.getLogger(__name__)
@@ -189,17 +189,26 @@ class PortalSpider(scrapy.Spider):
                 else None
             )
             if url is None:
-                logger.warning(
+                # in the report (categories_undiscovered): not worth a line on cron's mail
+                logger.info(
                     "%s/%s: no menu link labelled %s on %s",
                     portal_key,
                     key,
                     " | ".join(labels),
                     response.url,
                 )
-                self.crawler.stats.inc_value(stat(portal_key, Counter.CATEGORIES_UNDISCOVERED))
-                self.crawler.stats.inc_value(
-                    category_stat(portal_key, key, CategoryCounter.UNDISCOVERED)
+                stats = self.crawler.stats
+                stats.inc_value(stat(portal_key, Counter.CATEGORIES_UNDISCOVERED))
+                stats.inc_value(category_stat(portal_key, key, CategoryCounter.UNDISCOVERED))
+                # what the report names: the labels tried, and what the menu offered instead
+                stats.set_value(
+                    category_stat(portal_key, key, CategoryCounter.LABELS_TRIED), list(labels)
                 )
+                stats.set_value(stat(portal_key, Counter.MENU_PAGE), response.url)
+                if isinstance(response, TextResponse):
+                    stats.set_value(
+                        stat(portal_key, Counter.MENU_LINKS), menu_link_texts(response.selector)
+                    )
                 continue
             logger.info("%s/%s: found in the menu at %s", portal_key, key, url)
             yield DiscoveredCategory(portal=portal_key, category=key, url=url)
@@ -280,9 +289,9 @@ class PortalSpider(scrapy.Spider):
             kind = classify_page(response.text, response.xpath("//title/text()").get())
             if kind:
                 stats.inc_value(stat(portal_key, Counter.SOFT_ERRORS, kind))
-                logger.warning("%s: %s page (status 200) on %s", portal_key, kind, response.url)
+                logger.info("%s: %s page (status 200) on %s", portal_key, kind, response.url)
             else:
-                logger.warning("%s: no articles listed on %s", portal_key, response.url)
+                logger.info("%s: no articles listed on %s", portal_key, response.url)
         known = 0
         for item in listing.items:
             output = self.article_requests(
