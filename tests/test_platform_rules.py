@@ -53,6 +53,13 @@ def test_listing_matches_reviewed_json(path: Path) -> None:
     response = load(path)
     platform = get_platform(portal.platform)
     listing = platform.parse_listing(response.selector, response.url)
+    # as the spider reads it: a profile's article_url shape (id-less URLs) filters the items
+    listing = Listing(
+        items=tuple(
+            i for i in listing.items if portal.takes_article(i.url, platform.is_article_url(i.url))
+        ),
+        next_page=listing.next_page,
+    )
     expected = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     got = [
         {"url": i.url, "title": i.title, "published_raw": i.published_raw} for i in listing.items
@@ -60,7 +67,7 @@ def test_listing_matches_reviewed_json(path: Path) -> None:
     assert [i["url"] for i in got] == [i["url"] for i in expected["items"]], "listing urls"
     assert got == expected["items"], "listing titles / printed dates"
     assert listing.next_page == expected["next_page"], "next page link"
-    assert all(platform.is_article_url(item.url) for item in listing.items)
+    assert listing.items, "a listing fixture lists articles"
     assert Registry().for_url(response.url) == portal, "the page is on the portal's host"
 
 

@@ -52,7 +52,7 @@ def test_evidence_article_urls_are_articles(portal: Portal) -> None:
     platform = get_platform(portal.platform)
     for raw in portal.evidence.article_urls:
         url = filled(raw)
-        assert platform.is_article_url(url), (
+        assert portal.takes_article(url, platform.is_article_url(url)), (
             f"{portal.key}: platform {portal.platform!r} does not take {url} for an article; "
             "fix its article-URL rule or the profile's platform"
         )
@@ -70,7 +70,8 @@ def test_evidence_listing_urls_are_not_articles(portal: Portal) -> None:
     assert portal.evidence is not None
     platform = get_platform(portal.platform)
     for url in portal.evidence.listing_urls:
-        assert not platform.is_article_url(filled(url)), (
+        url = filled(url)
+        assert not portal.takes_article(url, platform.is_article_url(url)), (
             f"{portal.key}: {url} is a category page in the evidence, but {portal.platform!r} "
             "takes it for an article"
         )
@@ -108,3 +109,24 @@ def test_statuses_are_honest() -> None:
     assert sorted(verified) == ["bao_can_tho", "sotttt_hanoi"], (
         "only a profile checked against saved pages of that portal gets a verified date"
     )
+
+
+def test_article_url_shape_of_a_profile() -> None:
+    from newsfeed.portals import ProfileError, portal_from_dict
+
+    base = {
+        "key": "x",
+        "name": "X",
+        "province": "Huế",
+        "base_url": "https://x.gov.vn",
+        "platform": "generic",
+        "categories": [{"key": "a", "name": "A", "url": "https://x.gov.vn/a", "topic": "news"}],
+    }
+    with pytest.raises(ProfileError, match="article_url is not a regular expression"):
+        portal_from_dict({**base, "article_url": "("})
+    portal = portal_from_dict({**base, "article_url": r"\.html$"})
+    assert portal.takes_article("https://x.gov.vn/tin-tuc/mot-bai-viet-dai.html", True)
+    assert not portal.takes_article("https://x.gov.vn/tin-tuc/tin-tu-cac-so-nganh-dia-phuong", True)
+    assert not portal.takes_article("https://x.gov.vn/a.html", False), "the platform's rule too"
+    quang_ngai = Registry().get("quang_ngai")
+    assert quang_ngai.article_url is not None and quang_ngai.platform == "generic"

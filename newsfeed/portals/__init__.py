@@ -147,6 +147,14 @@ class Portal:
     the platform's own (:meth:`newsfeed.platforms.base.Platform.rules_for`)."""
     evidence: Evidence | None = None
     """Public evidence behind the profile (``[evidence]``), or None."""
+    article_url: re.Pattern[str] | None = None
+    """The article-URL shape the evidence shows (profile key ``article_url``, a regular
+    expression searched in the URL), for a portal whose URLs carry no id: a listing link that
+    does not match is not an article, though the platform's own rule would take it."""
+
+    def takes_article(self, url: str, platform_says: bool) -> bool:
+        """Whether a listing link is an article: the platform's rule and the profile's shape."""
+        return platform_says and (self.article_url is None or bool(self.article_url.search(url)))
 
     @property
     def status(self) -> str:
@@ -258,6 +266,7 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
         max_pages=int(data.get("max_pages", 3)),
         overrides=options or None,
         selectors=MappingProxyType(selectors),
+        article_url=_pattern(data.get("article_url"), source=source),
         evidence=_evidence_from_dict(data["evidence"], source=source)
         if "evidence" in data
         else None,
@@ -298,6 +307,17 @@ def _overrides_from_dict(
                 ) from None
         selectors[key] = tuple(q.strip() for q in value)
     return selectors, options
+
+
+def _pattern(raw: Any, *, source: str) -> re.Pattern[str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw:
+        raise ProfileError(f"{source}: article_url must be a regular expression string")
+    try:
+        return re.compile(raw)
+    except re.error as exc:
+        raise ProfileError(f"{source}: article_url is not a regular expression: {exc}") from None
 
 
 def _evidence_from_dict(raw: Any, *, source: str) -> Evidence:

@@ -51,7 +51,7 @@ from newsfeed.extraction.dates import settle_dates
 from newsfeed.extraction.pages import classify_page, shares_one_timestamp
 from newsfeed.extraction.text import clean_text
 from newsfeed.extraction.urls import canonical_url, make_guid
-from newsfeed.items import CategoryLink, DiscoveredCategory, FetchFailure, ListingItem
+from newsfeed.items import CategoryLink, DiscoveredCategory, FetchFailure, Listing, ListingItem
 from newsfeed.platforms import Platform, get_platform
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.discovery import find_category_url, menu_link_texts
@@ -279,6 +279,12 @@ class PortalSpider(scrapy.Spider):
             ),
         )
         listing = platform.parse_listing(response.selector, response.url)
+        if portal.article_url is not None:
+            # id-less URLs: the profile's evidence-based shape tells articles from categories
+            listing = Listing(
+                items=tuple(i for i in listing.items if portal.article_url.search(i.url)),
+                next_page=listing.next_page,
+            )
         stats.inc_value(stat(portal_key, Counter.ARTICLES_LISTED), len(listing.items))
         stats.inc_value(
             category_stat(portal_key, category, CategoryCounter.ARTICLES_LISTED), len(listing.items)
