@@ -10,7 +10,7 @@ import os
 import sqlite3
 import sys
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -95,9 +95,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         replay=replay,
         record=Path(args.record) if args.record else None,
     )
-    print(format_table(report))
-    print(f"report: {config.reports_dir / (report['run_id'] + '.json')}")
-    return EXIT_OK
+    _announce(config, report)
+    if _summary_wanted(args):
+        print(format_table(report))
+        print(f"report: {config.reports_dir / (report['run_id'] + '.json')}")
+    return _crawl_exit(report)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -120,11 +122,37 @@ def cmd_run(args: argparse.Namespace) -> int:
             report = run_crawl(_select(registry, args.portals), config, registry=registry)
             files = build_feeds(config, registry)
     except LockedError as exc:
-        print(f"newsfeed: {exc}; exiting", file=sys.stderr)
+        # not a failure: the run in progress does the work; cron should not mail it
+        if args.verbose:
+            print(f"newsfeed: {exc}; exiting", file=sys.stderr)
         return EXIT_LOCKED
-    print(format_table(report))
-    print(f"wrote {len(files)} files into {config.feeds_dir}/")
-    return EXIT_OK
+    _announce(config, report)
+    if _summary_wanted(args):
+        print(format_table(report))
+        print(f"wrote {len(files)} files into {config.feeds_dir}/")
+    return _crawl_exit(report)
+
+
+def _summary_wanted(args: argparse.Namespace) -> bool:
+    """The table on stdout only for a person (a terminal) or when asked: cron mails stdout."""
+    return bool(getattr(args, "summary", False)) or sys.stdout.isatty()
+
+
+def _announce(config: Config, report: Mapping[str, Any]) -> None:
+    """One stderr line per portal whose status changed for the worse, or recovered."""
+    from newsfeed.monitor.state import announce_changes
+    from newsfeed.store.db import Store
+
+    with Store(config.store_path) as store:
+        for line in announce_changes(store, list(report.get("portals", {}))):
+            print(line, file=sys.stderr)
+
+
+def _crawl_exit(report: Mapping[str, Any]) -> int:
+    """0 when the crawl ran (the portals' health is `check`'s business); 128 + the signal
+    when SIGINT (130) or SIGTERM (143) stopped it."""
+    signum = report.get("signal")
+    return 128 + int(signum) if signum else EXIT_OK
 
 
 def _read_page(source: str) -> tuple[bytes, str, str | None]:
@@ -344,11 +372,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="crawl every portal, then build the feeds (for cron)")
     p.add_argument("portals", nargs="*", metavar="PORTAL")
+    p.add_argument("--summary", action="store_true", help="print the table even off a terminal")
+    p.add_argument("--verbose", action="store_true", help="say so when another run holds the lock")
     p.add_argument("--base-url", help="public URL of the feeds folder")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("crawl", help="crawl portals into the store and write a crawl report")
     p.add_argument("portals", nargs="*", metavar="PORTAL")
+    p.add_argument("--summary", action="store_true", help="print the table even off a terminal")
     p.add_argument("--category", help="only this category key")
     p.add_argument("--replay", metavar="WARC", help="answer every request from a WARC file")
     p.add_argument("--record", metavar="WARC", help="record what was fetched into a WARC file")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from newsfeed.config import Config
-from newsfeed.crawl.runner import crawl
+from newsfeed.crawl.runner import SIGNAL_STAT, crawl
 from newsfeed.feeds.build import feed_specs, health_items, long_critical
 from newsfeed.feeds.render import write_feeds
 from newsfeed.files import remove_stale_temps
@@ -101,6 +101,8 @@ def report_crawl(
             category=category,
         )
         report = built.to_dict()
+        if stats.get(SIGNAL_STAT):
+            report["signal"] = int(stats[SIGNAL_STAT])
         store.save_report(report)
         # an interrupted run's counters are partial too: it must not make a portal look better
         record_run(store, report, partial=category is not None or built.interrupted)

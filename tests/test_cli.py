@@ -92,8 +92,10 @@ def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path: Path) -> 
         handle.write("12345")
         handle.flush()
         result = run_cli("run", cwd=tmp_path, timeout=60)
-    assert result.returncode == 75
-    assert "another newsfeed run is in progress (pid 12345)" in result.stderr
+        verbose = run_cli("run", "--verbose", cwd=tmp_path, timeout=60)
+    assert result.returncode == 75 and result.stderr == "", "quiet: cron mails nothing"
+    assert verbose.returncode == 75
+    assert "another newsfeed run is in progress (pid 12345)" in verbose.stderr
     assert not (tmp_path / "var" / "newsfeed.sqlite3").exists(), "nothing was crawled"
 
 

@@ -309,3 +309,49 @@ def test_the_spider_records_the_labels_tried_and_the_menu_links_seen() -> None:
     assert stats["newsfeed/c/categories_undiscovered"] == 1
     assert stats["newsfeed/c/category/lanh_dao/labels_tried"] == ["Hoạt động lãnh đạo"]
     assert stats["newsfeed/c/menu_links"] == ["Trang chủ", "Giới thiệu", "Tin tức"]
+
+
+def test_under_cron_the_first_run_mails_one_line_per_portal_then_nothing(
+    tmp_path: Path,
+) -> None:
+    """cron mails stdout and stderr: with every portal down, the first run says so once per
+    portal on stderr and prints nothing on stdout; the next run is silent; a recovery is one
+    line again."""
+    keys = ["hanoi", "ca_mau", "da_nang"]
+    env = {**CLOSED_PROXY, "NEWSFEED_DOWNLOAD_DELAY": "0"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        first = run_cli("run", *keys, cwd=tmp_path)
+        second = run_cli("run", *keys, cwd=tmp_path)
+        summary = run_cli("crawl", "hanoi", "--summary", cwd=tmp_path)
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert first.returncode == 0 and first.stdout == "", "done: exit 0, nothing on stdout"
+    lines = first.stderr.splitlines()
+    assert len(lines) == len(keys), first.stderr
+    for key in keys:
+        assert any(line.startswith(f"newsfeed: {key} is CRITICAL (was OK)") for line in lines)
+    assert second.returncode == 0 and second.stdout == "" and second.stderr == ""
+    assert summary.returncode == 0 and "hanoi" in summary.stdout and summary.stderr == ""
+    with Store(tmp_path / "var" / "newsfeed.sqlite3") as store:
+        from newsfeed.monitor.state import announce_changes
+
+        store.save_state(
+            next(r for r in store.states() if r.portal == "hanoi" and not r.category).__class__(
+                portal="hanoi",
+                run_id="later",
+                finished=datetime.now(UTC).isoformat(),
+                status=OK,
+                data={"status": OK, "checks": []},
+                announced=CRITICAL,
+            )
+        )
+        assert announce_changes(store, ["hanoi"]) == [
+            "newsfeed: hanoi recovered: OK (was CRITICAL)"
+        ]
+        assert announce_changes(store, ["hanoi"]) == []

@@ -134,7 +134,8 @@ def test_sigterm_stops_gracefully_and_the_report_says_interrupted(
     _wait_for_articles(store, 2, proc)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 0, stderr[-3000:]
+    assert proc.returncode == 128 + signal.SIGTERM, stderr[-3000:]
+    assert stderr.count("newsfeed: interrupted") == 1, "said once"
     reports = list((tmp_path / "var" / "reports").glob("*.json"))
     assert len(reports) == 1, "the report is written"
     report = json.loads(reports[0].read_text(encoding="utf-8"))
@@ -164,7 +165,7 @@ def test_two_concurrent_runs_never_both_crawl(tmp_path: Path) -> None:
     while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
         assert time.monotonic() < deadline and first.poll() is None, "the first run took no lock"
         time.sleep(0.05)
-    second = _start("run", "sotttt_hanoi", cwd=tmp_path, **closed)
+    second = _start("run", "sotttt_hanoi", "--verbose", cwd=tmp_path, **closed)
     _, second_err = second.communicate(timeout=60)
     still_running = first.poll() is None
     _, first_err = first.communicate(timeout=120)

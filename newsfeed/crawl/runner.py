@@ -109,7 +109,7 @@ def crawl(
     settings = crawl_settings(
         config, replay=replay, record=record, local=local, extra=extra_settings
     )
-    process = CrawlerProcess(settings)
+    process = _SignalledProcess(settings)
     if logging.getLevelName(config.log_level.upper()) in (logging.WARNING, logging.ERROR):
         # Failed downloads (with tracebacks) are counted in the report, portal by portal; at
         # the default level a cron job's stderr stays for what the report cannot say.
@@ -118,4 +118,28 @@ def crawl(
     crawler = process.create_crawler(PortalSpider)
     process.crawl(crawler, portals=list(portals), category=category, registry=registry)
     process.start()
-    return crawler.stats.get_stats() if crawler.stats else {}
+    stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+    if process.signal_received is not None:
+        stats[SIGNAL_STAT] = process.signal_received
+    return stats
+
+
+SIGNAL_STAT = "shutdown_signal"
+"""Scrapy stats key (no portal prefix): the number of the signal that stopped the crawl."""
+
+
+class _SignalledProcess(CrawlerProcess):
+    """A CrawlerProcess that remembers which signal stopped it (the CLI exits 128 + signal)
+    and says so once on stderr, as a person who pressed Ctrl-C expects."""
+
+    signal_received: int | None = None
+
+    def _signal_shutdown(self, signum: int, frame: Any) -> None:
+        if self.signal_received is None:
+            self.signal_received = signum
+            # a plain write: logging is not safe in a signal handler (Scrapy's own note)
+            os.write(
+                2,
+                b"newsfeed: interrupted; saving what was fetched (press again to stop at once)\n",
+            )
+        super()._signal_shutdown(signum, frame)

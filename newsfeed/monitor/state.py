@@ -240,3 +240,28 @@ def configured_view(
         stale_after=timedelta(hours=config.stale_after_hours),
         stale_critical=timedelta(hours=config.stale_critical_hours),
     )
+
+
+def announce_changes(store: Store, keys: Iterable[str]) -> list[str]:
+    """One line per portal of ``keys`` whose status got worse since it was last announced,
+    and one per portal that recovered (back to OK); remembered in the store, so cron mails
+    each change once, not at every run. A portal first seen OK is not announced."""
+    order = {OK: 0, WARNING: 1, CRITICAL: 2}
+    rows = {r.portal: r for r in store.states() if not r.category}
+    lines: list[str] = []
+    for key in keys:
+        row = rows.get(key)
+        if row is None:
+            continue
+        before = row.announced or OK
+        now = row.status
+        if now == before:
+            continue
+        if order.get(now, 2) > order.get(before, 2):
+            checks = [c for c in row.data.get("checks") or [] if c.get("status") == now]
+            why = f": {checks[0]['name']}: {checks[0]['message']}" if checks else ""
+            lines.append(f"newsfeed: {key} is {now.upper()} (was {before.upper()}){why}")
+        elif now == OK:
+            lines.append(f"newsfeed: {key} recovered: OK (was {before.upper()})")
+        store.set_announced(key, now)
+    return lines
