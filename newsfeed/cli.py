@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import fcntl
 import json
 import logging
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsfeed import USER_AGENT, __version__
-from newsfeed.config import Config, load_config
+from newsfeed.config import LOG_LEVELS, Config, ConfigError, load_config
 from newsfeed.items import REQUIRED_FIELDS
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.errors import StoreFailure, explain
@@ -349,8 +350,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from newsfeed.web.serve import serve_forever
 
     config = _config(args)
-    serve_forever(config.feeds_dir, host=args.host, port=args.port)
+    try:
+        serve_forever(config.feeds_dir, host=args.host, port=args.port)
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+            raise
+        print(
+            f"newsfeed: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
+            "is another server using that port? choose another with --port",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return EXIT_OK
+
+
+def _port(value: str) -> int:
+    """A TCP port for argparse: a usage error (exit 2) outside 1-65535."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (1-65535)")
+    return port
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -367,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"newsfeed {__version__}")
     parser.add_argument("--feeds-dir", help="feeds folder (default ./feeds)")
     parser.add_argument("--var-dir", help="store, reports and lock (default ./var)")
-    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING (default INFO)")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default WARNING)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="crawl every portal, then build the feeds (for cron)")
@@ -427,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="serve the feeds folder over HTTP")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=_port, default=8080, help="1-65535 (default 8080)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="the whole pipeline offline against a bundled demo portal")
@@ -441,12 +463,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command not in {"crawl", "run", "demo"}:
         # crawls log through Scrapy's handler, configured from the same level
+        level = (args.log_level or "WARNING").upper()
         logging.basicConfig(
-            level=(args.log_level or "WARNING").upper(),
+            level=level if level in LOG_LEVELS else "WARNING",
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
     try:
+        _config(args)  # a setting that cannot be used is bad usage, before anything runs
+    except ConfigError as exc:
+        print(f"newsfeed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         result: int = args.func(args)
+    except BrokenPipeError:
+        # `newsfeed portals | head`: the reader has gone; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
     except KeyError as exc:  # unknown portal / category / platform
         print(f"newsfeed: {exc.args[0]}", file=sys.stderr)
         return EXIT_USAGE

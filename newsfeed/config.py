@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,14 +56,62 @@ class Config:
         return self.var_dir / "run.lock"
 
 
-def _coerce(name: str, value: Any) -> Any:
-    if name.endswith("_dir"):
-        return Path(value)
-    if name in ("item_limit", "health_after_runs"):
-        return int(value)
-    if name.endswith("_hours"):
-        return float(value)
-    return str(value)
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names where it came from and what to do."""
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_POSITIVE = {"item_limit", "health_after_runs", "stale_after_hours", "stale_critical_hours"}
+
+
+def _coerce(name: str, value: Any, where: str) -> Any:
+    """``value`` as the type of setting ``name``, checked; ``where``: its source, for errors."""
+    default = getattr(Config(), name)
+    try:
+        if isinstance(default, Path):
+            if not isinstance(value, str) or not value:
+                raise ValueError
+            result: Any = Path(value)
+        elif isinstance(default, bool):
+            raise ValueError
+        elif isinstance(default, int):
+            if isinstance(value, (bool, float)):
+                raise ValueError
+            result = int(value)
+        elif isinstance(default, float):
+            if isinstance(value, bool):
+                raise ValueError
+            result = float(value)
+        else:
+            if not isinstance(value, str):
+                raise ValueError
+            result = value
+    except (TypeError, ValueError):
+        kind = (
+            "a folder path"
+            if isinstance(default, Path)
+            else "a whole number"
+            if isinstance(default, int)
+            else "a number"
+            if isinstance(default, float)
+            else "a string"
+        )
+        raise ConfigError(f"{where}: {value!r} is not {kind}") from None
+    if name in _POSITIVE and result <= 0:
+        raise ConfigError(f"{where}: {value!r} must be more than 0")
+    if isinstance(result, float) and result < 0:
+        raise ConfigError(f"{where}: {value!r} must not be negative")
+    if name == "log_level":
+        result = result.upper()
+        if result not in LOG_LEVELS:
+            raise ConfigError(f"{where}: {value!r} is not a log level ({', '.join(LOG_LEVELS)})")
+    if name == "base_url":
+        parts = urlsplit(result)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(
+                f"{where}: {value!r} is not an http(s) URL (e.g. https://feeds.example.org/vn/)"
+            )
+    return result
 
 
 def load_config(
@@ -71,20 +120,36 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Config:
-    """The effective configuration (see the module docstring for precedence)."""
+    """The effective configuration (see the module docstring for precedence).
+
+    Raises :class:`ConfigError` for a setting that cannot be used: an unknown key in the
+    file, a value of the wrong type or out of range, a file ``NEWSFEED_CONFIG`` names that is
+    not there, a file that is not TOML."""
     environ = os.environ if environ is None else environ
     cwd = cwd or Path.cwd()
     names = [f.name for f in fields(Config)]
     values: dict[str, Any] = {}
-    config_file = Path(environ.get("NEWSFEED_CONFIG", cwd / "newsfeed.toml"))
+    named = environ.get("NEWSFEED_CONFIG")
+    config_file = Path(named) if named else cwd / "newsfeed.toml"
+    if named and not config_file.is_file():
+        raise ConfigError(f"NEWSFEED_CONFIG={named}: no such file; create it or unset the variable")
     if config_file.is_file():
-        data = tomllib.loads(config_file.read_text(encoding="utf-8"))
-        values.update({k: _coerce(k, v) for k, v in data.items() if k in names})
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{config_file}: not valid TOML ({exc})") from None
+        unknown = sorted(set(data) - set(names))
+        if unknown:
+            raise ConfigError(
+                f"{config_file}: unknown setting{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(unknown)} (known: {', '.join(names)})"
+            )
+        values.update({k: _coerce(k, v, f"{config_file}: {k}") for k, v in data.items()})
     for name in names:
         env = environ.get(f"NEWSFEED_{name.upper()}")
         if env:
-            values[name] = _coerce(name, env)
+            values[name] = _coerce(name, env, f"NEWSFEED_{name.upper()}")
     for name, value in (flags or {}).items():
         if name in names and value is not None:
-            values[name] = _coerce(name, value)
+            values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
     return replace(Config(), **values)

@@ -1,0 +1,84 @@
+"""Nothing a user types, sets or points at gives a traceback: one line naming the value, the
+file or the port and what to do, with the exit code the README promises (2 usage, 1 failure).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+CASES: list[tuple[tuple[str, ...], dict[str, str], int, str]] = [
+    # args, environment, exit code, what the line must say
+    (("serve", "--port", "99999"), {}, 2, "99999 is not a port"),
+    (("serve", "--port", "abc"), {}, 2, "'abc' is not a port number"),
+    (("build", "--base-url", "notaurl"), {}, 2, "--base-url: 'notaurl' is not an http(s) URL"),
+    (("build",), {"NEWSFEED_ITEM_LIMIT": "abc"}, 2, "NEWSFEED_ITEM_LIMIT: 'abc' is not a whole"),
+    (("build",), {"NEWSFEED_ITEM_LIMIT": "0"}, 2, "NEWSFEED_ITEM_LIMIT: '0' must be more than 0"),
+    (("build",), {"NEWSFEED_LOG_LEVEL": "LOUD"}, 2, "'LOUD' is not a log level"),
+    (("build",), {"NEWSFEED_CONFIG": "absent.toml"}, 2, "NEWSFEED_CONFIG=absent.toml: no such"),
+    (("check", "--portal", "nowhere"), {}, 3, "NEWSFEED UNKNOWN - nowhere is not a known"),
+    (("crawl", "hanoi", "--category", "nosuch"), {}, 2, "unknown category 'nosuch'"),
+]
+
+
+def _run(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, **env}
+    if "NEWSFEED_CONFIG" not in env:
+        full.pop("NEWSFEED_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "newsfeed", *args],
+        cwd=cwd,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(("args", "env", "code", "says"), CASES)
+def test_bad_input_is_one_line_and_the_promised_exit_code(
+    args: tuple[str, ...], env: dict[str, str], code: int, says: str, tmp_path: Path
+) -> None:
+    result = _run(args, env, tmp_path)
+    out = (result.stderr + result.stdout).strip()
+    assert "Traceback" not in out, out
+    assert result.returncode == code, out
+    assert says in out, out
+    if code != 3:  # argparse prints its usage line first
+        assert out.splitlines()[-1].count("newsfeed") >= 1 and len(out.splitlines()) <= 2, out
+
+
+def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "newsfeed.toml").write_text('base_url = "https://x.org/"\nfeeds_dir = \n')
+    broken = _run(("build",), {}, tmp_path)
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert "newsfeed.toml: not valid TOML" in broken.stderr
+    (tmp_path / "newsfeed.toml").write_text('base_url = "https://x.org/"\nfeed_dir = "f"\n')
+    unknown = _run(("build",), {}, tmp_path)
+    assert unknown.returncode == 2 and "unknown setting feed_dir (known: feeds_dir" in (
+        unknown.stderr
+    )
+
+
+def test_a_busy_port_is_named(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _run(("serve", "--port", str(port)), {}, tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "choose another with --port" in result.stderr
+
+
+def test_run_cli_still_sees_a_good_config(tmp_path: Path) -> None:
+    (tmp_path / "newsfeed.toml").write_text('base_url = "https://x.org/vn/"\nitem_limit = 5\n')
+    assert run_cli("check", cwd=tmp_path).returncode == 3  # no crawl yet: UNKNOWN, not usage
