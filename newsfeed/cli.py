@@ -21,6 +21,7 @@ from newsfeed.config import LOG_LEVELS, Config, ConfigError, load_config
 from newsfeed.items import REQUIRED_FIELDS
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.errors import StoreFailure, explain
+from newsfeed.store.locks import PortalLockedError
 
 logger = logging.getLogger("newsfeed")
 
@@ -59,6 +60,7 @@ def _config(args: argparse.Namespace) -> Config:
             "var_dir": getattr(args, "var_dir", None),
             "base_url": getattr(args, "base_url", None),
             "log_level": getattr(args, "log_level", None),
+            "database_url": getattr(args, "database_url", None),
         }
     )
 
@@ -88,14 +90,18 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if replay is not None and not replay.is_file():
         print(f"newsfeed: no such WARC file: {replay}", file=sys.stderr)
         return EXIT_USAGE
-    report = run_crawl(
-        portals,
-        config,
-        registry=registry,
-        category=args.category,
-        replay=replay,
-        record=Path(args.record) if args.record else None,
-    )
+    try:
+        report = run_crawl(
+            portals,
+            config,
+            registry=registry,
+            category=args.category,
+            replay=replay,
+            record=Path(args.record) if args.record else None,
+        )
+    except PortalLockedError as exc:
+        print(f"newsfeed: {exc}; exiting", file=sys.stderr)
+        return EXIT_LOCKED
     _announce(config, report)
     if _summary_wanted(args):
         print(format_table(report))
@@ -122,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         with run_lock(config.lock_path):
             report = run_crawl(_select(registry, args.portals), config, registry=registry)
             files = build_feeds(config, registry)
-    except LockedError as exc:
+    except (LockedError, PortalLockedError) as exc:
         # not a failure: the run in progress does the work; cron should not mail it
         if args.verbose:
             print(f"newsfeed: {exc}; exiting", file=sys.stderr)
@@ -144,7 +150,7 @@ def _announce(config: Config, report: Mapping[str, Any]) -> None:
     from newsfeed.monitor.state import announce_changes
     from newsfeed.store.db import Store
 
-    with Store(config.store_path) as store:
+    with Store(config.store_url) as store:
         for line in announce_changes(store, list(report.get("portals", {}))):
             print(line, file=sys.stderr)
 
@@ -272,9 +278,9 @@ def cmd_portals(args: argparse.Namespace) -> int:
 def _latest_report(config: Config) -> dict[str, Any] | None:
     from newsfeed.store.db import Store
 
-    if not config.store_path.exists():
+    if not config.database_url and not config.store_path.exists():
         return None
-    with Store(config.store_path) as store:
+    with Store(config.store_url) as store:
         reports = store.reports(limit=1)
     return reports[0] if reports else None
 
@@ -298,22 +304,23 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Monitoring plugin: one line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."""
-    import sqlite3
     from datetime import UTC, datetime, timedelta
 
     from newsfeed.monitor.checks import EXIT_CODES, check_line
     from newsfeed.monitor.state import configured_view
     from newsfeed.store.db import Store
+    from newsfeed.store.dialect import db_errors
 
     config = _config(args)
     registry = Registry()
     now = datetime.now(UTC)
+    errors: tuple[type[BaseException], ...] = (OSError, ValueError, RuntimeError, *db_errors())
     try:
         view = None
-        if config.store_path.exists():
-            with Store(config.store_path) as store:
+        if config.database_url or config.store_path.exists():
+            with Store(config.store_url) as store:
                 view = configured_view(store, registry, config, now=now, only=args.portal)
-    except (OSError, sqlite3.Error, ValueError) as exc:  # a plugin answers UNKNOWN, not a trace
+    except errors as exc:  # a plugin answers UNKNOWN, not a trace
         print(f"NEWSFEED UNKNOWN - cannot read the store: {exc}")
         return 3
     if args.portal and view is None:
@@ -344,6 +351,101 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(line)
     return code
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    """``store export [FILE]``, ``store import FILE``, ``store migrate``: see store.transfer."""
+    from newsfeed.store.db import Store
+    from newsfeed.store.dialect import db_errors, redact
+    from newsfeed.store.migrations import SchemaTooNewError, store_version
+    from newsfeed.store.transfer import TransferError, export_store, import_store
+
+    config = _config(args)
+    where = redact(config.store_url)
+    errors: tuple[type[BaseException], ...] = (
+        TransferError,
+        SchemaTooNewError,
+        OSError,
+        *db_errors(),
+    )
+    try:
+        if args.action == "export":
+            if not config.database_url and not config.store_path.exists():
+                print(f"newsfeed: no store at {where}", file=sys.stderr)
+                return EXIT_FAILED
+            with Store(config.store_url) as store:
+                if args.file in (None, "-"):
+                    counts = export_store(store, sys.stdout)
+                else:
+                    out = Path(args.file)
+                    tmp = out.with_name(out.name + ".tmp")
+                    with tmp.open("w", encoding="utf-8") as handle:
+                        counts = export_store(store, handle)
+                    tmp.replace(out)  # never a half-written export under the asked name
+            print(f"exported {sum(counts.values())} rows from {where}", file=sys.stderr)
+        elif args.action == "import":
+            if args.file is None:
+                print("newsfeed: store import needs a FILE (or - for stdin)", file=sys.stderr)
+                return EXIT_USAGE
+            with Store(config.store_url) as store:
+                if args.file == "-":
+                    counts = import_store(store, sys.stdin)
+                else:
+                    with Path(args.file).open(encoding="utf-8") as handle:
+                        counts = import_store(store, handle)
+            print(f"imported {sum(counts.values())} rows into {where}", file=sys.stderr)
+        else:
+            with Store(config.store_url) as store:
+                print(f"{where}: {store.backend} store at schema version {store_version(store.db)}")
+    except errors as exc:
+        print(f"newsfeed: store {args.action}: {exc}".splitlines()[0], file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """One crawl job per portal over scrapyd nodes, then the feeds (see newsfeed.fleet)."""
+    from newsfeed.fleet import merged_report, schedule_portals
+    from newsfeed.jobs import build_feeds
+    from newsfeed.monitor.metrics import write_metrics
+
+    config = _config(args)
+    if not config.database_url:
+        print(
+            "newsfeed: schedule needs the shared store: set database_url"
+            " (NEWSFEED_DATABASE_URL or --database-url) to the nodes' PostgreSQL",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    registry = Registry()
+    portals = [p.key for p in _select(registry, args.portals)]
+    outcomes = schedule_portals(
+        portals,
+        args.scrapyd,
+        store_url=config.store_url,
+        project=args.project,
+        slots=args.slots,
+        say=lambda line: print(line, flush=True),
+    )
+    failed = [o for o in outcomes if o.status == "failed"]
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ok", "warning", "critical")}
+    print(
+        f"{len(outcomes)} portals: {counts['ok']} ok, {counts['warning']} warning,"
+        f" {counts['critical']} critical, {sum(o.status == 'locked' for o in outcomes)} locked"
+        f" (crawled elsewhere), {len(failed)} failed"
+    )
+    merged = merged_report(outcomes)
+    if merged["portals"]:
+        try:
+            write_metrics(merged, config.var_dir / "metrics" / "newsfeed.prom")
+        except OSError as exc:
+            print(f"newsfeed: cannot write metrics: {exc}", file=sys.stderr)
+    if not args.no_build:
+        files = build_feeds(config, registry)
+        print(f"wrote {len(files)} files into {config.feeds_dir}/")
+    for outcome in failed:
+        print(f"newsfeed: {outcome.portal}: {outcome.message}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -390,6 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--feeds-dir", help="feeds folder (default ./feeds)")
     parser.add_argument("--var-dir", help="store, reports and lock (default ./var)")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default WARNING)")
+    parser.add_argument(
+        "--database-url", help="PostgreSQL store, postgresql://user@host/db (default: SQLite)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", help="crawl every portal, then build the feeds (for cron)")
@@ -447,6 +552,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="every portal's status and checks")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser(
+        "store", help="export / import the store as JSON lines, or upgrade its schema"
+    )
+    p.add_argument("action", choices=("export", "import", "migrate"))
+    p.add_argument("file", nargs="?", metavar="FILE", help="JSON lines file; - or none: stdio")
+    p.set_defaults(func=cmd_store)
+
+    p = sub.add_parser(
+        "schedule", help="one crawl job per portal over scrapyd nodes, then build the feeds"
+    )
+    p.add_argument("portals", nargs="*", metavar="PORTAL")
+    p.add_argument(
+        "--scrapyd",
+        action="append",
+        required=True,
+        metavar="URL",
+        help="a scrapyd node, e.g. http://crawl1:6800/ (repeat for each node)",
+    )
+    p.add_argument("--project", default="newsfeed", help="scrapyd project (default newsfeed)")
+    p.add_argument(
+        "--slots", type=int, default=2, help="jobs at once per node (its max_proc; default 2)"
+    )
+    p.add_argument("--no-build", action="store_true", help="do not build the feeds after")
+    p.add_argument("--base-url", help="public URL of the feeds folder")
+    p.set_defaults(func=cmd_schedule)
+
     p = sub.add_parser("serve", help="serve the feeds folder over HTTP")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8080, help="1-65535 (default 8080)")
@@ -495,4 +626,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 3
         print(f"newsfeed: {line}", file=sys.stderr)
         return EXIT_FAILED
+    except ConfigError as exc:
+        print(f"newsfeed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return result

@@ -42,10 +42,18 @@ class Config:
     runs in a row (``NEWSFEED_HEALTH_AFTER_RUNS``) ..."""
     health_after_hours: float = 6
     """... or for this long (``NEWSFEED_HEALTH_AFTER_HOURS``): one failed run is not news."""
+    database_url: str = ""
+    """A PostgreSQL store shared by several crawl machines, ``postgresql://user@host/db``
+    (``NEWSFEED_DATABASE_URL``); empty: the SQLite file in ``var_dir``."""
 
     @property
     def store_path(self) -> Path:
         return self.var_dir / "newsfeed.sqlite3"
+
+    @property
+    def store_url(self) -> str:
+        """What :class:`newsfeed.store.db.Store` opens: the database URL, else the SQLite file."""
+        return self.database_url or str(self.store_path)
 
     @property
     def reports_dir(self) -> Path:
@@ -105,6 +113,15 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         result = result.upper()
         if result not in LOG_LEVELS:
             raise ConfigError(f"{where}: {value!r} is not a log level ({', '.join(LOG_LEVELS)})")
+    if (
+        name == "database_url"
+        and result
+        and not result.startswith(("postgresql://", "postgres://"))
+    ):
+        raise ConfigError(
+            f"{where}: database_url must be a PostgreSQL URL (postgresql://user@host/db);"
+            " leave it empty for the SQLite store in var_dir"
+        )
     if name == "base_url":
         parts = urlsplit(result)
         if parts.scheme not in ("http", "https") or not parts.netloc:

@@ -47,10 +47,12 @@ def run_crawl(
     local: bool = False,
     extra_settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Crawl ``portals`` into the store and return (and write) the crawl report."""
-    started = datetime.now(UTC)
-    # milliseconds too: two runs in one second (tests, a retry) must not share a report
-    run_id = started.strftime("%Y%m%dT%H%M%S") + f"{started.microsecond // 1000:03d}Z"
+    """Crawl ``portals`` into the store and return the crawl report.
+
+    The report is made by :func:`report_crawl` when the spider closes
+    (:class:`CrawlReportExtension`), in this process as in a scrapyd job; this reads it back.
+    A portal another process is crawling raises :class:`~newsfeed.store.locks.PortalLockedError`.
+    """
     stats = crawl(
         portals,
         config,
@@ -59,17 +61,89 @@ def run_crawl(
         replay=replay,
         record=record,
         local=local,
-        extra_settings=extra_settings,
+        extra_settings={"NEWSFEED_CONFIG_OBJECT": config, **(extra_settings or {})},
     )
-    return report_crawl(
-        portals,
-        config,
-        stats=stats,
-        started=started,
-        run_id=run_id,
-        category=category,
-        registry=registry,
-    )
+    return written_report(config, stats)
+
+
+RUN_ID_STAT = "newsfeed/run_id"
+"""The stat naming the report the crawl wrote at spider close."""
+
+
+def written_report(config: Config, stats: dict[str, Any]) -> dict[str, Any]:
+    """The report :class:`CrawlReportExtension` wrote for the crawl of these ``stats``."""
+    if stats.get(STORE_ERROR_STAT):
+        # the pipelines stopped the crawl (or the report could not be saved)
+        raise StoreFailure(config.store_path, str(stats[STORE_ERROR_STAT]))
+    run_id = stats.get(RUN_ID_STAT)
+    report = None
+    if run_id:
+        with Store(config.store_url) as store:
+            report = store.report(str(run_id))
+    if report is None:
+        raise RuntimeError(
+            f"the crawl ended ({stats.get('finish_reason')}) without writing its report;"
+            " see the log above"
+        )
+    return report
+
+
+class CrawlReportExtension:
+    """Makes the crawl report (:func:`report_crawl`) when the spider closes, in whatever process
+    runs the spider: ``newsfeed crawl`` / ``run`` and a scrapyd job alike, so a scrapyd job of
+    one portal writes the same report, portal state and metrics as ``newsfeed crawl PORTAL``,
+    into the shared store. A scrapyd job's id (its ``_job`` argument) is kept as ``job``, which
+    ``newsfeed schedule`` looks for. Enabled in :data:`newsfeed.crawl.settings.EXTENSIONS`.
+
+    The configuration is the CLI's (setting ``NEWSFEED_CONFIG_OBJECT``), else, in a scrapyd
+    job, newsfeed.toml / ``NEWSFEED_*`` as :mod:`newsfeed.crawl.settings` reads them.
+    """
+
+    def __init__(self, crawler: Any) -> None:
+        from scrapy import signals
+
+        self.crawler = crawler
+        self.started = datetime.now(UTC)
+        # milliseconds too: two runs in one second (tests, a retry) must not share a report
+        self.run_id = self.started.strftime("%Y%m%dT%H%M%S") + (
+            f"{self.started.microsecond // 1000:03d}Z"
+        )
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CrawlReportExtension:
+        return cls(crawler)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        from newsfeed.config import load_config
+        from newsfeed.crawl.extensions import LOCKED
+        from newsfeed.store.dialect import db_errors
+
+        stats = self.crawler.stats
+        if reason == LOCKED or stats.get_value(STORE_ERROR_STAT):
+            return  # a claimed portal, or a store the pipelines could not write: no report
+        config = self.crawler.settings.get("NEWSFEED_CONFIG_OBJECT") or load_config()
+        values = dict(stats.get_stats())
+        values["finish_reason"] = reason
+        job = getattr(spider, "_job", None)
+        errors: tuple[type[BaseException], ...] = (OSError, StoreFailure, *db_errors())
+        try:
+            report_crawl(
+                list(getattr(spider, "portals", {}).values()),
+                config,
+                stats=values,
+                started=self.started,
+                run_id=self.run_id,
+                category=getattr(spider, "only_category", None),
+                registry=getattr(spider, "registry", None),
+                job=str(job) if job else None,
+            )
+        except errors as exc:
+            # the CLI says it in one line (newsfeed.store.errors); a scrapyd job logs it
+            logger.error("cannot save the crawl report: %s", exc)
+            stats.set_value(STORE_ERROR_STAT, str(exc))
+            return
+        stats.set_value(RUN_ID_STAT, self.run_id)
 
 
 def report_crawl(
@@ -81,6 +155,7 @@ def report_crawl(
     run_id: str,
     category: str | None = None,
     registry: Registry | None = None,
+    job: str | None = None,
 ) -> dict[str, Any]:
     """The report of a crawl that ran (its Scrapy ``stats``): saved in the store, folded into
     every portal's latest state, written to ``var/reports/<run_id>.json`` and as metrics, and
@@ -88,7 +163,7 @@ def report_crawl(
     if stats.get(STORE_ERROR_STAT):
         # the pipelines stopped the crawl: no report either, it would not be saved
         raise StoreFailure(config.store_path, str(stats[STORE_ERROR_STAT]))
-    with Store(config.store_path) as store:
+    with Store(config.store_url) as store:
         finished = datetime.now(UTC)
         built = build_report(
             run_id=run_id,
@@ -103,6 +178,8 @@ def report_crawl(
         report = built.to_dict()
         if stats.get(SIGNAL_STAT):
             report["signal"] = int(stats[SIGNAL_STAT])
+        if job:
+            report["job"] = job
         store.save_report(report)
         # an interrupted run's counters are partial too: it must not make a portal look better
         record_run(store, report, partial=category is not None or built.interrupted)
@@ -131,7 +208,7 @@ def build_feeds(
     for stale in remove_stale_temps(config.feeds_dir):
         logger.info("removed %s, left by a build that was killed", stale)
     now = now or datetime.now(UTC)
-    with Store(config.store_path) as store:
+    with Store(config.store_url) as store:
         # every portal's latest state, whatever run crawled it (not the latest report alone)
         view = configured_view(store, portals, config, now=now)
         health: dict[str, dict[str, Any]] = dict(view["portals"]) if view else {}

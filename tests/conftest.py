@@ -15,7 +15,12 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from parsel import Selector
 
+# the servers the tests start (PostgreSQL, scrapyd), and the skip-or-fail rule for tools
+from tests.servers import REQUIRE_TOOLS, pg_url, postgres, require_tool, which_tool
+
 pytest_plugins = ["tests.crawling"]
+
+__all__ = ["REQUIRE_TOOLS", "pg_url", "postgres", "require_tool", "which_tool"]
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("NEWSFEED_CORPUS", REPO.parent / "shared" / "corpus"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,14 +67,13 @@ def crawl_here(
 
     from newsfeed.crawl.runner import crawl_settings
     from newsfeed.crawl.spiders.portal import PortalSpider
-    from newsfeed.jobs import report_crawl
+    from newsfeed.jobs import written_report
     from newsfeed.store.db import Store
 
-    started = datetime.now(UTC)
-    run_id = started.strftime("%Y%m%dT%H%M%S%f")
     config.var_dir.mkdir(parents=True, exist_ok=True)
     Store(config.store_path).close()
-    settings = crawl_settings(config, replay=replay, local=True, extra=extra_settings)
+    extra = {"NEWSFEED_CONFIG_OBJECT": config, **(extra_settings or {})}
+    settings = crawl_settings(config, replay=replay, local=True, extra=extra)
     runner = CrawlerRunner(settings)
     crawler = runner.create_crawler(PortalSpider)
     registry = Registry(portals)
@@ -83,4 +81,5 @@ def crawl_here(
         reactor, runner.crawl, crawler, portals=list(portals), category=category, registry=registry
     )
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    return Crawl(report_crawl(portals, config, stats=stats, started=started, run_id=run_id), stats)
+    # the report was made at spider close (newsfeed.jobs.CrawlReportExtension)
+    return Crawl(written_report(config, stats), stats)

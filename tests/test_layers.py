@@ -36,7 +36,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("newsfeed.monitor",),
     ("newsfeed.feeds",),
     ("newsfeed.web",),
-    ("newsfeed.jobs", "newsfeed.fixtures", "newsfeed.cli", "newsfeed.__main__", "newsfeed.demo"),
+    (
+        "newsfeed.jobs",
+        "newsfeed.fleet",
+        "newsfeed.fixtures",
+        "newsfeed.cli",
+        "newsfeed.__main__",
+        "newsfeed.demo",
+    ),
 )
 """Bottom up. A name covers the module and everything under it."""
 

@@ -25,11 +25,16 @@ from pathlib import Path
 import pytest
 
 from newsfeed.web.serve import make_server
+from tests.conftest import which_tool
 
 NEWSBOAT = shutil.which("newsboat")
-pytestmark = pytest.mark.skipif(
-    NEWSBOAT is None, reason="newsboat is not installed (Debian: apt-get install newsboat)"
-)
+
+
+@pytest.fixture(autouse=True)
+def _newsboat() -> None:
+    which_tool("newsboat", install="Debian: apt-get install newsboat")
+
+
 SUFFIXES = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
 
 

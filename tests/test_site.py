@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import struct
 import subprocess
 import zlib
@@ -29,6 +28,7 @@ from newsfeed.jobs import build_feeds
 from newsfeed.portals import Portal, Registry, portal_from_dict
 from newsfeed.store.db import Store
 from newsfeed.web.site import _CSS, STATUS_PAGE, write_site
+from tests.conftest import which_tool
 
 TYPES = {
     "application/rss+xml": ".rss.xml",
@@ -380,7 +380,6 @@ def test_rebuild_is_byte_identical_and_leaves_the_file_alone(tmp_path: Path) -> 
 
 # --------------------------------------------------------------------------- screenshots
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SIZES = {"phone": (390, 844), "desktop": (1280, 900), "phone-full": (390, 3000)}
 
 
@@ -398,15 +397,14 @@ def png_size_and_colours(data: bytes) -> tuple[int, int, int]:
     return width, height, len(set(zlib.decompress(idat)))
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium)"
-)
 @pytest.mark.parametrize("which", ["site", "demo_site"])
 def test_screenshots_at_phone_and_desktop_widths(
     which: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     folder: Path = request.getfixturevalue(which)
-    assert CHROMIUM is not None
+    chromium = which_tool(
+        "chromium", "chromium-browser", install="Debian: apt-get install chromium"
+    )
     shots: dict[str, Path] = {}
     for name, (width, height) in SIZES.items():
         if name == "phone-full" and which != "site":
@@ -414,7 +412,7 @@ def test_screenshots_at_phone_and_desktop_widths(
         png = tmp_path / f"index-{which}-{name}-{width}x{height}.png"
         result = subprocess.run(
             [
-                CHROMIUM,
+                chromium,
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import struct
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from newsfeed.items import Article
 from newsfeed.portals import Portal, portal_from_dict
 from newsfeed.store.db import Store
 from newsfeed.web.status import DAYS, write_status_page
+from tests.conftest import which_tool
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
@@ -169,11 +169,13 @@ SCREENSHOTS = Path(os.environ.get("NEWSFEED_SCREENSHOTS", "/tmp/newsfeed-screens
 
 
 def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("no chromium on PATH (apt-get install -y chromium fonts-noto-core)")
+    return which_tool(
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+        install="apt-get install -y chromium fonts-noto-core",
+    )
 
 
 def _png_size(path: Path) -> tuple[int, int]:

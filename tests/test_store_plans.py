@@ -158,6 +158,8 @@ def _scenario(store: Store) -> None:
     )
     store.states()
     store.set_announced("p", "ok")
+    store.report("nope")
+    store.reports_since(now)
 
 
 def _tables(db: Connection) -> set[str]:

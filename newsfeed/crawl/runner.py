@@ -11,8 +11,9 @@ SIGKILL cannot be caught: the store is consistent anyway (WAL, one transaction p
 the next run fetches what is missing (listing validators and "pagination completed" marks are
 only saved by a run that finished).
 
-Environment, for tests and debugging: ``NEWSFEED_DOWNLOAD_DELAY`` (seconds) overrides the
-delay between requests, also in local and replay crawls, e.g. to slow a replay down.
+Environment, for tests and debugging: ``NEWSFEED_DOWNLOAD_DELAY`` (seconds) fixes the delay
+between requests (AutoThrottle off), also in local and replay crawls, e.g. to slow a replay down;
+scrapyd jobs read it too (:mod:`newsfeed.crawl.settings`).
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from scrapy.settings import Settings
 
 from newsfeed.config import Config
 from newsfeed.crawl import settings as default_settings
+from newsfeed.crawl.extensions import LOCKED
 from newsfeed.crawl.spiders.portal import PortalSpider
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.db import Store
+from newsfeed.store.locks import PortalLockedError
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +56,8 @@ def crawl_settings(
     """Scrapy settings for one run; ``local`` drops politeness delays for loopback/replay."""
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
-    settings.set("NEWSFEED_STORE", str(config.store_path), priority="cmdline")
+    settings.set("NEWSFEED_STORE", config.store_url, priority="cmdline")
+    settings.set("NEWSFEED_VAR_DIR", str(config.var_dir), priority="cmdline")
     settings.set("LOG_LEVEL", config.log_level, priority="cmdline")
     if replay is not None or local:
         settings.setdict(default_settings.LOCAL_OVERRIDES, priority="cmdline")
@@ -73,8 +77,10 @@ def crawl_settings(
         settings.set("DOWNLOADER_MIDDLEWARES", middlewares, "cmdline")
     delay = os.environ.get("NEWSFEED_DOWNLOAD_DELAY")
     if delay:
+        # a fixed delay: AutoThrottle would start at its own (1 s) and drift from it
         settings.set("DOWNLOAD_DELAY", float(delay), priority="cmdline")
         settings.set("DOWNLOAD_DELAY_JITTER", 0.0, priority="cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="cmdline")
     # Re-check policy (newsfeed.crawl.spiders.portal.RecheckPolicy); Config fields when it has them.
     for field, setting in (
         ("recheck_window_hours", "NEWSFEED_RECHECK_WINDOW_HOURS"),
@@ -101,11 +107,15 @@ def crawl(
 ) -> dict[str, Any]:
     """Crawl ``portals`` into the store (blocking, in this process); return Scrapy's stats.
 
-    The stats hold the per-portal counters (:mod:`newsfeed.crawl.stats`) and Scrapy's
-    ``finish_reason``; :func:`newsfeed.jobs.run_crawl` turns them into the crawl report.
+    The stats hold the per-portal counters (:mod:`newsfeed.crawl.stats`), Scrapy's
+    ``finish_reason`` and ``newsfeed/run_id``: the id of the report that
+    :class:`newsfeed.jobs.CrawlReportExtension` wrote at spider close.
+
+    A portal another process is crawling raises
+    :class:`~newsfeed.store.locks.PortalLockedError` before anything is fetched.
     """
     config.var_dir.mkdir(parents=True, exist_ok=True)
-    Store(config.store_path).close()  # create the schema before concurrent writers
+    Store(config.store_url).close()  # create (or upgrade) the schema before the crawl's writers
     settings = crawl_settings(
         config, replay=replay, record=record, local=local, extra=extra_settings
     )
@@ -121,6 +131,8 @@ def crawl(
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     if process.signal_received is not None:
         stats[SIGNAL_STAT] = process.signal_received
+    if stats.get("finish_reason") == LOCKED:
+        raise PortalLockedError(str(stats.get("newsfeed/locked", "")).split(","))
     return stats
 
 
@@ -137,6 +149,9 @@ class _SignalledProcess(CrawlerProcess):
     def _signal_shutdown(self, signum: int, frame: Any) -> None:
         if self.signal_received is None:
             self.signal_received = signum
+            for crawler in self.crawlers:  # the report is made at spider close, from stats
+                if crawler.stats:
+                    crawler.stats.set_value(SIGNAL_STAT, signum)
             # a plain write: logging is not safe in a signal handler (Scrapy's own note)
             os.write(
                 2,

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os as _os
+
 from newsfeed import USER_AGENT as _USER_AGENT
+from newsfeed.config import load_config as _load_config
+
+# The store and var folder of a crawl started outside `newsfeed` (a scrapyd job, `scrapy crawl`):
+# from newsfeed.toml / NEWSFEED_* as for the CLI, which sets both itself.
+_CONFIG = _load_config()
+NEWSFEED_STORE = _CONFIG.store_url
+NEWSFEED_VAR_DIR = str(_CONFIG.var_dir)
 
 BOT_NAME = "newsfeed"
 SPIDER_MODULES = ["newsfeed.crawl.spiders"]
@@ -95,6 +104,12 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
+# NEWSFEED_DOWNLOAD_DELAY (tests, debugging) fixes the delay, as newsfeed.crawl.runner does
+if _os.environ.get("NEWSFEED_DOWNLOAD_DELAY"):
+    DOWNLOAD_DELAY = float(_os.environ["NEWSFEED_DOWNLOAD_DELAY"])
+    DOWNLOAD_DELAY_JITTER = 0.0
+    AUTOTHROTTLE_ENABLED = False
+
 ITEM_PIPELINES = {
     "newsfeed.crawl.pipelines.NormalizePipeline": 100,
     "newsfeed.crawl.pipelines.ValidatePipeline": 200,
@@ -104,7 +119,15 @@ ITEM_PIPELINES = {
 
 # The crawl's one Store connection: reads for the spider, the store pipeline's writes, and
 # the close hook that saves what only a finished run may claim (newsfeed.crawl.state).
-EXTENSIONS = {"newsfeed.crawl.state.CrawlState": 0}
+EXTENSIONS = {
+    # the crawl's one store connection and close hook (validators, completed paginations)
+    "newsfeed.crawl.state.CrawlState": 0,
+    # claims the portals when the spider opens: a claimed portal closes it as "locked"
+    "newsfeed.crawl.extensions.PortalLockExtension": 10,
+    # the crawl report at spider close, after CrawlState's hook (connected in this order);
+    # named, not imported: it is the jobs layer's, above the crawl
+    "newsfeed.jobs.CrawlReportExtension": 20,
+}
 
 # Local crawls (replay, the demo portal, tests) need no politeness delays.
 LOCAL_OVERRIDES: dict[str, object] = {

@@ -16,7 +16,7 @@ def run_demo(config: Config) -> int:
     from newsfeed.monitor.report import format_table
 
     # The demo keeps its own store so it never mixes with a real crawl's articles.
-    config = replace(config, var_dir=config.var_dir / "demo")
+    config = replace(config, var_dir=config.var_dir / "demo", database_url="")
     started = time.monotonic()
     with serve_demo_site() as base_url:
         portal = portal_from_dict(demo_profile_data(base_url), source="demo profile")

@@ -40,6 +40,7 @@ platform's own. An unknown key or a selector that does not parse fails the profi
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -384,11 +385,22 @@ def _builtin_portals() -> dict[str, Portal]:
     return {p.key: p for p in (load_profile(f) for f in sorted(PROFILES_DIR.glob("*.toml")))}
 
 
+def _user_portals() -> dict[str, Portal]:
+    """Profiles in the folder named by ``NEWSFEED_PROFILES_DIR`` (one ``KEY.toml`` each): a
+    site's own portals, also found by crawl processes started by scrapyd, not by the CLI."""
+    folder = os.environ.get("NEWSFEED_PROFILES_DIR")
+    if not folder:
+        return {}
+    return {p.key: p for p in (load_profile(f) for f in sorted(Path(folder).glob("*.toml")))}
+
+
 class Registry:
     """The known portals: the built-in profiles plus any registered at run time (demo, tests)."""
 
     def __init__(self, portals: Iterable[Portal] | None = None) -> None:
         self._portals = dict(_builtin_portals()) if portals is None else {}
+        if portals is None:
+            self._portals.update(_user_portals())
         for portal in portals or ():
             self.add(portal)
 

@@ -168,6 +168,7 @@ class Store:
         data = article.to_dict()
         digest = _content_hash(data)
         with self.transaction() as db:
+            db.lock(f"article:{article.guid}")  # concurrent writers: one outcome per guid
             row = db.execute(
                 "SELECT content_hash FROM articles WHERE guid = ?", (article.guid,)
             ).fetchone()
@@ -537,6 +538,7 @@ class Store:
         members are re-linked among themselves: the article may have been their bridge.
         ``fresh``: the article was just inserted, so it has no sketch to remove yet.
         """
+        db.lock("near_duplicates")  # clusters span portals: merged by one writer at a time
         if not fresh:
             old = db.execute(
                 "SELECT cluster_id FROM near_duplicates WHERE guid = ?", (article.guid,)
@@ -557,6 +559,7 @@ class Store:
 
     def _sketch_into(self, db: Connection, guid: str, text: str) -> None:
         """Insert ``guid``'s sketch and anchors (it has none) and link it to its cluster."""
+        db.lock("near_duplicates")
         sketch = dedupe.sketch(text)
         db.execute(
             "INSERT INTO near_duplicates (guid, sketch, cluster_id) VALUES (?, ?, ?)",
@@ -633,7 +636,7 @@ class Store:
                 "INSERT INTO url_failures"
                 " (url, portal, status, attempts, first_failed, last_failed)"
                 " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (url) DO UPDATE SET"
-                " status = excluded.status, attempts = attempts + 1,"
+                " status = excluded.status, attempts = url_failures.attempts + 1,"
                 " last_failed = excluded.last_failed",
                 (url, portal, status, now_iso, now_iso),
             )
@@ -660,6 +663,18 @@ class Store:
                     json.dumps(report, ensure_ascii=False),
                 ),
             )
+
+    def reports_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Every report of a run started at or after ``since`` (UTC), oldest first."""
+        rows = self.db.execute(
+            "SELECT data FROM reports WHERE started >= ? ORDER BY started, run_id",
+            (since.astimezone(UTC).isoformat(timespec="seconds"),),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def report(self, run_id: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT data FROM reports WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
 
     def reports(self, limit: int = 50) -> list[dict[str, Any]]:
         rows = self.db.execute(

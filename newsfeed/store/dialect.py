@@ -101,6 +101,13 @@ class Connection:
     def lock_schema(self) -> None:
         """Serialise migrations between processes (SQLite: ``BEGIN IMMEDIATE`` already does)."""
 
+    def lock(self, name: str) -> None:
+        """Serialise this transaction with others that lock ``name``, until it ends.
+
+        SQLite has one writer at a time (``BEGIN IMMEDIATE``); PostgreSQL writers run at once,
+        so a read-then-write (an upsert's outcome, a near-duplicate cluster merge) takes it.
+        """
+
     def table_exists(self, name: str) -> bool:
         row = self.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
@@ -163,8 +170,11 @@ class PostgresConnection(Connection):
         self.raw.execute("BEGIN")
 
     def lock_schema(self) -> None:
+        self.lock("schema")
+
+    def lock(self, name: str) -> None:
         # a transaction-scoped advisory lock: released at COMMIT / ROLLBACK
-        self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("newsfeed:schema"),))
+        self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key(f"newsfeed:{name}"),))
 
     def table_exists(self, name: str) -> bool:
         row = self.raw.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()

@@ -1,0 +1,137 @@
+"""scrapyd as the crawl fleet: ``newsfeed schedule`` over two real scrapyd nodes on 127.0.0.1,
+crawling demo portals into one PostgreSQL store; a node killed mid-job."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsfeed.store.db import Store
+from tests.servers import ScrapydNode, cli_env, demo_portals, start_cli, start_scrapyd
+
+DEMO_ARTICLES = 11
+
+
+@contextlib.contextmanager
+def _fleet(
+    tmp_path: Path, pg_url: str, keys: list[str], *, delay: str, slots: int = 2
+) -> Iterator[tuple[list[ScrapydNode], dict[str, str]]]:
+    profiles = tmp_path / "profiles"
+    with demo_portals(keys, profiles), contextlib.ExitStack() as stack:
+        nodes = []
+        for name in ("node1", "node2"):
+            env = cli_env(
+                NEWSFEED_DATABASE_URL=pg_url,
+                NEWSFEED_PROFILES_DIR=str(profiles),
+                NEWSFEED_DOWNLOAD_DELAY=delay,
+                NEWSFEED_VAR_DIR=str(tmp_path / name / "var"),
+            )
+            node = start_scrapyd(tmp_path / name, env, slots=slots)
+            stack.callback(node.kill)
+            nodes.append(node)
+        yield nodes, cli_env(NEWSFEED_DATABASE_URL=pg_url, NEWSFEED_PROFILES_DIR=str(profiles))
+
+
+def _schedule(
+    nodes: list[ScrapydNode], keys: list[str], *, cwd: Path, env: dict[str, str], slots: int
+) -> subprocess.Popen[str]:
+    args = [a for n in nodes for a in ("--scrapyd", n.url)]
+    return start_cli("schedule", *args, "--slots", str(slots), *keys, cwd=cwd, env=env)
+
+
+def test_schedule_spreads_one_job_per_portal_over_two_nodes_then_builds(
+    tmp_path: Path, pg_url: str
+) -> None:
+    keys = ["fleet_a", "fleet_b", "fleet_c", "fleet_d"]
+    with _fleet(tmp_path, pg_url, keys, delay="0") as (nodes, env):
+        proc = _schedule(nodes, keys, cwd=tmp_path, env=env, slots=2)
+        out, err = proc.communicate(timeout=300)
+        logs = "\n".join(n.log() for n in nodes)
+        assert proc.returncode == 0, f"{out}\n{err}\n{logs}"
+    for node in nodes:
+        assert out.count(f"on {node.url}") >= 2, f"jobs on both nodes:\n{out}"
+    assert "4 portals: 4 ok" in out or ("4 portals:" in out and "0 failed" in out), out
+    with Store(pg_url) as store:
+        reports = store.reports()
+        assert sorted(k for r in reports for k in r["portals"]) == keys, "one job per portal"
+        assert all(r.get("job") for r in reports), "each written by its scrapyd job"
+        for key in keys:
+            assert store.count(key) == DEMO_ARTICLES, key
+    for key in keys:
+        feed = tmp_path / "feeds" / key / "all.atom.xml"
+        assert feed.is_file(), f"no feed for {key}: {out}"
+        assert feed.read_bytes().count(b"<entry>") == DEMO_ARTICLES
+    metrics = (tmp_path / "var" / "metrics" / "newsfeed.prom").read_text(encoding="utf-8")
+    assert all(f'portal="{key}"' in metrics for key in keys)
+    # the nodes wrote their own report files too, as `newsfeed crawl` does
+    written = [json.loads(p.read_text()) for p in tmp_path.glob("node*/var/reports/*.json")]
+    assert sorted(k for r in written for k in r["portals"]) == keys
+
+
+def _running(node: ScrapydNode) -> list[str]:
+    with urllib.request.urlopen(node.url + "listjobs.json?project=newsfeed", timeout=5) as r:
+        return [job["id"] for job in json.loads(r.read())["running"]]
+
+
+def test_a_node_killed_mid_job_is_reported_and_its_portal_crawled_again(
+    tmp_path: Path, pg_url: str
+) -> None:
+    keys = ["kill_a", "kill_b"]
+    with _fleet(tmp_path, pg_url, keys, delay="0.4", slots=1) as (nodes, env):
+        proc = _schedule(nodes, keys, cwd=tmp_path, env=env, slots=1)
+        try:
+            deadline = time.monotonic() + 90
+            with Store(pg_url) as store:
+                # kill the first node once its job has stored something: mid-crawl
+                while not (_running(nodes[0]) and store.count("kill_a")):
+                    assert time.monotonic() < deadline, "no job started on node 1"
+                    assert proc.poll() is None, proc.communicate()
+                    time.sleep(0.1)
+            nodes[0].kill()
+            out, err = proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0, f"{out}\n{err}\n{nodes[1].log()}"
+    assert f"kill_a: failed: the node {nodes[0].url} stopped answering" in out, out
+    assert "scheduling it once more" in out
+    assert "kill_a: scheduled (again) as job" in out and f"on {nodes[1].url}" in out
+    with Store(pg_url) as store:
+        assert store.count("kill_a") == DEMO_ARTICLES, "the portal ends complete"
+        assert store.count("kill_b") == DEMO_ARTICLES
+        jobs = [r for r in store.reports() if "kill_a" in r["portals"]]
+        assert len(jobs) == 1, "the killed job wrote no report; the second one did"
+    assert (tmp_path / "feeds" / "kill_a" / "all.atom.xml").is_file()
+
+
+@pytest.mark.parametrize("nodes", [["http://127.0.0.1:9/"]])
+def test_schedule_with_no_node_answering_fails_in_one_line_per_portal(
+    nodes: list[str], tmp_path: Path, pg_url: str
+) -> None:
+    env = cli_env(NEWSFEED_DATABASE_URL=pg_url)
+    done = subprocess.run(
+        [*start_cli_args(), "schedule", "--scrapyd", nodes[0], "--no-build", "hanoi"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "hanoi: failed: no scrapyd node answers" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def start_cli_args() -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "newsfeed"]
