@@ -44,6 +44,10 @@ def test_listing_finds_the_news_list_and_nothing_else(expected_path: Path) -> No
     for item in expected["items"]:
         if "published_raw" in item:
             assert dates[item["url"]] == item["published_raw"], f"date of {item['url']}"
+    titles = {i["url"]: i["title"] for i in got["items"]}
+    for item in expected["items"]:
+        if "title" in item:
+            assert titles[item["url"]] == item["title"], f"title of {item['url']}"
     assert got["next_page"] == expected["next_page"]
     assert got["platform"]["detected"] == expected["family"]
 

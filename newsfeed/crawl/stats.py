@@ -60,6 +60,16 @@ class Counter(StrEnum):
     """Article pages that made the extractor raise."""
     FAULTS = "faults"
     """Group: what the hostile-web guards refused or repaired, by :class:`Fault`."""
+    PLATFORM_DETECTED = "platform_detected"
+    """Group: listing and home pages by the CMS family their markup shows (``unknown`` too)."""
+    PLATFORM_MISMATCH = "platform_mismatch"
+    """Group: pages read with another platform than the profile's, by the platform used."""
+    LISTING_PAGES_FALLBACK = "listing_pages_fallback"
+    """Listing pages on which the platform's rules found nothing and the generic listing did."""
+    FIELDS_FROM_FALLBACK = "fields_from_fallback"
+    """Group: article fields the platform's rules missed and the generic extractor found."""
+    ARTICLES_WITH_FALLBACK = "articles_with_fallback"
+    """Articles that took at least one field from the generic extractor."""
 
 
 class Fault(StrEnum):

@@ -107,6 +107,8 @@ class PortalRun:
     """
 
     key: str
+    platform: str | None = None
+    """The platform the portal's profile names."""
     entry: Mapping[str, Any]
     """The portal's object of the report being built (DESIGN.md §5), without status/checks."""
     stats: Mapping[str, Any] = field(default_factory=dict)
@@ -529,6 +531,47 @@ def check_faults(run: PortalRun) -> list[Check]:
     return checks
 
 
+SELECTORS_DRIFTING_SHARE = 0.2
+"""More than this share of a portal's articles needing the generic fallback: the platform's
+rules drift from the portal's templates."""
+
+
+def check_platform_mismatch(run: PortalRun) -> list[Check]:
+    """The portal's pages show another CMS family than its profile names."""
+    used = group(run.stats, Counter.PLATFORM_MISMATCH)
+    if not used:
+        return []
+    should = max(used, key=lambda k: used[k])
+    detected = group(run.stats, Counter.PLATFORM_DETECTED)
+    shown = ", ".join(f"{k}×{v}" for k, v in detected.items() if k != "unknown")
+    return [
+        Check(
+            "platform_mismatch",
+            WARNING,
+            f'profile says platform = "{run.platform}" but its pages show {shown or should}; '
+            f'read as {should}: set platform = "{should}" in the profile',
+        )
+    ]
+
+
+def check_selectors_drifting(run: PortalRun) -> list[Check]:
+    """More than a fifth of the articles needed the generic extractor for some field."""
+    extracted = _extracted(run.entry)
+    needed = _count(run, Counter.ARTICLES_WITH_FALLBACK)
+    if not extracted or needed / extracted <= SELECTORS_DRIFTING_SHARE:
+        return []
+    fields = group(run.stats, Counter.FIELDS_FROM_FALLBACK)
+    return [
+        Check(
+            "selectors_drifting",
+            WARNING,
+            f"{needed} of {extracted} articles took fields from the generic fallback "
+            f"({_fmt_counts(fields)}); the platform's selectors no longer fit: run "
+            "`newsfeed extract URL` on one and fix the rules or the profile's overrides",
+        )
+    ]
+
+
 PortalCheck = Callable[[PortalRun], list[Check]]
 CHECKS: tuple[PortalCheck, ...] = (
     check_unreachable,
@@ -536,6 +579,8 @@ CHECKS: tuple[PortalCheck, ...] = (
     check_category_undiscovered,
     check_nothing_listed,
     check_fields_missing,
+    check_platform_mismatch,
+    check_selectors_drifting,
     check_http_errors,
     check_soft_errors,
     check_dates,

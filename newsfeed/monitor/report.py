@@ -72,6 +72,8 @@ _GROUPS = (
     Counter.FIELDS_MISSING,
     Counter.SOFT_ERRORS,
     Counter.FAULTS,
+    Counter.FIELDS_FROM_FALLBACK,
+    Counter.PLATFORM_DETECTED,
 )
 """The counters reported by detail, ``{detail: count}``."""
 
@@ -121,6 +123,7 @@ def portal_report(
     facts = _store_facts(store, portal.key, started, now) if store else {}
     run = PortalRun(
         key=portal.key,
+        platform=portal.platform,
         entry=entry,
         stats=own,
         now=now,

@@ -53,6 +53,9 @@ from newsfeed.extraction.text import clean_text
 from newsfeed.extraction.urls import canonical_url, make_guid
 from newsfeed.items import CategoryLink, DiscoveredCategory, FetchFailure, Listing, ListingItem
 from newsfeed.platforms import Platform, get_platform
+from newsfeed.platforms.choice import GENERIC, choose_platform, read_listing
+from newsfeed.platforms.fallback import with_fallback
+from newsfeed.platforms.fingerprint import fingerprint
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.discovery import find_category_url, menu_link_texts
 from newsfeed.store.db import KnownArticle, Validators, utcnow
@@ -133,6 +136,8 @@ class PortalSpider(scrapy.Spider):
         self.only_category = category
         # guid -> categories met this run, and the guids already requested
         self._seen_categories: dict[str, set[str]] = defaultdict(set)
+        # portal -> the platform its pages showed, when not the profile's
+        self._platform_used: dict[str, str] = {}
         self._requested: set[str] = set()
 
     @cached_property
@@ -172,7 +177,7 @@ class PortalSpider(scrapy.Spider):
         """Page 1 of a category, as its platform asks for it (a GET unless it says otherwise)."""
         self.crawler.stats.inc_value(category_stat(portal.key, category, CategoryCounter.REQUESTED))
         self.state.category_crawled(portal.key, category)
-        platform = get_platform(portal.platform)
+        platform = self.platform_of(portal)
         request = platform.start_request(url, overrides=portal.overrides)
         return self.wire_listing(request, portal.key, category, page=1)
 
@@ -181,6 +186,8 @@ class PortalSpider(scrapy.Spider):
     ) -> Iterator[Any]:
         """Find label-only categories in the portal's navigation; remember what was found."""
         portal = self.portals[portal_key]
+        if isinstance(response, TextResponse):
+            self.detect_platform(portal, response)
         for key in categories:
             labels = portal.category(key).labels or (portal.category(key).name,)
             url = (
@@ -255,8 +262,10 @@ class PortalSpider(scrapy.Spider):
         self, response: Response, portal_key: str, category: str, page: int
     ) -> Iterator[Any]:
         portal = self.portals[portal_key]
-        platform = get_platform(portal.platform)
         stats = self.crawler.stats
+        if isinstance(response, TextResponse) and response.status != 304:
+            self.detect_platform(portal, response)
+        platform = self.platform_of(portal)
         if response.status == 304:
             # Not counted in listing_pages_fetched: a 304 lists nothing, and "fetched pages
             # listing nothing" is the report's sign of a changed layout.
@@ -278,7 +287,14 @@ class PortalSpider(scrapy.Spider):
                 etag=_header(response, b"ETag"), last_modified=_header(response, b"Last-Modified")
             ),
         )
-        listing = platform.parse_listing(response.selector, response.url)
+        listing, read_by = read_listing(platform, response.selector, response.url)
+        if read_by != platform.key:
+            # the platform's rules found no article: the generic listing did
+            stats.inc_value(stat(portal_key, Counter.LISTING_PAGES_FALLBACK))
+            logger.info(
+                "%s: %s listing rules found nothing on %s", portal_key, platform.key, response.url
+            )
+            platform = get_platform(read_by)
         if portal.article_url is not None:
             # id-less URLs: the profile's evidence-based shape tells articles from categories
             listing = Listing(
@@ -437,7 +453,7 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value(stat(portal_key, Counter.HTTP_ERRORS, "not_html"))
             return
-        platform = get_platform(portal.platform)
+        platform = self.platform_of(portal)
         over = self.over_bounds(response)
         if over:
             self.crawler.stats.inc_value(stat(portal_key, Counter.FAULTS, Fault.TOO_LARGE))
@@ -455,6 +471,9 @@ class PortalSpider(scrapy.Spider):
                 listing_published_raw=listing.published_raw if listing else None,
                 categories=tuple(sorted(self._seen_categories.get(guid, ()))),
             )
+            if platform.key != GENERIC:
+                article, filled = with_fallback(article, response.selector, response.url)
+                self.count_fallback(portal_key, filled)
         except Exception:  # a page that breaks an extractor is reported and retried, not fatal
             logger.exception("%s: extraction failed on %s", portal_key, response.url)
             self.crawler.stats.inc_value(stat(portal_key, Counter.EXTRACTION_ERRORS))
@@ -506,6 +525,42 @@ class PortalSpider(scrapy.Spider):
         listing_url = response.meta.get("listing_url")
         if listing_url:
             self.state.listing_incomplete(listing_url)
+
+    # -- platform ---------------------------------------------------------------------------
+
+    def platform_of(self, portal: Portal) -> Platform:
+        """The platform reading the portal's pages: the profile's, or what its pages showed."""
+        return get_platform(self._platform_used.get(portal.key, portal.platform))
+
+    def detect_platform(self, portal: Portal, response: TextResponse) -> None:
+        """Fingerprint a listing or home page; when it shows another family than the profile
+        names, read the portal with that family's platform (or generic) from now on."""
+        found = fingerprint(response.text, response.url)
+        stats = self.crawler.stats
+        stats.inc_value(stat(portal.key, Counter.PLATFORM_DETECTED, found.family))
+        choice = choose_platform(portal.platform, found)
+        if not choice.mismatch:
+            return
+        stats.inc_value(stat(portal.key, Counter.PLATFORM_MISMATCH, choice.used))
+        if self._platform_used.get(portal.key) != choice.used:
+            logger.warning(
+                "%s: profile says platform %s, %s shows %s (%s); reading it as %s",
+                portal.key,
+                portal.platform,
+                response.url,
+                found.family,
+                ", ".join(found.evidence),
+                choice.used,
+            )
+            self._platform_used[portal.key] = choice.used
+
+    def count_fallback(self, portal_key: str, filled: tuple[str, ...]) -> None:
+        if not filled:
+            return
+        stats = self.crawler.stats
+        stats.inc_value(stat(portal_key, Counter.ARTICLES_WITH_FALLBACK))
+        for name in filled:
+            stats.inc_value(stat(portal_key, Counter.FIELDS_FROM_FALLBACK, name))
 
     def _recently_gone(self, url: str) -> bool:
         since = self.state.gone_since(url, GONE)

@@ -1,0 +1,50 @@
+"""Per-field fallback: what a platform's rules miss, the generic extractor may still find.
+
+Templates drift one block at a time: a theme update renames the date's class and leaves the
+body alone. So an article whose platform rules found no title, date, body, author, lead or
+related list keeps the generic extractor's value for that field, and the crawl counts which
+fields came from the fallback (``fields_from_fallback`` in the report; ``selectors_drifting``
+when more than a fifth of a portal's articles needed it).
+"""
+
+from __future__ import annotations
+
+from parsel import Selector
+
+from newsfeed.extraction.generic import extract_generic
+from newsfeed.items import Article
+
+FALLBACK_FIELDS = ("title", "published", "body_text", "author", "summary", "related_links")
+"""The fields a platform's article may take from the generic extractor, by report name."""
+
+# what moves with each field: a date with its raw string and source, a body with its HTML,
+# images and attachments
+_MOVES = {
+    "title": ("title",),
+    "published": ("published", "published_raw", "date_source"),
+    "body_text": ("body_text", "body_html", "images", "attachments"),
+    "author": ("author",),
+    "summary": ("summary",),
+    "related_links": ("related_links",),
+}
+
+
+def with_fallback(article: Article, sel: Selector, url: str) -> tuple[Article, tuple[str, ...]]:
+    """``article`` with the fields its rules missed filled from the generic extractor, and
+    the names of the fields filled. The generic extractor only runs when a field is missing."""
+    missing = [name for name in FALLBACK_FIELDS if not getattr(article, name)]
+    if not missing:
+        return article, ()
+    generic = extract_generic(sel, url)
+    changes: dict[str, object] = {}
+    filled: list[str] = []
+    for name in missing:
+        if getattr(generic, name):
+            filled.append(name)
+            changes.update({field: getattr(generic, field) for field in _MOVES[name]})
+    if not filled:
+        return article, ()
+    return article.replace(**changes), tuple(filled)
+
+
+__all__ = ["FALLBACK_FIELDS", "with_fallback"]
