@@ -471,9 +471,6 @@ class PortalSpider(scrapy.Spider):
                 listing_published_raw=listing.published_raw if listing else None,
                 categories=tuple(sorted(self._seen_categories.get(guid, ()))),
             )
-            if platform.key != GENERIC:
-                article, filled = with_fallback(article, response.selector, response.url)
-                self.count_fallback(portal_key, filled)
         except Exception:  # a page that breaks an extractor is reported and retried, not fatal
             logger.exception("%s: extraction failed on %s", portal_key, response.url)
             self.crawler.stats.inc_value(stat(portal_key, Counter.EXTRACTION_ERRORS))
@@ -488,6 +485,14 @@ class PortalSpider(scrapy.Spider):
                 self._retry_next_run(response)
                 yield FetchFailure(url=response.url, portal=portal_key, status=f"soft_{kind}")
                 return
+        if platform.key != GENERIC:
+            # after the soft-error test: a maintenance page is no article, whatever it holds
+            try:
+                article, filled = with_fallback(article, response.selector, response.url)
+            except Exception:  # the fallback breaking keeps the platform's article
+                logger.exception("%s: generic fallback failed on %s", portal_key, response.url)
+                filled = ()
+            self.count_fallback(portal_key, filled)
         if article.guid != guid:
             # redirected to another URL form; keep the listing's identity so runs agree
             article = article.replace(guid=guid)
