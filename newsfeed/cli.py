@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from newsfeed import USER_AGENT, __version__
-from newsfeed.config import LOG_LEVELS, Config, ConfigError, load_config
+from newsfeed.config import LOG_LEVELS, Config, ConfigError, config_file, load_config
 from newsfeed.items import REQUIRED_FIELDS
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.errors import StoreFailure, explain
@@ -360,6 +360,8 @@ def cmd_store(args: argparse.Namespace) -> int:
     from newsfeed.store.migrations import SchemaTooNewError, store_version
     from newsfeed.store.transfer import TransferError, export_store, import_store
 
+    if args.action == "reindex":
+        return cmd_store_reindex(args)
     config = _config(args)
     where = redact(config.store_url)
     errors: tuple[type[BaseException], ...] = (
@@ -483,6 +485,140 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(_config(args))
 
 
+def cmd_watch_list(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if args.json:
+        json.dump([w.to_dict() for w in config.watches], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not config.watches:
+        print(f"no watch yet in {config_file()}; add one with `newsfeed watch add`")
+    for watch in config.watches:
+        scope = [*watch.provinces, *watch.portals, *(f"topic:{t}" for t in watch.topics)]
+        print(
+            f"{watch.key:<24} {watch.name:<28} {watch.query}"
+            + (" [fold]" if watch.fold else "")
+            + (f"  ({', '.join(scope)})" if scope else "")
+        )
+    return EXIT_OK
+
+
+def cmd_watch_add(args: argparse.Namespace) -> int:
+    from newsfeed.config import Watch, add_watch, check_watch_key
+    from newsfeed.feeds.watch import check_watch
+
+    _config(args)  # the file must load before it is edited
+    watch = Watch(
+        key=check_watch_key(args.key),
+        name=(args.name or args.query).strip(),
+        query=args.query.strip(),
+        provinces=tuple(args.province or ()),
+        portals=tuple(args.portal or ()),
+        topics=tuple(args.topic or ()),
+        fold=args.fold,
+    )
+    check_watch(watch, list(Registry()))
+    path = config_file()
+    add_watch(path, watch)
+    print(f"added watch {watch.key!r} to {path}; `newsfeed build` writes feeds/watch/{watch.key}.*")
+    return EXIT_OK
+
+
+def cmd_watch_remove(args: argparse.Namespace) -> int:
+    from newsfeed.config import remove_watch
+
+    _config(args)
+    path = config_file()
+    removed = remove_watch(path, args.key)
+    print(f"removed watch {removed.key!r} ({removed.name}) from {path}")
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from newsfeed.config import Watch
+    from newsfeed.feeds.watch import check_watch, watch_query, watch_scope
+    from newsfeed.store import fulltext
+    from newsfeed.store.db import Store
+    from newsfeed.timezone import LOCAL_TZ
+
+    config = _config(args)
+    watch = Watch(
+        key="search",
+        name="search",
+        query=args.query,
+        provinces=tuple(args.province or ()),
+        portals=tuple(args.portal or ()),
+        fold=args.fold,
+    )
+    portals = list(Registry())
+    check_watch(watch, portals, where="search")
+    query = watch_query(watch)
+    scope = watch_scope(watch, portals)
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            print(f"newsfeed: --since {args.since!r}: give a date, YYYY-MM-DD", file=sys.stderr)
+            return EXIT_USAGE
+        if since.tzinfo is None:  # a date or time as printed: local (+07:00), as feeds say
+            since = since.replace(tzinfo=LOCAL_TZ)
+    if not config.database_url and not config.store_path.exists():
+        print("newsfeed: no store yet; run `newsfeed crawl` first", file=sys.stderr)
+        return EXIT_FAILED
+    with Store(config.store_url) as store:
+        fulltext.ensure_current(store.db)
+        hits = fulltext.search(
+            store.db, query, limit=args.limit, order="rank", portals=scope.portals, since=since
+        )
+        rows = []
+        for hit in hits:
+            stored = store.get(hit.guid)
+            if stored is not None:
+                rows.append((hit, stored.article))
+    if args.json:
+        out = [
+            {
+                "guid": a.guid,
+                "portal": a.portal,
+                "title": a.title,
+                "url": a.url,
+                "published": a.published,
+                "in_title": hit.in_title,
+                "field": hit.passage.field,
+                "snippet": hit.passage.text,
+                "snippet_marked": hit.passage.marked(),
+            }
+            for hit, a in rows
+        ]
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not rows:
+        print(f"no article matches {query.text!r}")
+    for hit, a in rows:
+        print(f"{(a.published or '')[:16]:<16}  {a.portal or '-'}  {a.title}")
+        print(f"    {a.url}")
+        print(f"    {hit.passage.marked()}")
+    return EXIT_OK
+
+
+def cmd_store_reindex(args: argparse.Namespace) -> int:
+    import time
+
+    from newsfeed.store import fulltext
+    from newsfeed.store.db import Store
+
+    config = _config(args)
+    start = time.monotonic()
+    with Store(config.store_url) as store:
+        count = fulltext.reindex(store.db)
+    print(f"indexed {count} articles in {time.monotonic() - start:.1f} s")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsfeed",
@@ -555,7 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "store", help="export / import the store as JSON lines, or upgrade its schema"
     )
-    p.add_argument("action", choices=("export", "import", "migrate"))
+    p.add_argument("action", choices=("export", "import", "migrate", "reindex"))
     p.add_argument("file", nargs="?", metavar="FILE", help="JSON lines file; - or none: stdio")
     p.set_defaults(func=cmd_store)
 
@@ -582,6 +718,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_port, default=8080, help="1-65535 (default 8080)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("search", help="the newest articles that match a query, with a snippet")
+    p.add_argument("query", metavar="QUERY", help='words, "phrases", OR, -word, prefix*')
+    p.add_argument("--portal", action="append", metavar="KEY", help="only this portal (repeat)")
+    p.add_argument("--province", action="append", metavar="P", help="only this province")
+    p.add_argument("--since", metavar="DATE", help="only articles of this date or later")
+    p.add_argument("--fold", action="store_true", help="match without diacritics (đ = d)")
+    p.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("watch", help="watches: a feed for a name or subject across portals")
+    watch = p.add_subparsers(dest="watch_command", required=True, metavar="ACTION")
+    w = watch.add_parser("list", help="the watches of newsfeed.toml")
+    w.add_argument("--json", action="store_true")
+    w.set_defaults(func=cmd_watch_list)
+    w = watch.add_parser("add", help="add a [[watch]] to newsfeed.toml")
+    w.add_argument("key", metavar="KEY", help="ASCII snake_case: the feed is watch/KEY")
+    w.add_argument("query", metavar="QUERY", help='words, "phrases", OR, -word, prefix*')
+    w.add_argument("--name", help="the feed's title (default: the query)")
+    w.add_argument("--province", action="append", metavar="P", help="only this province")
+    w.add_argument("--portal", action="append", metavar="KEY", help="only this portal")
+    w.add_argument("--topic", action="append", metavar="T", help="only this topic")
+    w.add_argument("--fold", action="store_true", help="match without diacritics (đ = d)")
+    w.set_defaults(func=cmd_watch_add)
+    w = watch.add_parser("remove", help="remove a [[watch]] from newsfeed.toml")
+    w.add_argument("key", metavar="KEY")
+    w.set_defaults(func=cmd_watch_remove)
 
     p = sub.add_parser("demo", help="the whole pipeline offline against a bundled demo portal")
     p.add_argument("--base-url", help="public URL of the feeds folder")
@@ -626,7 +790,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 3
         print(f"newsfeed: {line}", file=sys.stderr)
         return EXIT_FAILED
-    except ConfigError as exc:
+    except ConfigError as exc:  # newsfeed.toml, a watch, a query
         print(f"newsfeed: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return result

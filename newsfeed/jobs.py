@@ -22,6 +22,7 @@ from newsfeed.config import Config
 from newsfeed.crawl.runner import SIGNAL_STAT, crawl
 from newsfeed.feeds.build import feed_specs, health_items, long_critical
 from newsfeed.feeds.render import write_feeds
+from newsfeed.feeds.watch import check_watches, watch_specs
 from newsfeed.files import remove_stale_temps
 from newsfeed.monitor.metrics import write_metrics
 from newsfeed.monitor.report import build_report, write_report
@@ -207,6 +208,9 @@ def build_feeds(
     portals = list(registry)
     for stale in remove_stale_temps(config.feeds_dir):
         logger.info("removed %s, left by a build that was killed", stale)
+    if config.watches:  # a bad [[watch]] fails before the store is opened
+        known = {p.key: p for p in (*Registry(), *portals)}
+        check_watches(config.watches, list(known.values()))
     now = now or datetime.now(UTC)
     with Store(config.store_url) as store:
         # every portal's latest state, whatever run crawled it (not the latest report alone)
@@ -226,6 +230,9 @@ def build_feeds(
             limit=config.item_limit,
             base_url=config.base_url,
             health=health_items(public, portals, base_url=config.base_url, day=today),
+        )
+        specs += watch_specs(
+            store, config.watches, portals, limit=config.item_limit, base_url=config.base_url
         )
         files = write_feeds(specs, config.feeds_dir, config.base_url, limit=config.item_limit)
         # before index.html, which links status.html only when it exists

@@ -44,7 +44,8 @@ NOT_SQL = {"backend", "close", "transaction"}
 
 _ALIAS_RE = re.compile(r"\b(?:FROM|JOIN|UPDATE|INTO|,)\s+(\w+)(?:\s+(?:AS\s+)?(\w+))?", re.I)
 _SCAN_RE = re.compile(r"^SCAN (\w+)( USING (?:COVERING )?INDEX \w+)?")
-_NOT_QUERIES = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "CREATE")
+# "--": what SQLite traces of the statements the FTS5 module runs on its own shadow tables
+_NOT_QUERIES = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "CREATE", "--")
 
 
 class _Recorder:
@@ -240,5 +241,8 @@ def test_a_new_article_costs_a_few_statements(tmp_path: Path) -> None:
         store.db.raw.set_trace_callback(statements.append)
         store.upsert(_article("b", 1, _TEXT + " Theo VGP."))
         store.db.raw.set_trace_callback(None)
-        assert len(statements) <= 12, statements
+        # the full-text index adds three: its version, the article's id, its row (FTS5's
+        # own statements on its shadow tables, traced as "-- ...", are not counted)
+        own = [s for s in statements if not s.startswith("--")]
+        assert len(own) <= 15, own
         assert len(store.near_duplicate_clusters()) == 1

@@ -132,6 +132,9 @@ class FeedEntry:
     "Cũng đăng trên" and as related links."""
     source: Source | None = None
     """The portal, for items of feeds that mix portals (topic feeds); None elsewhere."""
+    passage: tuple[tuple[str, bool], ...] = ()
+    """Watch feeds: the matching passage as (text, is a match) parts; it is the summary, the
+    matches in ``<mark><strong>`` (RSS, Atom) or between « » (JSON Feed's plain-text summary)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +158,8 @@ class FeedSpec:
     """The shared-taxonomy topic of a topic feed (or of the category)."""
     publisher: str | None = None
     """Feed-level author: the portal's name (the builder sets it); the portal key if unset."""
+    watch: str | None = None
+    """The watch key of a watch feed (``watch/<key>``); listed in the OPML like a category."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +179,8 @@ class _Item:
     published: datetime
     updated: datetime
     summary: str | None
+    summary_html: str | None
+    """The summary as HTML when it has marked matches (watch feeds), else None."""
     content: str | None
     author: str | None
     categories: tuple[str, ...]
@@ -212,7 +219,9 @@ def render_rss(spec: FeedSpec, self_url: str, *, base_url: str | None = None) ->
         if item.enclosures:
             first = item.enclosures[0]
             fe.link(href=first.url, rel="enclosure", type=first.type, length="0")
-        if item.summary:
+        if item.summary_html:
+            fe.summary(item.summary_html)
+        elif item.summary:
             # RSS readers take <description> as HTML, so the plain-text lead is escaped once
             # more; otherwise a "<" or "&" in it would be read as markup.
             fe.summary(html.escape(item.summary, quote=False))
@@ -258,7 +267,9 @@ def render_atom(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -
             fe.author(name=item.byline)
         if item.content:
             fe.content(item.content, type="html")
-        if item.summary:
+        if item.summary_html:
+            fe.summary(item.summary_html, type="html")
+        elif item.summary:
             fe.summary(item.summary)
         if item.categories:
             fe.category([{"term": c} for c in item.categories])
@@ -336,9 +347,10 @@ def write_feeds(
     written or already up to date, in a fixed order: per spec RSS, Atom, JSON, then the OPML.
     Files of feeds no longer in ``specs`` are left in place.
 
-    ``index.opml`` lists the category feeds only (specs with a ``category``): importing it
-    subscribes to each article once per category it is listed under, not once more per
-    aggregate feed it is also in.
+    ``index.opml`` lists the category feeds (specs with a ``category``) and the watch feeds
+    (``watch``): importing it subscribes to each article once per category it is listed
+    under, not once more per aggregate feed it is also in; a watch is a subject the user
+    chose to follow, so it is listed too.
     """
     if limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
@@ -356,7 +368,7 @@ def write_feeds(
         for fmt, (suffix, _type) in FORMATS.items():
             data = renderers[fmt](limited, feed_url(base, stem, fmt), base_url=base)
             outputs.append((out_dir / f"{stem}{suffix}", data))
-        if spec.category is not None:
+        if spec.category is not None or spec.watch is not None:
             listed.append((spec, feed_url(base, stem, "rss"), feed_url(base, stem, "atom")))
     outputs.append((out_dir / "index.opml", render_opml(listed, "newsfeed")))
     for path, data in outputs:
@@ -453,6 +465,16 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
     if not enclosures and lead is not None and (lead_type := _image_type(lead[0])):
         enclosures = (_Enclosure(lead[0], lead_type, lead[1]),)
     title = _text(article.title) or summary[:80] or base
+    summary_html = None
+    if entry.passage:
+        summary = _text("".join(f"«{t}»" if hit else t for t, hit in entry.passage))
+        summary_html = "".join(
+            # <strong> inside: sanitizers that drop <mark> (feedparser's) keep it
+            f"<mark><strong>{html.escape(_clean(t), quote=False)}</strong></mark>"
+            if hit
+            else html.escape(_clean(t), quote=False)
+            for t, hit in entry.passage
+        )
     return _Item(
         guid=_text(article.guid),
         title=title,
@@ -460,6 +482,7 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
         published=published,
         updated=updated,
         summary=summary or None,
+        summary_html=summary_html,
         content=_content_html(
             body,
             base,

@@ -38,7 +38,7 @@ from typing import Any, Literal
 
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.items import Article, Link, ListingItem
-from newsfeed.store import dedupe
+from newsfeed.store import dedupe, fulltext
 from newsfeed.store.dialect import Connection, Row, connect, is_database_url, redact
 from newsfeed.store.migrations import migrate
 
@@ -167,6 +167,7 @@ class Store:
         now_iso = (now or utcnow()).isoformat()
         data = article.to_dict()
         digest = _content_hash(data)
+        previous: dict[str, Any] | None = None
         with self.transaction() as db:
             db.lock(f"article:{article.guid}")  # concurrent writers: one outcome per guid
             row = db.execute(
@@ -195,6 +196,8 @@ class Store:
             else:
                 outcome = "unchanged" if row[0] == digest else "updated"
                 if outcome == "updated":
+                    old = db.execute("SELECT data FROM articles WHERE guid = ?", (article.guid,))
+                    previous = json.loads(old.fetchone()[0])
                     db.execute(
                         "UPDATE articles SET url = ?, canonical_url = ?, published = ?,"
                         " sort_key = ?, content_hash = ?, data = ?,"
@@ -233,6 +236,8 @@ class Store:
             )
             if outcome != "unchanged":
                 self._index_near_duplicate(db, article, fresh=outcome == "new")
+                if fulltext.is_current(db):  # else a rebuild is due and will index it
+                    fulltext.index_article(db, article.guid, data, previous)
         return outcome
 
     def add_categories(

@@ -178,10 +178,24 @@ def _v4_portal_state(db: Connection) -> None:
     )
 
 
+def _v5_fulltext(db: Connection) -> None:
+    """The full-text index of titles, leads and bodies (watches, ``newsfeed search``).
+
+    Created empty; a store that already has articles is indexed by the first ``build`` or
+    ``search`` (or ``newsfeed store reindex``), outside this transaction, which would
+    otherwise hold the write lock for minutes on a large store
+    (:mod:`newsfeed.store.fulltext`).
+    """
+    from newsfeed.store.fulltext import create_schema
+
+    create_schema(db)
+
+
 STEPS: tuple[tuple[int, Step], ...] = (
     (2, _v2_baseline),
     (3, _v3_indexes_and_sketch_version),
     (4, _v4_portal_state),
+    (5, _v5_fulltext),
 )
 """The numbered steps, oldest first; a store at version N has run every step up to N."""
 

@@ -32,6 +32,7 @@ from newsfeed.feeds.render import (
     feed_file,
     latest_news,
 )
+from newsfeed.feeds.watch import watch_anchor
 from newsfeed.files import atomic_write
 from newsfeed.portals import Portal
 from newsfeed.portals.topics import topic_label
@@ -95,6 +96,7 @@ def render_index(
         for spec in specs
     }
     topics = [f for f in feeds.values() if f.spec.portal is None and f.spec.topic]
+    watches = [f for f in feeds.values() if f.spec.watch]
     ordered = sorted(portals, key=lambda p: (fold(p.province), fold(p.name), p.key))
     newest = max((f.latest for f in feeds.values() if f.latest), default=None)
     checked = max((str(h.get("finished") or "") for h in health.values()), default="")
@@ -148,6 +150,20 @@ def render_index(
     add("</dl>\n</div></header>\n")
 
     add('<main class="wrap">\n')
+    # -- watches: the subjects this installation follows
+    if watches:
+        add('<section aria-labelledby="h-watches">\n')
+        add('<h2 id="h-watches">Theo dõi <span lang="en">Watchlists</span></h2>\n')
+        add(
+            '<p class="hint">Mọi tin nhắc tới một tên hay một chủ đề, từ mọi cổng thông tin;'
+            " đoạn văn khớp được đánh dấu."
+            ' <span lang="en">Every article that mentions a name or subject, across portals;'
+            " the matching passage is marked.</span></p>\n"
+        )
+        add('<ul class="topics">\n')
+        for feed in watches:
+            add(_watch_card(feed))
+        add("</ul>\n</section>\n")
     # -- topics
     if topics:
         add('<section aria-labelledby="h-topics">\n')
@@ -218,6 +234,16 @@ def _topic_card(feed: _Feed, feeds: Mapping[str, _Feed]) -> str:
         f'<h3>{_e(vi)} <span lang="en">{_e(en)}</span></h3>'
         f'<p class="meta">{len(portals)} cổng · {feed.count} tin · '
         f"{_latest(feed.latest)}</p>"
+        f"{_subscribe(feed.spec)}</li>\n"
+    )
+
+
+def _watch_card(feed: _Feed) -> str:
+    return (
+        f'<li class="card" id="{_e(watch_anchor(feed.spec.watch or ""))}">'
+        f"<h3>{_e(feed.spec.title)}</h3>"
+        f'<p class="meta">{_e(feed.spec.description)}</p>'
+        f'<p class="meta">{feed.count} tin · {_latest(feed.latest)}</p>'
         f"{_subscribe(feed.spec)}</li>\n"
     )
 
