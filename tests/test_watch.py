@@ -4,6 +4,7 @@ the watch feeds and the commands (``newsfeed watch``, ``newsfeed search``, ``sto
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import unicodedata
@@ -623,3 +624,39 @@ def test_newsboat_reads_the_watch_feeds(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- PostgreSQL: the same index and searches on a shared store --------------------------------
+
+POSTGRES_URL = os.environ.get("NEWSFEED_TEST_DATABASE_URL", "")
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="no PostgreSQL to test against (set NEWSFEED_TEST_DATABASE_URL=postgresql://...)",
+)
+def test_postgresql_index_finds_what_the_rules_match() -> None:
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install psycopg)")
+    with Store(POSTGRES_URL) as store:
+        with store.transaction() as db:
+            for table in ("article_text", "article_categories", "article_urls", "articles"):
+                db.execute(f"DELETE FROM {table}")
+        store.upsert(article(1, title="Ông Hồ Kỳ Minh làm việc", body="Phó Chủ tịch."))
+        store.upsert(article(2, body="xã Hoà Vang, công trình thuỷ lợi, mã số"))
+        store.upsert(article(3, body="ma trận ở Hòa Vang", portal="hanoi"))
+        store.upsert(article(2, body="xã Hoà Vang, công trình thủy lợi"))  # "mã" gone
+        for query, fold, expected in [
+            ('"Hồ Kỳ Minh"', False, ["g1"]),
+            ('"ho ky minh"', True, ["g1"]),
+            ('"hòa vang"', False, ["g3", "g2"]),
+            ("thủy", False, ["g2"]),
+            ("mã", False, []),
+            ("ma", False, ["g3"]),
+            ("ma*", False, ["g3"]),
+            ("hòa -ma", False, ["g2"]),
+        ]:
+            hits = fulltext.search(store.db, parse_query(query, fold=fold))
+            assert guids(hits) == expected, query
+        assert guids(fulltext.search(store.db, parse_query("vang"), portals=["hanoi"])) == ["g3"]
+        assert fulltext.reindex(store.db) == 3
+        assert guids(fulltext.search(store.db, parse_query("Minh"), order="rank")) == ["g1"]
