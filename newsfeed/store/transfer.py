@@ -10,6 +10,7 @@ store exported and imported back answers every query the same.
 Import goes into an empty store of the same or a newer schema (older stores are upgraded on
 open) and runs in one transaction: a bad line leaves the target empty. ``store_meta`` (what
 the stored data was made with, e.g. the sketches' hash) comes from the export.
+The full-text index is not exported; it is rebuilt after the import.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from newsfeed.store import fulltext
 from newsfeed.store.db import Store
 from newsfeed.store.migrations import SCHEMA_VERSION, store_version
 
@@ -34,7 +36,11 @@ class TransferError(ValueError):
 
 
 def _tables(store: Store) -> list[str]:
-    names = sorted(t for t in store.db.tables() if t not in _SKIPPED)
+    # The full-text index (and SQLite's FTS5 shadow tables) is derived from the articles and
+    # differs by backend: it is rebuilt after an import, never copied.
+    names = sorted(
+        t for t in store.db.tables() if t not in _SKIPPED and not t.startswith(fulltext.TABLE)
+    )
     return sorted(names, key=lambda t: t != "articles")
 
 
@@ -62,6 +68,8 @@ def export_store(store: Store, out: IO[str]) -> dict[str, int]:
         count = 0
         for row in store.db.execute(f"SELECT {order} FROM {table} ORDER BY {order}"):
             data = {c: _encode(row[i]) for i, c in enumerate(columns)}
+            if table == "store_meta" and data.get("key") == fulltext.META_KEY:
+                continue  # the index's version: it belongs to the index, rebuilt on import
             out.write(json.dumps({"table": table, "row": data}, ensure_ascii=False) + "\n")
             count += 1
         counts[table] = count
@@ -123,4 +131,5 @@ def import_store(store: Store, source: IO[str]) -> dict[str, int]:
             counts[name] = counts.get(name, 0) + 1
         if batch:
             db.executemany(batch_sql, batch)
+    fulltext.reindex(store.db)
     return counts
