@@ -4,7 +4,6 @@ the watch feeds and the commands (``newsfeed watch``, ``newsfeed search``, ``sto
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import unicodedata
@@ -628,16 +627,10 @@ def test_newsboat_reads_the_watch_feeds(tmp_path: Path) -> None:
 
 # -- PostgreSQL: the same index and searches on a shared store --------------------------------
 
-POSTGRES_URL = os.environ.get("NEWSFEED_TEST_DATABASE_URL", "")
 
-
-@pytest.mark.skipif(
-    not POSTGRES_URL,
-    reason="no PostgreSQL to test against (set NEWSFEED_TEST_DATABASE_URL=postgresql://...)",
-)
-def test_postgresql_index_finds_what_the_rules_match() -> None:
-    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install psycopg)")
-    with Store(POSTGRES_URL) as store:
+def test_postgresql_index_finds_what_the_rules_match(pg_url: str) -> None:
+    # the private server of tests/servers.py: in CI (NEWSFEED_REQUIRE_TOOLS=1) it must run
+    with Store(pg_url) as store:
         with store.transaction() as db:
             for table in ("article_text", "article_categories", "article_urls", "articles"):
                 db.execute(f"DELETE FROM {table}")
