@@ -3,7 +3,7 @@
 The site speaks Liferay 6.2 (the markup of the bundled demo portal): one category listing page
 ``/vi/tin-tuc`` lists every article ``/vi/tin-tuc/-/view_content/<id>-<slug>``, and each id is
 one fault (:data:`FAULTS`) or a good article beside them (:data:`GOOD`). What each fault must
-leave in the crawl report is asserted by ``tests/test_faults.py``.
+leave in the crawl report is asserted by ``tests/crawl/test_faults.py``.
 
 Every slow route (never answers, 1 byte/s) gives up by itself after :data:`SLOW_LIMIT` seconds
 or when the server stops, so the server always shuts down. Nothing here reaches a non-loopback

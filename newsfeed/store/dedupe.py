@@ -32,7 +32,7 @@ How: MinHash with a bottom-k sketch (Broder 1997; Cohen & Kaplan 2007), bucketed
 Why not SimHash: tried first (64 bits, word 3-shingles). On the Đà Nẵng corpus an edited repost
 (new header line, credit, five words changed) landed 0-21 bits from its original while the
 closest unrelated pairs were 6-12 bits apart, so no Hamming threshold separated them; the
-resemblance estimate does (tests/test_dedupe.py measures it).
+resemblance estimate does (tests/store/test_dedupe.py measures it).
 
 Texts shorter than :data:`MIN_SHINGLES` shingles are not sketched: a two-line notice ("Lịch
 tiếp công dân tuần ...") differs from the next one by a date, which is the whole news.

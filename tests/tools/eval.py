@@ -235,7 +235,7 @@ def _corpus_cases(corpus: Path, registry: Registry) -> Iterator[Case]:
 
         expected_generic = dict(BAOCANTHO_EXPECTED)
         if portal is not None:
-            # the body the profile's adapter extracts (checked by tests/test_corpus.py) is
+            # the body the adapter extracts (checked by tests/extraction/test_corpus.py) is
             # what the generic rules must find without the profile
             expected_generic["body_text"] = run_profile().body_text
             yield Case(

@@ -23,8 +23,8 @@ from newsfeed.config import Config
 from newsfeed.jobs import build_feeds
 from newsfeed.portals import Registry
 from tests.conftest import run_cli
+from tests.crawl.test_crawl_replay import SECOND_URL_IDS
 from tests.crawling import crawl_here
-from tests.test_crawl_replay import SECOND_URL_IDS
 
 
 def _start(*args: str, cwd: Path, **env: str) -> subprocess.Popen[str]:

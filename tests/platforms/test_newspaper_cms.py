@@ -15,7 +15,7 @@ from newsfeed.platforms import get_platform
 from newsfeed.platforms.newspaper import NewspaperCmsPlatform
 from newsfeed.portals import Registry
 
-FIXTURES = Path(__file__).parent / "fixtures" / "bao_gia_lai"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "bao_gia_lai"
 LISTINGS = sorted((FIXTURES / "listings").glob("*.html"))
 
 

@@ -15,7 +15,7 @@ from newsfeed.extraction.html import absolutize, html_to_text, sanitize_html
 
 BASE = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/4409341-tuyen-truyen.html"
 CORPUS = Path(
-    os.environ.get("NEWSFEED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    os.environ.get("NEWSFEED_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
 )
 
 ABSOLUTIZE = [

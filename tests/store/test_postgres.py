@@ -22,7 +22,7 @@ from newsfeed.store.locks import PortalLockedError, PortalLocks
 from newsfeed.store.migrations import SCHEMA_VERSION, migrate, store_version
 from newsfeed.store.transfer import TransferError, export_store, import_store
 from tests.servers import cli_env, demo_portals, start_cli
-from tests.test_migrations import _step_adds_column, _step_fails, old_store
+from tests.store.test_migrations import _step_adds_column, _step_fails, old_store
 
 # every demo portal lists 11 articles (one in both categories)
 DEMO_ARTICLES = 11

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).parents[1]
 SITES = TESTS / "sites"
 FIXTURES = TESTS / "fixtures"
 

@@ -17,8 +17,8 @@ from newsfeed.platforms.extract import extract_listing, response_for
 from newsfeed.platforms.fingerprint import fingerprint
 from newsfeed.platforms.news_lists import article_url_score, page_of
 
-SHAPES = Path(__file__).parent / "sites"
-CORPUS = Path(os.environ.get("NEWSFEED_CORPUS", Path(__file__).parents[1] / "../shared/corpus"))
+SHAPES = Path(__file__).parents[1] / "sites"
+CORPUS = Path(os.environ.get("NEWSFEED_CORPUS", Path(__file__).parents[2] / "../shared/corpus"))
 
 
 def _expected() -> list[Path]:
@@ -76,7 +76,7 @@ def test_fingerprint_names_the_family(expected_path: Path) -> None:
     ],
 )
 def test_fingerprint_of_the_adapters_fixtures(fixture: str, family: str) -> None:
-    page = Path(__file__).parent / "fixtures" / fixture
+    page = Path(__file__).parents[1] / "fixtures" / fixture
     found = fingerprint(page.read_text(encoding="utf-8"))
     assert found.family == family, found.scores
 

@@ -1,5 +1,5 @@
 """Platform rules beyond the article fields: listing parsing, pagination (GET links, ASP.NET
-postbacks, the vnPortal POST APIs) and article ids (the seed article: tests/test_seed.py).
+postbacks, the vnPortal POST APIs) and article ids (the seed article: tests/crawl/test_seed.py).
 
 Pure functions over the fixture pages the project wrote (tests/fixtures/<portal>/, listings in
 ``listings/`` with their reviewed ``<name>.json``); no network.
@@ -21,7 +21,7 @@ from newsfeed.platforms.sharepoint import SharePointPlatform
 from newsfeed.platforms.vnportal import VnPortal2Platform, VnPortalPlatform
 from newsfeed.portals import Registry
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 PORTALS = ("bac_lieu", "dien_bien", "quang_ninh", "son_la", "hanoi")
 PLATFORM_OF = {"bac_lieu": "sharepoint", "dien_bien": "sharepoint", "quang_ninh": "sharepoint"}
 PLATFORM_OF |= {"son_la": "vnportal", "hanoi": "vnportal2"}

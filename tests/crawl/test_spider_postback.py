@@ -22,7 +22,7 @@ from newsfeed.portals import portal_from_dict
 from newsfeed.store.db import Store
 from tests.crawling import crawl_here
 
-FIXTURES = Path(__file__).parent / "fixtures" / "quang_ninh"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "quang_ninh"
 LIVE = "https://www.quangninh.gov.vn"
 PAGE_2_TARGET = "ctl00$ctl42$g_3f1c8a54_0b6e_4a3d_9c7b_2e5d1f0a9b11$ctl00$rptPaging$ctl01$lbPage"
 PAGE_1_IDS = ("168533", "168521", "168512")

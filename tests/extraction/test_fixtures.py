@@ -31,7 +31,7 @@ from newsfeed.platforms import get_platform
 from newsfeed.platforms.extract import extract_page
 from newsfeed.portals import Registry
 
-FIXTURES_DIR = Path(__file__).with_name("fixtures")
+FIXTURES_DIR = Path(__file__).parents[1] / "fixtures"
 COMPARED_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name != "body_html")
 """Every Article field but ``body_html``: an expected JSON must state each of them."""
 

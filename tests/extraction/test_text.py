@@ -20,7 +20,7 @@ from newsfeed.extraction.text import (
 )
 
 CORPUS = Path(
-    os.environ.get("NEWSFEED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    os.environ.get("NEWSFEED_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
 )
 
 CLEAN = [

@@ -9,9 +9,9 @@ from newsfeed.platforms import get_platform
 from newsfeed.platforms.extract import response_for
 from newsfeed.platforms.fallback import with_fallback
 from newsfeed.portals import Registry
-from tests.test_checks import entry, run
+from tests.monitor.test_checks import entry, run
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def test_fields_the_platform_misses_come_from_the_generic_extractor() -> None:

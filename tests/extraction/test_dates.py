@@ -20,7 +20,7 @@ from newsfeed.extraction.dates import (
 from newsfeed.timezone import LOCAL_TZ
 
 CORPUS = Path(
-    os.environ.get("NEWSFEED_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    os.environ.get("NEWSFEED_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus")
 )
 LIFERAY_ARTICLES = CORPUS / "liferay-sotttt-hanoi/source/vi/tin-tuc-su-kien/-/view_content"
 DANANG_CSV = CORPUS / "danang" / "danang_data_final.csv"

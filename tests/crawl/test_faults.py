@@ -34,7 +34,7 @@ from tests.faultsite import (
     serve_faults,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PEAK_MEMORY_MB = 300
 """The crawl's peak resident memory (its own ru_maxrss) must stay under this, whatever the
 server sends: a 1 GiB gzip bomb, 50 MB pages, 100,000 links, a 10 MB title."""

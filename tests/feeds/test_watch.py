@@ -536,7 +536,7 @@ WATCHES = (
 
 
 def test_watch_feeds_are_built_valid_listed_and_share_ids(tmp_path: Path) -> None:
-    from tests.test_feeds import check_feed_folder, validate_json_feed
+    from tests.feeds.test_feeds import check_feed_folder, validate_json_feed
 
     _built_store(tmp_path)
     (tmp_path / "newsfeed.toml").write_text(WATCHES, encoding="utf-8")
@@ -602,7 +602,7 @@ def test_newsboat_reads_the_watch_feeds(tmp_path: Path) -> None:
     import threading
 
     from newsfeed.web.serve import make_server
-    from tests.test_reader import NEWSBOAT, cached, subscribe
+    from tests.feeds.test_reader import NEWSBOAT, cached, subscribe
 
     if NEWSBOAT is None:
         pytest.skip("newsboat is not installed (Debian: apt-get install newsboat)")

@@ -14,7 +14,7 @@ from newsfeed.store.db import Store, Validators
 from newsfeed.store.dialect import Connection, connect
 from newsfeed.store.migrations import SCHEMA_VERSION, SchemaTooNewError, migrate, store_version
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 def old_store(path: Path) -> Path:

@@ -1,7 +1,7 @@
 """newsfeed.crawl.warc: WARC writing, lookup rules, replay and recording through real Scrapy crawls.
 
 A Twisted reactor cannot be restarted, so every crawl runs in a fresh interpreter:
-``python -m tests.test_warc CONFIG.json`` runs ``_crawl_main`` below, which crawls a list of
+``python -m tests.crawl.test_warc CONFIG.json`` runs ``_crawl_main`` below, which crawls a list of
 URLs with ``_ProbeSpider`` and writes one JSON line per response plus the crawl's stats.
 ``run_probe_crawl()`` wraps that for tests; other test modules may import it.
 """
@@ -34,7 +34,7 @@ from newsfeed.crawl.warc import (
     write_warc,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 
 
@@ -132,7 +132,7 @@ def run_probe_crawl(
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.test_warc", str(config_path)],
+        [sys.executable, "-m", "tests.crawl.test_warc", str(config_path)],
         cwd=REPO,
         env=env,
         capture_output=True,
