@@ -69,10 +69,24 @@ def _select(registry: Registry, keys: Sequence[str]) -> list[Portal]:
     return [registry.get(k) for k in keys] if keys else list(registry)
 
 
+def _setting_args(args: argparse.Namespace) -> dict[str, str] | None:
+    """The ``-s NAME=VALUE`` Scrapy settings; None (said in one line) when one is malformed."""
+    from newsfeed.crawl.runner import SettingArgError, parse_setting_args
+
+    try:
+        return parse_setting_args(getattr(args, "settings", None) or [])
+    except SettingArgError as exc:
+        print(f"newsfeed: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     from newsfeed.jobs import run_crawl
     from newsfeed.monitor.report import format_table
 
+    overrides = _setting_args(args)
+    if overrides is None:
+        return EXIT_USAGE
     config = _config(args)
     registry = Registry()
     portals = _select(registry, args.portals)
@@ -98,6 +112,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             category=args.category,
             replay=replay,
             record=Path(args.record) if args.record else None,
+            overrides=overrides,
         )
     except PortalLockedError as exc:
         print(f"newsfeed: {exc}; exiting", file=sys.stderr)
@@ -122,11 +137,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from newsfeed.jobs import build_feeds, run_crawl
     from newsfeed.monitor.report import format_table
 
+    overrides = _setting_args(args)
+    if overrides is None:
+        return EXIT_USAGE
     config = _config(args)
     registry = Registry()
     try:
         with run_lock(config.lock_path):
-            report = run_crawl(_select(registry, args.portals), config, registry=registry)
+            report = run_crawl(
+                _select(registry, args.portals), config, registry=registry, overrides=overrides
+            )
             files = build_feeds(config, registry)
     except (LockedError, PortalLockedError) as exc:
         # not a failure: the run in progress does the work; cron should not mail it
@@ -638,6 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", action="store_true", help="print the table even off a terminal")
     p.add_argument("--verbose", action="store_true", help="say so when another run holds the lock")
     p.add_argument("--base-url", help="public URL of the feeds folder")
+    _add_setting_arg(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("crawl", help="crawl portals into the store and write a crawl report")
@@ -646,6 +667,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", help="only this category key")
     p.add_argument("--replay", metavar="WARC", help="answer every request from a WARC file")
     p.add_argument("--record", metavar="WARC", help="record what was fetched into a WARC file")
+    _add_setting_arg(p)
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("build", help="write all feeds from the store")
@@ -751,6 +773,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="public URL of the feeds folder")
     p.set_defaults(func=cmd_demo)
     return parser
+
+
+def _add_setting_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting, as `scrapy crawl -s` takes it (repeatable)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,7 @@ these functions; tests call them too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,8 +47,11 @@ def run_crawl(
     record: Path | None = None,
     local: bool = False,
     extra_settings: dict[str, Any] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Crawl ``portals`` into the store and return the crawl report.
+
+    ``overrides`` are Scrapy settings as the command line's ``-s`` gives them.
 
     The report is made by :func:`report_crawl` when the spider closes
     (:class:`CrawlReportExtension`), in this process as in a scrapyd job; this reads it back.
@@ -63,6 +66,7 @@ def run_crawl(
         record=record,
         local=local,
         extra_settings={"NEWSFEED_CONFIG_OBJECT": config, **(extra_settings or {})},
+        overrides=overrides,
     )
     return written_report(config, stats)
 

@@ -354,6 +354,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
                 host,
                 self._timeouts[host],
             )
+            self._drop_queued(host)
         if host in self._stalled or request.meta.get("dont_retry"):
             return None
         assert self.crawler.spider is not None
@@ -364,6 +365,33 @@ class PoliteRetryMiddleware(RetryMiddleware):
             max_retry_times=self.timeout_retries,
             priority_adjust=self.priority_adjust,
         )
+
+    def _drop_queued(self, host: str) -> None:
+        """Fail the host's requests already waiting in the downloader's queue.
+
+        A request passes :meth:`process_request` when the engine hands it to the downloader,
+        which then queues it per host (its download slot) until the slot is free: with one
+        request at a time per host and a high global bound, every listed article of a
+        stalled host may be waiting there, each about to cost a whole timeout.
+        """
+        engine = self.crawler.engine
+        downloader = getattr(engine, "downloader", None)
+        for slot in list(getattr(downloader, "slots", {}).values()):
+            queue = getattr(slot, "queue", None)
+            if not queue:
+                continue
+            kept: list[Any] = []
+            dropped: list[Any] = []
+            for entry in queue:
+                (dropped if host_of(entry[0].url) == host else kept).append(entry)
+            if not dropped:
+                continue
+            queue.clear()
+            queue.extend(kept)
+            for request, deferred in dropped:
+                deferred.errback(
+                    _refuse(self.crawler, request, HostGivenUp, "the host stalled this run")
+                )
 
     def _running(self) -> bool:
         engine = self.crawler.engine

@@ -14,13 +14,18 @@ only saved by a run that finished).
 Environment, for tests and debugging: ``NEWSFEED_DOWNLOAD_DELAY`` (seconds) fixes the delay
 between requests (AutoThrottle off), also in local and replay crawls, e.g. to slow a replay down;
 scrapyd jobs read it too (:mod:`newsfeed.crawl.settings`).
+
+Any Scrapy setting can be given on the command line, as ``scrapy crawl -s NAME=VALUE`` takes
+it (``newsfeed crawl -s CONCURRENT_REQUESTS_PER_DOMAIN=16 -s DOWNLOAD_DELAY=0``):
+:func:`parse_setting_args` reads the pairs, :func:`crawl_settings` applies them last, over
+everything above.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +50,25 @@ RECORDER_MIDDLEWARE = "newsfeed.crawl.warc.WarcRecorderMiddleware"
 REPLAY_HANDLER = "newsfeed.crawl.warc.WarcReplayDownloadHandler"
 
 
+class SettingArgError(ValueError):
+    """A ``-s`` argument that is not ``NAME=VALUE``."""
+
+
+def parse_setting_args(values: Sequence[str]) -> dict[str, str]:
+    """``-s NAME=VALUE`` arguments as ``scrapy crawl -s`` reads them: split at the first ``=``,
+    the value kept as text; Scrapy's :class:`~scrapy.settings.Settings` parse it when it is
+    read (``getint``, ``getbool``: ``1``/``0``/``True``/``False``, ``getlist``: commas,
+    ``getdict``: JSON). A later pair of the same name wins."""
+    parsed: dict[str, str] = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        name = name.strip()
+        if not sep or not name or any(c.isspace() for c in name):
+            raise SettingArgError(f"invalid -s value {value!r}: use -s NAME=VALUE")
+        parsed[name] = text
+    return parsed
+
+
 def crawl_settings(
     config: Config,
     *,
@@ -52,8 +76,10 @@ def crawl_settings(
     record: Path | None = None,
     local: bool = False,
     extra: dict[str, Any] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Scrapy settings for one run; ``local`` drops politeness delays for loopback/replay."""
+    """Scrapy settings for one run; ``local`` drops politeness delays for loopback/replay;
+    ``overrides`` (the command line's ``-s``, :func:`parse_setting_args`) go on last."""
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     settings.set("NEWSFEED_STORE", config.store_url, priority="cmdline")
@@ -91,6 +117,8 @@ def crawl_settings(
             settings.set(setting, float(value), priority="cmdline")
     if extra:
         settings.setdict(extra, priority="cmdline")
+    if overrides:
+        settings.setdict(dict(overrides), priority="cmdline")
     return settings
 
 
@@ -104,6 +132,7 @@ def crawl(
     record: Path | None = None,
     local: bool = False,
     extra_settings: dict[str, Any] | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Crawl ``portals`` into the store (blocking, in this process); return Scrapy's stats.
 
@@ -117,7 +146,16 @@ def crawl(
     config.var_dir.mkdir(parents=True, exist_ok=True)
     Store(config.store_url).close()  # create (or upgrade) the schema before the crawl's writers
     settings = crawl_settings(
-        config, replay=replay, record=record, local=local, extra=extra_settings
+        config,
+        replay=replay,
+        record=record,
+        local=local,
+        extra=extra_settings,
+        overrides=overrides,
+    )
+    # a lower priority than -s and the runner's own: a set CONCURRENT_REQUESTS stays as it is
+    settings.set(
+        "CONCURRENT_REQUESTS", global_concurrency(settings, len(portals)), priority="project"
     )
     process = _SignalledProcess(settings)
     if logging.getLevelName(config.log_level.upper()) in (logging.WARNING, logging.ERROR):
@@ -134,6 +172,15 @@ def crawl(
     if stats.get("finish_reason") == LOCKED:
         raise PortalLockedError(str(stats.get("newsfeed/locked", "")).split(","))
     return stats
+
+
+def global_concurrency(settings: Settings, portals: int) -> int:
+    """Requests in flight in all for a crawl of ``portals``: room for each portal's host to have
+    its ``CONCURRENT_REQUESTS_PER_DOMAIN`` twice over, never below ``CONCURRENT_REQUESTS``, at
+    most ``NEWSFEED_CONCURRENT_REQUESTS_MAX`` (README "Configuration")."""
+    wanted = 2 * settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2) * max(1, portals)
+    floor = settings.getint("CONCURRENT_REQUESTS", 16)
+    return max(floor, min(wanted, settings.getint("NEWSFEED_CONCURRENT_REQUESTS_MAX", 1024)))
 
 
 SIGNAL_STAT = "shutdown_signal"

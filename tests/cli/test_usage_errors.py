@@ -25,6 +25,8 @@ CASES: list[tuple[tuple[str, ...], dict[str, str], int, str]] = [
     (("build",), {"NEWSFEED_CONFIG": "absent.toml"}, 2, "NEWSFEED_CONFIG=absent.toml: no such"),
     (("check", "--portal", "nowhere"), {}, 3, "NEWSFEED UNKNOWN - nowhere is not a known"),
     (("crawl", "hanoi", "--category", "nosuch"), {}, 2, "unknown category 'nosuch'"),
+    (("crawl", "-s", "DOWNLOAD_DELAY"), {}, 2, "invalid -s value 'DOWNLOAD_DELAY': use -s NAME="),
+    (("run", "-s", "=3"), {}, 2, "invalid -s value '=3': use -s NAME=VALUE"),
 ]
 
 
