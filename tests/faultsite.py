@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 
 SLOW_LIMIT = 20.0
 """A route that stalls stops stalling after this long (the crawl has given up long before)."""
@@ -564,13 +565,25 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def serve_faults() -> Iterator[FaultServer]:
     """The fault site on 127.0.0.1 (a free port) while the block runs."""
-    server = FaultServer()
+    with serving(FaultServer()) as server:
+        yield server
+
+
+_S = TypeVar("_S", bound=ThreadingHTTPServer)
+
+
+@contextmanager
+def serving(server: _S) -> Iterator[_S]:
+    """``server`` answering in a thread while the block runs; its ``stopping`` event (if it
+    has one) set first, so handlers that stall on purpose let go, then shut down."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield server
     finally:
-        server.stopping.set()
+        stopping = getattr(server, "stopping", None)
+        if stopping is not None:
+            stopping.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from newsfeed.config import Config
 from newsfeed.portals import Portal, portal_from_dict
 from tests.crawling import crawl_here
-from tests.faultsite import VIETNAMESE_BODY, article_html
+from tests.faultsite import VIETNAMESE_BODY, article_html, serving
 
 ARTICLES = 8
 CATEGORY = "/vi/tin-tuc"
@@ -85,18 +84,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-@contextmanager
-def _serve() -> Iterator[_Server]:
-    server = _Server()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def _serve() -> AbstractContextManager[_Server]:
+    return serving(_Server())
 
 
 def _portal(key: str, base_url: str) -> Portal:
