@@ -100,3 +100,51 @@ def liferay_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("warc") / "sotttt.warc.gz"
     warc_from_mirror(source, LIFERAY_BASE, out, extra_urls=lambda url, path: extras.get(path, []))
     return out
+
+
+# -- scheduling under pytest-xdist (`make test`: -n 2 --dist loadgroup) --------------------------
+
+_DURATIONS_KEY = "newsfeed/durations"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers it too; declared here for runs with -p no:xdist (--strict-markers)
+    config.addinivalue_line("markers", "xdist_group(name): tests run on one xdist worker")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slowest test files of the last run first (so no long test starts last and runs
+    alone), and the tests that share a module-scoped fixture on one worker (built once, not
+    twice). Only the order and placement change: every test runs, and runs the same."""
+    cache = getattr(config, "cache", None)
+    last: dict[str, float] = cache.get(_DURATIONS_KEY, {}) if cache is not None else {}
+    if last:
+        per_file: dict[str, float] = {}
+        for nodeid, seconds in last.items():
+            file = nodeid.split("::", 1)[0]
+            per_file[file] = per_file.get(file, 0.0) + seconds
+        # whole files move (a module's fixtures are built once); a stable sort keeps the
+        # order inside a file, and new files after the known slow ones
+        items.sort(key=lambda item: -per_file.get(item.nodeid.split("::", 1)[0], 0.0))
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d[-1].scope == "module" for d in defs if d):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+_durations: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Remember each test's time (setup + call + teardown) for the next run's order; on the
+    controller only (xdist workers report to it)."""
+    cache = getattr(session.config, "cache", None)
+    if cache is None or not _durations or hasattr(session.config, "workerinput"):
+        return
+    merged = {**cache.get(_DURATIONS_KEY, {}), **{k: round(v, 2) for k, v in _durations.items()}}
+    cache.set(_DURATIONS_KEY, merged)

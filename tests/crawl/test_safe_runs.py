@@ -22,7 +22,6 @@ import feedparser
 from newsfeed.config import Config
 from newsfeed.jobs import build_feeds
 from newsfeed.portals import Registry
-from tests.conftest import run_cli
 from tests.crawl.test_crawl_replay import SECOND_URL_IDS
 from tests.crawling import crawl_here
 
@@ -66,13 +65,20 @@ def _guids(store: Path) -> set[str]:
         return {row[0] for row in db.execute("SELECT guid FROM articles")}
 
 
+def _replay_here(reactor_thread: Any, liferay_warc: Path, var_dir: Path) -> dict[str, Any]:
+    """``newsfeed crawl sotttt_hanoi --replay WARC`` in this process; its report."""
+    config = Config(var_dir=var_dir, feeds_dir=var_dir.parent / "feeds")
+    portal = Registry().get("sotttt_hanoi")
+    return crawl_here(reactor_thread, [portal], config, replay=liferay_warc).report
+
+
 def test_a_crawl_killed_with_sigkill_is_completed_by_the_next_run(
-    liferay_warc: Path, tmp_path: Path
+    reactor_thread: Any, liferay_warc: Path, tmp_path: Path
 ) -> None:
+    # what a whole crawl stores (in this process: the kill below is what needs a process)
     reference = tmp_path / "reference"
-    reference.mkdir()
-    done = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=reference)
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _replay_here(reactor_thread, liferay_warc, reference / "var")
+    assert not done.get("signal"), done  # `newsfeed crawl` would exit 0
     expected = _guids(reference / "var" / "newsfeed.sqlite3")
     assert len(expected) == 20
 
@@ -109,18 +115,17 @@ def test_a_crawl_killed_with_sigkill_is_completed_by_the_next_run(
         assert db.execute("SELECT count(*) FROM category_crawls").fetchone()[0] == 0
     assert partial < 20
 
-    again = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=work)
-    assert again.returncode == 0, again.stderr[-3000:]
+    report = _replay_here(reactor_thread, liferay_warc, work / "var")  # the next run
+    assert not report.get("signal"), report  # `newsfeed crawl` would exit 0
     assert _guids(store) == expected
     with sqlite3.connect(store) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    report = json.loads(run_cli("report", "--json", cwd=work).stdout)
     assert report["interrupted"] is False
     assert report["portals"]["sotttt_hanoi"]["articles_new"] == 20 - partial
 
 
 def test_sigterm_stops_gracefully_and_the_report_says_interrupted(
-    liferay_warc: Path, tmp_path: Path
+    reactor_thread: Any, liferay_warc: Path, tmp_path: Path
 ) -> None:
     store = tmp_path / "var" / "newsfeed.sqlite3"
     proc = _start(
@@ -149,8 +154,8 @@ def test_sigterm_stops_gracefully_and_the_report_says_interrupted(
         # an unfinished run saves no "pagination completed" marks and no validators
         assert db.execute("SELECT count(*) FROM category_crawls").fetchone()[0] == 0
     # and the next run completes it
-    again = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
-    assert again.returncode == 0, again.stderr[-3000:]
+    again = _replay_here(reactor_thread, liferay_warc, tmp_path / "var")
+    assert not again.get("signal") and again["interrupted"] is False, again
     assert _count(store) == 20
 
 
