@@ -20,6 +20,7 @@ from newsfeed import USER_AGENT, __version__
 from newsfeed.config import LOG_LEVELS, Config, ConfigError, config_file, load_config
 from newsfeed.items import REQUIRED_FIELDS
 from newsfeed.portals import Portal, Registry
+from newsfeed.store.dialect import db_errors
 from newsfeed.store.errors import StoreFailure, explain
 from newsfeed.store.locks import PortalLockedError
 
@@ -488,6 +489,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(value: str) -> int:
+    """A count of 1 or more for argparse: a usage error (exit 2) otherwise."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not 1 or more")
+    return number
+
+
 def _port(value: str) -> int:
     """A TCP port for argparse: a usage error (exit 2) outside 1-65535."""
     try:
@@ -730,7 +742,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--project", default="newsfeed", help="scrapyd project (default newsfeed)")
     p.add_argument(
-        "--slots", type=int, default=2, help="jobs at once per node (its max_proc; default 2)"
+        "--slots",
+        type=_positive,
+        metavar="N",
+        help="at most N jobs at once per node (default: as many as each node takes: one more"
+        " whenever none of its jobs is waiting, daemonstatus.json)",
     )
     p.add_argument("--no-build", action="store_true", help="do not build the feeds after")
     p.add_argument("--base-url", help="public URL of the feeds folder")
@@ -812,10 +828,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyError as exc:  # unknown portal / category / platform
         print(f"newsfeed: {exc.args[0]}", file=sys.stderr)
         return EXIT_USAGE
-    except (OSError, sqlite3.Error, StoreFailure) as exc:
-        # a full or read-only disk, a locked or damaged store: one line, not a traceback
+    except (OSError, sqlite3.Error, StoreFailure, *db_errors()) as exc:  # type: ignore[misc]
+        # a full or read-only disk, a locked or damaged store, a PostgreSQL server gone: one
+        # line, not a traceback
         config = _config(args)
-        line = explain(exc, store=config.store_path, var_dir=config.var_dir)
+        line = explain(
+            exc, store=config.store_path, var_dir=config.var_dir, database=config.database_url
+        )
         if line is None:
             raise
         if args.command == "check":

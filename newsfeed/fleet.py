@@ -4,9 +4,12 @@ Every node runs the newsfeed Scrapy project (deployed with ``scrapyd-deploy``, o
 and named in scrapyd.conf's ``[settings]``) and writes into the same PostgreSQL store. The
 scheduler:
 
-1. asks each node for its load (``daemonstatus.json``: running + pending jobs) and gives the
-   next portal to the node with the most free slots (``slots`` minus its load), one job per
-   portal (``schedule.json``, spider ``portal``, argument ``portal=KEY``), as slots free up;
+1. asks each node for its load (``daemonstatus.json``: running and pending jobs) and gives
+   the next portal to the node with the most free slots, one job per portal (``schedule.json``,
+   spider ``portal``, argument ``portal=KEY``), as slots free up. scrapyd does not say its
+   ``max_proc``, but a node with a free slot starts every job it is given: a node with no job
+   pending has a free slot and gets one more job (the least busy node first), a node with a
+   job still pending is full. ``slots`` (``--slots``) caps running + pending per node;
 2. follows the jobs (``listjobs.json``); a finished job's outcome is the report it wrote into
    the store at spider close (found by its job id), so the scheduler reads the same report as
    ``newsfeed report`` and ``check``;
@@ -69,10 +72,10 @@ class Node:
             raise NodeError(f"{self.url}: {path} answered {message}")
         return answer
 
-    def load(self) -> int:
-        """Jobs running or waiting on the node (all projects)."""
+    def status(self) -> tuple[int, int]:
+        """Jobs (running, pending) on the node, all projects."""
         answer = self._call("daemonstatus.json")
-        return int(answer.get("running", 0)) + int(answer.get("pending", 0))
+        return int(answer.get("running", 0)), int(answer.get("pending", 0))
 
     def schedule(self, project: str, portal: str) -> str:
         answer = self._call(
@@ -137,7 +140,7 @@ def schedule_portals(
     *,
     store_url: str,
     project: str = "newsfeed",
-    slots: int = 2,
+    slots: int | None = None,
     poll: float = 1.0,
     timeout: timedelta = timedelta(hours=6),
     say: Callable[[str], None] = print,
@@ -177,21 +180,28 @@ def _where(job: Job) -> str:
 
 
 def _dispatch(
-    state: _State, clients: Sequence[Node], project: str, slots: int, say: Callable[[str], None]
+    state: _State,
+    clients: Sequence[Node],
+    project: str,
+    slots: int | None,
+    say: Callable[[str], None],
 ) -> None:
     free: dict[str, int] = {}
+    busy: dict[str, int] = {}
     for node in clients:
         try:
-            free[node.url] = slots - node.load()
+            running, pending = node.status()
         except NodeError as exc:
             if node.url not in state.down:
                 logger.warning("%s", exc)
             state.down.add(node.url)
             continue
         state.down.discard(node.url)
+        busy[node.url] = running + pending
+        free[node.url] = _free_slots(running, pending, slots)
     by_url = {n.url: n for n in clients}
     while state.queue and free and max(free.values()) > 0:
-        url = max(free, key=lambda u: (free[u], -list(by_url).index(u)))
+        url = max(free, key=lambda u: (free[u], -busy[u], -list(by_url).index(u)))
         portal, attempt = state.queue[0]
         try:
             job_id = by_url[url].schedule(project, portal)
@@ -202,10 +212,19 @@ def _dispatch(
             continue
         state.queue.popleft()
         free[url] -= 1
+        busy[url] += 1
         job = Job(portal=portal, node=by_url[url], id=job_id, attempt=attempt)
         state.active[job_id] = job
         again = " (again)" if attempt > 1 else ""
         say(f"{portal}: scheduled{again} as {_where(job)}")
+
+
+def _free_slots(running: int, pending: int, cap: int | None) -> int:
+    """Jobs a node takes now: ``cap`` minus its load; with no cap, one while none of its jobs
+    is pending (its launcher took every job it was given), else none."""
+    if cap is not None:
+        return cap - running - pending
+    return 0 if pending else 1
 
 
 def _follow(

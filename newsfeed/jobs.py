@@ -24,6 +24,7 @@ from newsfeed.feeds.build import feed_specs, health_items, long_critical
 from newsfeed.feeds.render import write_feeds
 from newsfeed.feeds.watch import check_watches, watch_specs
 from newsfeed.files import remove_stale_temps
+from newsfeed.monitor.checks import CRITICAL
 from newsfeed.monitor.metrics import write_metrics
 from newsfeed.monitor.report import build_report, write_report
 from newsfeed.monitor.state import configured_view, record_run
@@ -79,7 +80,9 @@ def written_report(config: Config, stats: dict[str, Any]) -> dict[str, Any]:
     """The report :class:`CrawlReportExtension` wrote for the crawl of these ``stats``."""
     if stats.get(STORE_ERROR_STAT):
         # the pipelines stopped the crawl (or the report could not be saved)
-        raise StoreFailure(config.store_path, str(stats[STORE_ERROR_STAT]))
+        raise StoreFailure(
+            config.store_path, str(stats[STORE_ERROR_STAT]), database=config.database_url
+        )
     run_id = stats.get(RUN_ID_STAT)
     report = None
     if run_id:
@@ -125,9 +128,13 @@ class CrawlReportExtension:
         from newsfeed.store.dialect import db_errors
 
         stats = self.crawler.stats
-        if reason == LOCKED or stats.get_value(STORE_ERROR_STAT):
-            return  # a claimed portal, or a store the pipelines could not write: no report
+        if reason == LOCKED:
+            return  # a claimed portal: no report
         config = self.crawler.settings.get("NEWSFEED_CONFIG_OBJECT") or load_config()
+        if stats.get_value(STORE_ERROR_STAT):
+            # a store the crawl could not write or read: the report goes to var/reports only
+            self._store_failed(spider, config, reason, str(stats.get_value(STORE_ERROR_STAT)))
+            return
         values = dict(stats.get_stats())
         values["finish_reason"] = reason
         job = getattr(spider, "_job", None)
@@ -150,6 +157,44 @@ class CrawlReportExtension:
             return
         stats.set_value(RUN_ID_STAT, self.run_id)
 
+    def _store_failed(self, spider: Any, config: Config, reason: str, error: str) -> None:
+        """The report of a crawl whose store failed: every portal critical, saying why, in
+        ``var/reports/`` (the store cannot hold it); the store is not touched again."""
+        from newsfeed.store.errors import explain
+
+        line = (
+            explain(
+                StoreFailure(config.store_path, error, database=config.database_url),
+                store=config.store_path,
+                var_dir=config.var_dir,
+            )
+            or f"the store {config.store_path} failed: {error.splitlines()[0] if error else ''}"
+        )
+        report = build_report(
+            run_id=self.run_id,
+            started=self.started,
+            finished=datetime.now(UTC),
+            portals=list(getattr(spider, "portals", {}).values()),
+            stats={**self.crawler.stats.get_stats(), "finish_reason": reason},
+            finish_reason=reason,
+            category=getattr(spider, "only_category", None),
+        ).to_dict()
+        check = {"name": "store_failed", "status": CRITICAL, "message": line}
+        for entry in report["portals"].values():
+            entry["checks"] = [*entry.get("checks", []), check]
+            entry["status"] = CRITICAL
+        report["status"] = CRITICAL
+        report["store_error"] = line
+        job = getattr(spider, "_job", None)
+        if job:
+            report["job"] = str(job)
+        try:
+            path = write_report(report, config.reports_dir)
+        except OSError as exc:  # the disk is full too: the CLI's one line says enough
+            logger.warning("cannot write the crawl report: %s", exc)
+            return
+        logger.info("crawl report (store failed): %s", path)
+
 
 def report_crawl(
     portals: Sequence[Portal],
@@ -167,7 +212,9 @@ def report_crawl(
     returned. ``category``: the crawl's ``--category`` (a partial crawl)."""
     if stats.get(STORE_ERROR_STAT):
         # the pipelines stopped the crawl: no report either, it would not be saved
-        raise StoreFailure(config.store_path, str(stats[STORE_ERROR_STAT]))
+        raise StoreFailure(
+            config.store_path, str(stats[STORE_ERROR_STAT]), database=config.database_url
+        )
     with Store(config.store_url) as store:
         finished = datetime.now(UTC)
         built = build_report(

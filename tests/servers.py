@@ -96,6 +96,23 @@ class PostgresServer:
             db.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def start(self) -> None:
+        """Start the cluster (again), waiting until it accepts connections."""
+        # tests need no durability: no fsync, no full-page writes
+        options = (
+            f"-p {self.port} -h 127.0.0.1 -k '' -F -c full_page_writes=off -c max_connections=60"
+        )
+        log = self.folder / "server.log"
+        pg_ctl = [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data")]
+        started = _run([*pg_ctl, "-l", str(log), "-o", options, "-w", "start"])
+        assert started.returncode == 0, f"pg_ctl start failed: {started.stderr}{_tail(log)}"
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the cluster: ``fast`` ends every session (a server shut down), ``immediate``
+        as a crash."""
+        pg_ctl = [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.folder / "data")]
+        _run([*pg_ctl, "-m", mode, "-w", "stop"])
+
     def drop_database(self, url: str) -> None:
         import psycopg
 
@@ -108,8 +125,10 @@ def _run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60, **kwargs)  # type: ignore[call-overload, no-any-return]
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
+@contextlib.contextmanager
+def private_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster of its own in a temporary folder, on a free 127.0.0.1 port, stopped
+    and removed at the end (a test that stops the server mid-run starts one of these)."""
     bindir = postgres_bindir()
     if bindir is None:
         require_tool("postgresql", "apt-get install postgresql")
@@ -138,20 +157,19 @@ def postgres() -> Iterator[PostgresServer]:
         ]
     )
     assert done.returncode == 0, f"initdb failed: {done.stderr[-2000:]}"
-    port = free_port()
-    # tests need no durability: no fsync, no full-page writes
-    options = f"-p {port} -h 127.0.0.1 -k '' -F -c full_page_writes=off -c max_connections=60"
-    log = folder / "server.log"
-    pg_ctl = str(bindir / "pg_ctl")
-    started = _run(
-        [*as_user, pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]
-    )
-    assert started.returncode == 0, f"pg_ctl start failed: {started.stderr}{_tail(log)}"
+    server = PostgresServer(port=free_port(), folder=folder, bindir=bindir, as_user=as_user)
     try:
-        yield PostgresServer(port=port, folder=folder, bindir=bindir, as_user=as_user)
+        server.start()
+        yield server
     finally:
-        _run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
+        server.stop(mode="immediate")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    with private_postgres() as server:
+        yield server
 
 
 def _tail(path: Path) -> str:
@@ -312,6 +330,7 @@ __all__ = [
     "demo_portals",
     "pg_url",
     "postgres",
+    "private_postgres",
     "start_cli",
     "start_scrapyd",
 ]

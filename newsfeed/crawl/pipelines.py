@@ -7,7 +7,6 @@ which the crawl report reads. A dropped article names its reason.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import unicodedata
 from typing import Any
 
@@ -30,7 +29,8 @@ from newsfeed.items import (
     Link,
 )
 from newsfeed.store.db import Store
-from newsfeed.store.errors import STORE_ERROR_STAT
+from newsfeed.store.dialect import db_errors
+from newsfeed.store.errors import STORE_ERROR_STAT, STORE_FAILED
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ class StorePipeline(_Stage):
             elif isinstance(item, Article):
                 outcome = self.store.upsert(item)
                 self.inc(item.portal, Counter(f"articles_{outcome}"))
-        except sqlite3.Error as exc:
+        except db_errors() as exc:
             # a full disk, a read-only or locked store: the transaction rolled back, nothing
             # half-written; stop the crawl and let the CLI say it in one line
             self.failed = True
@@ -197,6 +197,6 @@ class StorePipeline(_Stage):
             logger.debug("store failed on %s", getattr(item, "url", item), exc_info=True)
             engine = self.crawler.engine
             if engine is not None:
-                deferred_from_coro(engine.close_spider_async(reason="store_failed"))
+                deferred_from_coro(engine.close_spider_async(reason=STORE_FAILED))
             raise DropItem(f"store failed: {exc}", log_level="DEBUG") from exc
         return item

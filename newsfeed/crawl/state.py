@@ -12,16 +12,17 @@ is saved when a run is killed" is: every item the pipeline had stored, nothing e
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 
 from newsfeed.store.db import KnownArticle, Store, Validators
-from newsfeed.store.errors import STORE_ERROR_STAT
+from newsfeed.store.dialect import db_errors
+from newsfeed.store.errors import STORE_ERROR_STAT, STORE_FAILED
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +44,12 @@ class CrawlState:
         self._failed: set[tuple[str, str]] = set()
         self._complete_before: dict[str, set[str]] = {}
         self._closed = False
+        self.crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlState:
         state = cls(Store(crawler.settings.get("NEWSFEED_STORE") or ":memory:"))
+        state.crawler = crawler
         crawler.signals.connect(state.spider_closed, signal=signals.spider_closed)
         return state
 
@@ -62,33 +65,66 @@ class CrawlState:
 
     def known(self, guid: str, category: str) -> KnownArticle | None:
         """The stored article ``guid`` as the spider compares it with a listing item."""
-        return self.store.known(guid, category)
+        try:
+            return self.store.known(guid, category)
+        except db_errors() as exc:
+            self._failed_read(exc)
 
     def validators(self, url: str) -> Validators | None:
         """ETag / Last-Modified of a listing page, saved by an earlier finished run."""
-        return self.store.validators(url)
+        try:
+            return self.store.validators(url)
+        except db_errors() as exc:
+            self._failed_read(exc)
 
     def discovered_url(self, portal: str, category: str) -> str | None:
         """The URL an earlier run found in the portal's menu for a label-only category."""
-        return self.store.discovered_url(portal, category)
+        try:
+            return self.store.discovered_url(portal, category)
+        except db_errors() as exc:
+            self._failed_read(exc)
 
     def gone_since(self, url: str, statuses: tuple[str, ...]) -> datetime | None:
         """When ``url`` last answered one of ``statuses`` (404/410), if it did."""
-        return self.store.gone_since(url, statuses)
+        try:
+            return self.store.gone_since(url, statuses)
+        except db_errors() as exc:
+            self._failed_read(exc)
 
     def recheck_due(
         self, portal: str, category: str, *, first_seen_after: datetime, fetched_before: datetime
     ) -> Iterator[tuple[str, str]]:
         """(guid, url) of the category's young articles whose page is due a re-check."""
-        yield from self.store.recheck_due(
-            portal, category, first_seen_after=first_seen_after, fetched_before=fetched_before
-        )
+        try:
+            due = list(
+                self.store.recheck_due(
+                    portal,
+                    category,
+                    first_seen_after=first_seen_after,
+                    fetched_before=fetched_before,
+                )
+            )
+        except db_errors() as exc:
+            self._failed_read(exc)
+        yield from due
 
     def completed(self, portal: str) -> set[str]:
         """Categories whose pagination some earlier run completed (read once per portal)."""
         if portal not in self._complete_before:
-            self._complete_before[portal] = self.store.completed_categories(portal)
+            try:
+                self._complete_before[portal] = self.store.completed_categories(portal)
+            except db_errors() as exc:
+                self._failed_read(exc)
         return self._complete_before[portal]
+
+    def _failed_read(self, exc: BaseException) -> NoReturn:
+        """The store stopped answering mid-crawl (a PostgreSQL server gone, a damaged file):
+        the crawl stops, and the CLI says it in one line (STORE_ERROR_STAT)."""
+        logger.debug("store read failed", exc_info=True)
+        stats = self.crawler.stats if self.crawler is not None else None
+        if stats is not None and not stats.get_value(STORE_ERROR_STAT):
+            stats.set_value(STORE_ERROR_STAT, str(exc))
+        raise CloseSpider(STORE_FAILED) from exc
 
     # -- the run's notes, saved by the close hook ----------------------------------------
 
@@ -119,7 +155,7 @@ class CrawlState:
                 done = self._crawled - self._failed
                 for portal in sorted({p for p, _ in done}):
                     self.store.mark_complete(portal, sorted(c for p, c in done if p == portal))
-        except sqlite3.Error as exc:
+        except db_errors() as exc:
             # a full disk at the very end: the CLI says it in one line (STORE_ERROR_STAT)
             if spider.crawler.stats is not None:
                 spider.crawler.stats.set_value(STORE_ERROR_STAT, str(exc))

@@ -38,6 +38,11 @@ def metrics_registry(report: Mapping[str, Any]) -> CollectorRegistry:
     listed = gauge("newsfeed_run_articles_listed", "Article links found on listing pages")
     listing = gauge("newsfeed_run_listing_pages", "Listing pages fetched by the latest run")
     pages = gauge("newsfeed_run_article_pages", "Article page requests of the latest run")
+    broken = gauge("newsfeed_run_extraction_errors", "Article pages that made the extractor fail")
+    gone = gauge(
+        "newsfeed_run_articles_skipped_gone",
+        "Listed articles not asked for: their page answered 404/410 within the gone window",
+    )
     dropped = gauge("newsfeed_run_articles_dropped", "Articles dropped, by reason", "reason")
     errors = gauge("newsfeed_run_http_errors", "Failed requests by status or error", "status")
     missing = gauge("newsfeed_run_fields_missing", "Extracted articles missing a field", "field")
@@ -65,6 +70,8 @@ def metrics_registry(report: Mapping[str, Any]) -> CollectorRegistry:
         listed.labels(key).set(portal.get("articles_listed", 0))
         listing.labels(key).set(portal.get("listing_pages_fetched", 0))
         pages.labels(key).set(portal.get("article_pages_fetched", 0))
+        broken.labels(key).set(portal.get("extraction_errors", 0))
+        gone.labels(key).set(portal.get("articles_skipped_gone", 0))
         for metric, group in (
             (dropped, "articles_dropped"),
             (errors, "http_errors"),

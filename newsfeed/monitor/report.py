@@ -64,8 +64,11 @@ _COUNTERS = (
     Counter.ARTICLES_UNCHANGED,
     Counter.ARTICLES_DUPLICATE,
     Counter.ARTICLES_RECHECKED,
+    Counter.ARTICLES_SKIPPED_GONE,
+    Counter.EXTRACTION_ERRORS,
 )
-"""The counters of a portal's object in the report (schema 1), in this order."""
+"""The counters of a portal's object in the report (schema 1), in this order; the last two
+were added later (reports written before them lack them: read them with ``.get``)."""
 _GROUPS = (
     Counter.ARTICLES_DROPPED,
     Counter.HTTP_ERRORS,
@@ -316,6 +319,7 @@ def format_table(report: Mapping[str, Any]) -> str:
             + f"  {newest}"
         )
         details = [f"{name} {_counts(p.get(name, {}))}" for name in _GROUPS if p.get(name)]
+        details.extend(f"{name} {p[name]}" for name in _NOTED if p.get(name))
         if details:
             lines.append("    " + "; ".join(details))
         lines.extend(f"    {c['status'].upper()} {c['name']}: {c['message']}" for c in p["checks"])
@@ -326,6 +330,10 @@ def format_table(report: Mapping[str, Any]) -> str:
             + "".join(f"{value(totals):>{w}}" for _, w, value in _COLUMNS)
         )
     return "\n".join(lines)
+
+
+_NOTED = (Counter.EXTRACTION_ERRORS, Counter.ARTICLES_SKIPPED_GONE)
+"""Counters shown on a portal's detail line of the table when not zero."""
 
 
 def _counts(values: Mapping[str, int]) -> str:

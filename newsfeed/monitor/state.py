@@ -38,6 +38,8 @@ _SUMMED = (
     "articles_unchanged",
     "articles_duplicate",
     "articles_rechecked",
+    "articles_skipped_gone",
+    "extraction_errors",
 )
 _GROUPS = ("articles_dropped", "http_errors", "fields_missing", "soft_errors")
 

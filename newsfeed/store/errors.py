@@ -9,28 +9,45 @@ unfinished transaction back), and a store that cannot be read is never rewritten
 from __future__ import annotations
 
 import errno
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
-__all__ = ["STORE_ERROR_STAT", "StoreFailure", "explain"]
+from newsfeed.store.dialect import redact
+
+__all__ = ["STORE_ERROR_STAT", "STORE_FAILED", "StoreFailure", "explain", "postgres_line"]
 
 STORE_ERROR_STAT = "newsfeed/store_error"
 """The stats key where the crawl's pipelines leave a store failure met mid-crawl."""
+STORE_FAILED = "store_failed"
+"""The spider's close reason when the store failed mid-crawl."""
 
 
 class StoreFailure(Exception):
-    """A store write failed during the crawl (the message is SQLite's)."""
+    """A store write failed during the crawl (the message is SQLite's or PostgreSQL's);
+    ``database``: the PostgreSQL store's URL, when it is one."""
 
-    def __init__(self, path: Path, message: str) -> None:
+    def __init__(self, path: Path, message: str, *, database: str = "") -> None:
         super().__init__(message)
         self.path = path
+        self.database = database
 
 
-def explain(exc: BaseException, *, store: Path, var_dir: Path) -> str | None:
-    """One line for a failure of the store or the disk, or None when it is neither."""
+def _is_postgres_error(exc: BaseException) -> bool:
+    return type(exc).__module__.split(".")[0] == "psycopg"
+
+
+def explain(exc: BaseException, *, store: Path, var_dir: Path, database: str = "") -> str | None:
+    """One line for a failure of the store or the disk, or None when it is neither.
+    ``database``: the PostgreSQL URL when the store is one (named without its password)."""
     if isinstance(exc, StoreFailure):
         store = exc.path
+        database = exc.database or database
+    if database and (_is_postgres_error(exc) or isinstance(exc, StoreFailure)):
+        return postgres_line(database, str(exc))
+    if _is_postgres_error(exc):
+        return None
     if isinstance(exc, OSError) and not isinstance(exc, sqlite3.Error):
         where = Path(exc.filename) if exc.filename else var_dir
         if exc.errno in {errno.ENOSPC, errno.EDQUOT}:
@@ -68,6 +85,19 @@ def explain(exc: BaseException, *, store: Path, var_dir: Path) -> str | None:
             return f"no space left on the disk holding {store}: free some space and run again"
         return f"the disk holding {store} failed to read or write (I/O error): check the disk"
     return None
+
+
+def postgres_line(database: str, message: str) -> str:
+    """What to say when the PostgreSQL store failed (gone away, refusing, out of space)."""
+    first = next((line.strip() for line in message.splitlines() if line.strip()), "no reason")
+    if re.search(r"no space|disk full", first, re.IGNORECASE):
+        advice = "free space on the database server and run again"
+    else:
+        advice = "check that the server is running and accepts connections, then run again"
+    return (
+        f"the PostgreSQL store {redact(database)} failed ({redact(first)}); what the failed"
+        f" transaction wrote was rolled back: {advice}"
+    )
 
 
 FULL_BELOW = 1 << 20

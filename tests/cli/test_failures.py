@@ -177,6 +177,22 @@ def test_each_store_or_disk_failure_has_its_line(error: BaseException, expected:
     assert line is not None and expected in line
 
 
+def test_a_postgresql_failure_names_the_database_without_its_password() -> None:
+    import psycopg
+
+    url = "postgresql://newsfeed:hunter2@db.example.org:5432/newsfeed"
+    for error in (
+        psycopg.OperationalError("consuming input failed: server closed the connection"),
+        StoreFailure(Path("var/newsfeed.sqlite3"), "the connection is closed", database=url),
+    ):
+        line = explain(error, store=Path("var/newsfeed.sqlite3"), var_dir=Path("var"), database=url)
+        assert line is not None and "hunter2" not in line
+        assert "PostgreSQL store postgresql://newsfeed:***@db.example.org:5432/newsfeed" in line
+        assert "running and accepts connections" in line
+    # a PostgreSQL error is not a SQLite store's failure: without a database URL, a bug
+    assert explain(psycopg.OperationalError("x"), store=Path("s"), var_dir=Path("v")) is None
+
+
 def test_what_is_not_a_store_or_disk_failure_keeps_its_traceback() -> None:
     assert explain(ValueError("bug"), store=Path("s"), var_dir=Path("v")) is None
     assert explain(sqlite3.ProgrammingError("bug"), store=Path("s"), var_dir=Path("v")) is None

@@ -40,10 +40,17 @@ def _fleet(
 
 
 def _schedule(
-    nodes: list[ScrapydNode], keys: list[str], *, cwd: Path, env: dict[str, str], slots: int
+    nodes: list[ScrapydNode],
+    keys: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    slots: int | None = None,
 ) -> subprocess.Popen[str]:
     args = [a for n in nodes for a in ("--scrapyd", n.url)]
-    return start_cli("schedule", *args, "--slots", str(slots), *keys, cwd=cwd, env=env)
+    if slots is not None:
+        args += ["--slots", str(slots)]
+    return start_cli("schedule", *args, *keys, cwd=cwd, env=env)
 
 
 def test_schedule_spreads_one_job_per_portal_over_two_nodes_then_builds(
@@ -51,7 +58,8 @@ def test_schedule_spreads_one_job_per_portal_over_two_nodes_then_builds(
 ) -> None:
     keys = ["fleet_a", "fleet_b", "fleet_c", "fleet_d"]
     with _fleet(tmp_path, pg_url, keys, delay="0") as (nodes, env):
-        proc = _schedule(nodes, keys, cwd=tmp_path, env=env, slots=2)
+        # no --slots: each node takes what its daemonstatus.json shows it can
+        proc = _schedule(nodes, keys, cwd=tmp_path, env=env)
         out, err = proc.communicate(timeout=300)
         logs = "\n".join(n.log() for n in nodes)
         assert proc.returncode == 0, f"{out}\n{err}\n{logs}"
@@ -135,3 +143,37 @@ def start_cli_args() -> list[str]:
     import sys
 
     return [sys.executable, "-m", "newsfeed"]
+
+
+def _jobs_on(node: ScrapydNode) -> int:
+    """Jobs running or pending on the node; 0 when it is too busy to answer in time."""
+    try:
+        with urllib.request.urlopen(node.url + "daemonstatus.json", timeout=15) as r:
+            answer = json.loads(r.read())
+    except OSError:
+        return 0
+    return int(answer["running"]) + int(answer["pending"])
+
+
+@pytest.mark.parametrize(("slots", "most_at_once"), [(None, 2), (1, 1)])
+def test_slots_default_to_what_the_node_takes_and_the_option_caps_them(
+    slots: int | None, most_at_once: int, tmp_path: Path, pg_url: str
+) -> None:
+    keys = ["slot_a", "slot_b"]
+    with _fleet(tmp_path, pg_url, keys, delay="0.3", slots=2) as (nodes, env):
+        node = nodes[0]  # the node has max_proc 2; only it is given to schedule
+        proc = _schedule([node], keys, cwd=tmp_path, env=env, slots=slots)
+        seen = 0
+        try:
+            while proc.poll() is None:
+                seen = max(seen, _jobs_on(node))
+                time.sleep(0.1)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0, f"{out}\n{err}\n{node.log()}"
+    assert seen == most_at_once, f"at most {seen} jobs at once on the node\n{out}"
+    with Store(pg_url) as store:
+        assert all(store.count(key) == DEMO_ARTICLES for key in keys)

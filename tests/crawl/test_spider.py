@@ -18,6 +18,7 @@ import pytest
 
 from newsfeed.config import Config
 from newsfeed.demo import DEMO_PORTAL_KEY, demo_profile_data
+from newsfeed.monitor.report import format_table
 from newsfeed.portals import Portal, portal_from_dict
 from newsfeed.store.db import Store, utcnow
 from tests.crawling import crawl_here
@@ -45,6 +46,11 @@ def portal(base_url: str, **changes: Any) -> Portal:
 
 def config(tmp_path: Path) -> Config:
     return Config(var_dir=tmp_path / "var")
+
+
+def metrics(tmp_path: Path) -> str:
+    """The metrics file the latest crawl wrote."""
+    return (config(tmp_path).var_dir / "metrics" / "newsfeed.prom").read_text(encoding="utf-8")
 
 
 def touch_listings(folder: Path, hours: int) -> None:
@@ -114,6 +120,11 @@ def test_an_article_that_breaks_the_extractor_is_counted_and_retried(
     first = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
     assert first.count(KEY, "extraction_errors") == 1
     assert first.report["portals"][KEY]["articles_new"] == 10
+    # visible where an operator looks: the report, `newsfeed report`, the metrics
+    assert first.report["portals"][KEY]["extraction_errors"] == 1
+    assert first.report["totals"]["extraction_errors"] == 1
+    assert "extraction_errors 1" in format_table(first.report)
+    assert f'newsfeed_run_extraction_errors{{portal="{KEY}"}} 1.0' in metrics(tmp_path)
     monkeypatch.setattr(Platform, "extract", extract)
     again = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
     # its listing page was not cached as complete: the page is asked again and stored
@@ -139,10 +150,15 @@ def test_a_gone_article_is_asked_again_only_after_seven_days(
     six_days = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
     assert six_days.count(KEY, "articles_skipped_gone") == 1
     assert six_days.report["portals"][KEY]["articles_new"] == 0
+    assert six_days.report["portals"][KEY]["articles_skipped_gone"] == 1
+    assert "articles_skipped_gone 1" in format_table(six_days.report)
+    assert f'newsfeed_run_articles_skipped_gone{{portal="{KEY}"}} 1.0' in metrics(tmp_path)
 
     now = utcnow()
     monkeypatch.setattr(spider, "utcnow", lambda: now + timedelta(days=7, minutes=1))
     touch_listings(folder, hours=2)
     week_later = crawl_here(reactor_thread, [portal(base)], config(tmp_path))
     assert week_later.count(KEY, "articles_skipped_gone") == 0
+    assert week_later.report["portals"][KEY]["articles_skipped_gone"] == 0
+    assert "articles_skipped_gone" not in format_table(week_later.report)
     assert week_later.report["portals"][KEY]["articles_new"] == 1

@@ -6,9 +6,11 @@ builder over a synthetic store of N articles. Prints medians, 95th percentiles a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from newsfeed.feeds.render import FeedEntry, FeedSpec, write_feeds
 from newsfeed.items import Article
@@ -232,6 +235,281 @@ def bench_fulltext(n: int = FULLTEXT_ARTICLES) -> None:
         store.close()
 
 
+# -- the store backends and the crawl fleet (issue 15) ---------------------------------------
+
+BACKEND_ARTICLES = 100_000
+"""Articles in the store ``newsfeed build`` is timed on, on each backend."""
+UPSERTS_PER_WRITER = 400
+FLEET_PORTALS = 8
+FLEET_SLOTS = 2
+"""Jobs at once per scrapyd node (its ``max_proc``)."""
+FLEET_DELAY = "0.25"
+"""Seconds between two requests to one portal: politeness, what a fleet works around."""
+
+
+def _skip(figure: str, why: str) -> None:
+    print(f"{figure:<34} skipped: {why}")
+
+
+@contextlib.contextmanager
+def _postgres(figure: str) -> Iterator[Any]:
+    """A private PostgreSQL cluster (tests.servers), or None after saying why not."""
+    from tests.servers import postgres_bindir, private_postgres
+
+    if postgres_bindir() is None:
+        _skip(figure, "PostgreSQL is not installed (apt-get install postgresql)")
+        yield None
+        return
+    with private_postgres() as server:
+        yield server
+
+
+def _real_portal_articles(n: int, *, first: int = 0) -> Iterator[Article]:
+    """Synthetic articles (tests.tools.synthetic) under 20 real portals and their categories,
+    so that ``newsfeed build`` puts them in its feeds."""
+    from tests.tools.synthetic import article, texts
+
+    portals = [p for p in Registry() if p.categories][:20]
+    for i, text in texts(first + n):
+        if i < first:
+            continue
+        portal = portals[i % len(portals)]
+        category = portal.categories[(i // len(portals)) % len(portal.categories)].key
+        synthetic = article(i, text)
+        yield synthetic.replace(
+            portal=portal.key,
+            guid=f"tag:newsfeed,2025:{portal.key}/{i}",
+            categories=(category,),
+        )
+
+
+def _upsert_writer(url: str, *, first: int, n: int, ready: Any, go: Any, out: Any) -> None:
+    """One writer process: ``n`` articles upserted one by one (a crawl's pipeline does)."""
+    prepared = list(_real_portal_articles(n, first=first))
+    with Store(url) as store:
+        ready.set()
+        go.wait()
+        start = time.monotonic()
+        for item in prepared:
+            store.upsert(item)
+        out.put((start, time.monotonic(), n))
+
+
+def _upserts(label: str, url: str, writers: int, n: int) -> None:
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    Store(url).close()  # the schema, before the writers race to make it
+    readies = [spawn.Event() for _ in range(writers)]
+    go, out = spawn.Event(), spawn.Queue()
+    processes = [
+        spawn.Process(
+            target=_upsert_writer,
+            args=(url,),
+            kwargs={"first": w * n, "n": n, "ready": readies[w], "go": go, "out": out},
+        )
+        for w in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    for ready in readies:
+        ready.wait(timeout=300)
+    go.set()
+    results = [out.get(timeout=1800) for _ in processes]
+    for process in processes:
+        process.join()
+    took = max(r[1] for r in results) - min(r[0] for r in results)
+    total = sum(r[2] for r in results)
+    print(f"{label:<34} {total:>6} articles {took:7.1f} s  {total / took:7.1f} articles/s")
+
+
+def bench_upserts(n: int = UPSERTS_PER_WRITER) -> None:
+    """Articles upserted per second (near-duplicate sketch, categories, URLs: a crawl's
+    store pipeline) into SQLite and into PostgreSQL, by 1 and by 4 writer processes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for writers in (1, 4):
+            path = Path(tmp) / f"upserts-{writers}.sqlite3"
+            _upserts(f"upsert SQLite, {writers} writer(s)", str(path), writers, n)
+    with _postgres("upsert PostgreSQL") as server:
+        if server is None:
+            return
+        for writers in (1, 4):
+            url = server.create_database()
+            _upserts(f"upsert PostgreSQL, {writers} writer(s)", url, writers, n)
+            server.drop_database(url)
+
+
+def _bulk_store(target: str, n: int) -> None:
+    """A store of ``n`` articles, written with plain INSERTs (the upsert's sketching would
+    take an hour): what ``newsfeed build`` reads is the same."""
+    with Store(target) as store:
+        batch_rows: list[tuple[Any, ...]] = []
+        batch_categories: list[tuple[str, str, str, str]] = []
+
+        def flush() -> None:
+            with store.transaction() as db:
+                db.executemany(
+                    "INSERT INTO articles (guid, portal, url, canonical_url, published,"
+                    " sort_key, content_hash, data, first_seen, last_seen)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    batch_rows,
+                )
+                db.executemany(
+                    "INSERT INTO article_categories (guid, portal, category, first_seen)"
+                    " VALUES (?,?,?,?)",
+                    batch_categories,
+                )
+            batch_rows.clear()
+            batch_categories.clear()
+
+        for item in _real_portal_articles(n):
+            seen = item.published or ""
+            batch_rows.append(
+                (
+                    item.guid,
+                    item.portal,
+                    item.url,
+                    item.canonical_url,
+                    item.published,
+                    sort_key(item.published, seen),
+                    content_hash(item),
+                    json.dumps(item.to_dict(), ensure_ascii=False, sort_keys=True),
+                    seen,
+                    seen,
+                )
+            )
+            batch_categories.extend((item.guid, item.portal, c, seen) for c in item.categories)
+            if len(batch_rows) >= 2000:
+                flush()
+        if batch_rows:
+            flush()
+
+
+def _timed_cli(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, int]:
+    """(seconds, peak resident KiB, exit code) of ``newsfeed ARGS`` in a child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsfeed", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    took = time.perf_counter() - start
+    if process.stderr is not None:
+        error = process.stderr.read().decode("utf-8", errors="replace").strip()
+        if error:
+            print(f"    newsfeed {' '.join(args)}: {error.splitlines()[-1]}")
+        process.stderr.close()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return took, int(usage.ru_maxrss), process.returncode
+
+
+def _build_figure(label: str, store: str, tmp: Path) -> None:
+    env = {
+        **os.environ,
+        "NEWSFEED_VAR_DIR": str(tmp / "var"),
+        "NEWSFEED_FEEDS_DIR": str(tmp / "feeds"),
+    }
+    env.pop("NEWSFEED_CONFIG", None)
+    env.pop("NEWSFEED_PROFILES_DIR", None)
+    if store.startswith("postgresql://"):
+        env["NEWSFEED_DATABASE_URL"] = store
+    else:
+        env.pop("NEWSFEED_DATABASE_URL", None)
+    for run in ("first", "again"):
+        took, peak, code = _timed_cli(["build"], env, tmp)
+        files = sum(1 for _ in (tmp / "feeds").rglob("*.xml"))
+        print(
+            f"{label + ', ' + run:<34} {took:7.1f} s  peak {peak / 1024:6.0f} MiB"
+            f"  {files} feed files  exit {code}"
+        )
+
+
+def bench_backend_build(n: int = BACKEND_ARTICLES) -> None:
+    """``newsfeed build`` from an ``n``-article store on SQLite and on PostgreSQL: wall time
+    and the build process's peak resident memory (its maxrss), a first build and an
+    unchanged one."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "sqlite"
+        (folder / "var").mkdir(parents=True)
+        path = folder / "var" / "newsfeed.sqlite3"
+        start = time.perf_counter()
+        _bulk_store(str(path), n)
+        print(f"build: {n} articles into SQLite in {time.perf_counter() - start:.1f} s")
+        _build_figure(f"build {n // 1000}k, SQLite", str(path), folder)
+        with _postgres(f"build {n // 1000}k, PostgreSQL") as server:
+            if server is None:
+                return
+            url = server.create_database()
+            start = time.perf_counter()
+            _bulk_store(url, n)
+            print(f"build: {n} articles into PostgreSQL in {time.perf_counter() - start:.1f} s")
+            folder = Path(tmp) / "postgres"
+            folder.mkdir()
+            _build_figure(f"build {n // 1000}k, PostgreSQL", url, folder)
+
+
+def _fleet_run(nodes: list[Any], keys: list[str], url: str, env: dict[str, str], cwd: Path) -> None:
+    from tests.servers import start_cli
+
+    args = [a for node in nodes for a in ("--scrapyd", node.url)]
+    start = time.perf_counter()
+    proc = start_cli("schedule", *args, "--no-build", *keys, cwd=cwd, env=env)
+    out, err = proc.communicate(timeout=1800)
+    took = time.perf_counter() - start
+    label = f"crawl {len(keys)} portals, {len(nodes)} node(s)"
+    if proc.returncode != 0:
+        print(f"{label:<34} failed (exit {proc.returncode}): {(err or out).strip()[-300:]}")
+        return
+    with Store(url) as store:
+        reports = [r for r in store.reports() if set(r["portals"]) & set(keys)]
+    pages = sum(
+        int(p.get("listing_pages_fetched", 0)) + int(p.get("article_pages_fetched", 0))
+        for r in reports
+        for k, p in r["portals"].items()
+        if k in keys
+    )
+    print(f"{label:<34} {pages:>6} pages {took:7.1f} s  {pages / took:7.1f} pages/s")
+
+
+def bench_fleet(portals: int = FLEET_PORTALS) -> None:
+    """Pages per second of ``newsfeed schedule`` crawling ``portals`` local demo portals (one
+    job each, a polite delay between two requests to a portal) over 1 and over 2 real scrapyd
+    nodes of ``FLEET_SLOTS`` slots, into one PostgreSQL store."""
+    from tests.servers import cli_env, demo_portals, start_scrapyd
+
+    figure = f"crawl {portals} portals, 1 vs 2 nodes"
+    if not Path(sys.executable).with_name("scrapyd").exists():
+        _skip(figure, "scrapyd is not installed (make install: the dev extra)")
+        return
+    with _postgres(figure) as server, tempfile.TemporaryDirectory() as tmp:
+        if server is None:
+            return
+        folder = Path(tmp)
+        for count in (1, 2):
+            url = server.create_database()
+            keys = [f"fleet{count}_{i}" for i in range(portals)]
+            profiles = folder / f"profiles{count}"
+            with demo_portals(keys, profiles), contextlib.ExitStack() as stack:
+                nodes = []
+                for name in range(count):
+                    env = cli_env(
+                        NEWSFEED_DATABASE_URL=url,
+                        NEWSFEED_PROFILES_DIR=str(profiles),
+                        NEWSFEED_DOWNLOAD_DELAY=FLEET_DELAY,
+                        NEWSFEED_VAR_DIR=str(folder / f"run{count}" / f"node{name}" / "var"),
+                    )
+                    node = start_scrapyd(
+                        folder / f"run{count}" / f"node{name}", env, slots=FLEET_SLOTS
+                    )
+                    stack.callback(node.kill)
+                    nodes.append(node)
+                env = cli_env(NEWSFEED_DATABASE_URL=url, NEWSFEED_PROFILES_DIR=str(profiles))
+                _fleet_run(nodes, keys, url, env, folder / f"run{count}")
+
+
 def main() -> int:
     registry = Registry()
     pages = list(_pages())
@@ -256,6 +534,9 @@ def main() -> int:
                 repeat=5,
             )
     bench_fulltext()
+    bench_upserts()
+    bench_backend_build()
+    bench_fleet()
     return 0
 
 
