@@ -189,11 +189,11 @@ def _fix_links(root: lxml_html.HtmlElement, base_url: str) -> None:
 
 
 def _has_content(element: lxml_html.HtmlElement) -> bool:
-    if clean_text(element.text_content()):
+    # an image, a table ... (element.iter with tags runs in C), else any visible character:
+    # clean_text of the whole text is non-empty exactly when that of one of its pieces is
+    if next(element.iter(*_CONTENT_TAGS), None) is not None:
         return True
-    return any(
-        isinstance(child.tag, str) and child.tag in _CONTENT_TAGS for child in element.iter()
-    )
+    return any(not piece.isspace() and clean_text(piece) for piece in element.itertext())
 
 
 def _drop_empty(root: lxml_html.HtmlElement) -> None:

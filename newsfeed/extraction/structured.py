@@ -13,6 +13,7 @@ case, diacritics, spaces) is dropped (:func:`acceptable_author`), and so is an O
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from html import unescape
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from newsfeed.extraction.dates import ParsedDate, parse_iso_date
@@ -130,6 +132,9 @@ class Person:
     organization: bool
 
 
+_META_XPATH = etree.XPath("//meta")
+
+
 class StructuredData:
     """What the page declares about itself: JSON-LD, Open Graph / ``article:*`` meta, itemprops.
 
@@ -150,13 +155,28 @@ class StructuredData:
         self.site_keys = self._site_keys(url)
 
     def meta(self, *names: str) -> str | None:
+        """The content of the first ``<meta>`` whose property, name or itemprop is one of
+        ``names`` (tried in order), unescaped and cleaned."""
         for name in names:
-            value = self.sel.xpath(
-                f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']/@content"
-            ).get()
+            value = self._meta.get(name)
             if value and clean_text(value):
                 return clean_text(unescape(value))
         return None
+
+    @functools.cached_property
+    def _meta(self) -> dict[str, str]:
+        """Each property, name and itemprop mapped to the content of its first ``<meta>``:
+        one pass over the page's meta elements instead of one document scan per name."""
+        found: dict[str, str] = {}
+        for element in _META_XPATH(self.sel.root) if hasattr(self.sel.root, "xpath") else ():
+            content = element.get("content")
+            if content is None:
+                continue
+            for attribute in ("property", "name", "itemprop"):
+                key = element.get(attribute)
+                if key is not None:
+                    found.setdefault(key, content)
+        return found
 
     def jsonld(self, key: str) -> str | None:
         return _str(self.article.get(key)) if self.article else None

@@ -27,6 +27,7 @@ from newsfeed.platforms.extract import extract_page
 from newsfeed.portals import Registry
 from newsfeed.store import fulltext
 from newsfeed.store.db import Store, content_hash, sort_key
+from newsfeed.store.query import KEY_VERSION
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,6 +37,11 @@ def _pages() -> Iterator[tuple[bytes, str, str | None]]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         page = meta_path.with_name(meta_path.name.replace(".meta.json", ".html"))
         yield page.read_bytes(), meta["url"], meta.get("content_type")
+    yield from _corpus_pages()
+
+
+def _corpus_pages() -> Iterator[tuple[bytes, str, str | None]]:
+    """The real article pages of the shared corpus (sotttt.hanoi.gov.vn, Liferay 6.2)."""
     corpus = Path(os.environ.get("NEWSFEED_CORPUS", REPO.parent / "shared" / "corpus"))
     mirror = corpus / "liferay-sotttt-hanoi" / "source"
     for path in sorted(mirror.glob("vi/tin-tuc-su-kien/-/view_content/*.html")):
@@ -510,6 +516,178 @@ def bench_fleet(portals: int = FLEET_PORTALS) -> None:
                 _fleet_run(nodes, keys, url, env, folder / f"run{count}")
 
 
+# -- extraction against trafilatura, store upserts, near duplicates (issue 14) ----------------
+
+QUICK = os.environ.get("NEWSFEED_BENCH_QUICK") == "1"
+"""``NEWSFEED_BENCH_QUICK=1 make bench``: 10,000 articles instead of 100,000 (a minute, not
+several); the figures the README quotes come from the default run."""
+NEAR_DUPLICATE_ARTICLES = 10_000 if QUICK else 100_000
+UPSERT_SIZES = (1_000, 10_000) if QUICK else (1_000, 100_000)
+_UPSERT_PROBES = 300
+
+
+def bench_extraction_vs_trafilatura(repeat: int = 7) -> None:
+    """newsfeed's extraction and trafilatura's on the corpus pages, interleaved, one process.
+
+    trafilatura (``extract(html, url=...)``, main text only, no metadata) is a dev extra for
+    this comparison only; newsfeed's figure includes title, date, author, images and links.
+    """
+    try:
+        import trafilatura
+    except ImportError:
+        print("extraction vs trafilatura: trafilatura not installed (pip install -e '.[dev]')")
+        return
+    pages = list(_corpus_pages())
+    if not pages:
+        print("extraction vs trafilatura: no corpus pages (set NEWSFEED_CORPUS)")
+        return
+    registry = Registry()
+    ours: list[float] = []
+    theirs: list[float] = []
+    for round_ in range(repeat + 1):  # round 0 warms imports and caches, not counted
+        for body, url, content_type in pages:
+            t0 = time.perf_counter()
+            extract_page(body, url, registry=registry, content_type=content_type)
+            t1 = time.perf_counter()
+            trafilatura.extract(body, url=url)
+            t2 = time.perf_counter()
+            if round_:
+                ours.append(t1 - t0)
+                theirs.append(t2 - t1)
+    ratio = statistics.median(theirs) / statistics.median(ours)
+    print(f"{'extract, newsfeed (corpus pages)':<34} n={len(ours):>5}  {_percentiles(ours)}")
+    print(f"{'extract, trafilatura (same pages)':<34} n={len(theirs):>5}  {_percentiles(theirs)}")
+    print(f"{'  newsfeed faster by (medians)':<34} {ratio:7.1f}x  (target >= 6x, <= 3 ms median)")
+
+
+def _filled_store(path: Path, stored: list[Article]) -> Store:
+    """A store holding ``stored`` as upserts would leave it (rows, categories, URLs, sketches
+    and anchors clustered), written in bulk: a hundred thousand upserts, each its own
+    transaction, would take longer than the whole benchmark. The full-text index is marked
+    current but left empty (building it for 100,000 articles takes minutes; ``bench_fulltext``
+    times that), so each upsert measured still indexes its own article."""
+    from newsfeed.store import dedupe
+    from newsfeed.store.db import NEAR_DUPLICATES_KEY
+
+    store = Store(path)
+    seen = "2026-01-01T00:00:00+00:00"
+    sketches = {a.guid: dedupe.sketch(a.body_text) for a in stored}
+    cluster_of = dedupe.clusters(sketches)
+    with store.transaction() as db:
+        db.executemany(
+            "INSERT INTO articles (guid, portal, url, canonical_url, published, sort_key,"
+            " content_hash, data, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                (
+                    a.guid,
+                    a.portal,
+                    a.url,
+                    a.canonical_url,
+                    a.published,
+                    sort_key(a.published, seen),
+                    content_hash(a),
+                    json.dumps(a.to_dict(), ensure_ascii=False, sort_keys=True),
+                    seen,
+                    seen,
+                )
+                for a in stored
+            ),
+        )
+        db.executemany(
+            "INSERT INTO article_categories (guid, portal, category, first_seen) VALUES (?,?,?,?)",
+            ((a.guid, a.portal, c, seen) for a in stored for c in a.categories),
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO article_urls (url, guid) VALUES (?, ?)",
+            ((u, a.guid) for a in stored for u in {a.url, a.canonical_url}),
+        )
+        db.executemany(
+            "INSERT INTO near_duplicates (guid, sketch, cluster_id) VALUES (?, ?, ?)",
+            (
+                (guid, None if sk is None else dedupe.pack(sk), cluster_of[guid])
+                for guid, sk in sketches.items()
+            ),
+        )
+        db.executemany(
+            "INSERT INTO near_duplicate_anchors (anchor, guid) VALUES (?, ?)",
+            (
+                (dedupe.to_signed(anchor), guid)
+                for guid, sk in sketches.items()
+                if sk is not None
+                for anchor in dedupe.anchors(sk)
+            ),
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
+            (NEAR_DUPLICATES_KEY, dedupe.SKETCH_VERSION),
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
+            (fulltext.META_KEY, KEY_VERSION),
+        )
+    return store
+
+
+def bench_store_upsert(sizes: tuple[int, ...] = UPSERT_SIZES) -> None:
+    """``Store.upsert`` of a new article (SQLite, one transaction each) at each store size."""
+    from tests.tools.synthetic import articles as synthetic_articles
+
+    medians: list[float] = []
+    for size in sizes:
+        batch = list(synthetic_articles(size + _UPSERT_PROBES))
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            store = _filled_store(Path(tmp) / "store.sqlite3", batch[:size])
+            filled = time.perf_counter() - started
+            times: list[float] = []
+            for article in batch[size:]:
+                t0 = time.perf_counter()
+                store.upsert(article)
+                times.append(time.perf_counter() - t0)
+            store.close()
+        medians.append(statistics.median(times))
+        label = f"upsert new, {size:,} stored"
+        print(f"{label:<34} n={len(times):>5}  {_percentiles(times)}  (filled in {filled:.0f} s)")
+    if len(medians) > 1:
+        print(
+            f"{'  upsert at largest / at smallest':<34} {medians[-1] / medians[0]:7.2f}x"
+            "  (target <= 1.5x)"
+        )
+
+
+def bench_near_duplicates(n: int = NEAR_DUPLICATE_ARTICLES) -> None:
+    """Sketching ``n`` synthetic articles (250 words, one in 20 a repost) and clustering them
+    in one batch: time, then peak memory in a second, traced pass."""
+    from newsfeed.store import dedupe
+    from tests.tools.synthetic import texts as synthetic_texts
+
+    texts = [text for _, text in synthetic_texts(n)]
+    started = time.perf_counter()
+    sketches = {i: dedupe.sketch(text) for i, text in enumerate(texts)}
+    sketch_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    cluster_of = dedupe.clusters(sketches)
+    cluster_seconds = time.perf_counter() - started
+    joined = len(dedupe.pairs(cluster_of))
+    tracemalloc.start()
+    traced = {i: dedupe.sketch(text) for i, text in enumerate(texts)}
+    _, sketch_peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    base, _ = tracemalloc.get_traced_memory()
+    dedupe.clusters(traced)
+    _, cluster_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"{f'near-dup sketch, {n:,} articles':<34} {sketch_seconds:7.1f} s"
+        f"  {sketch_seconds / n * 1000:6.3f} ms an article  peak {sketch_peak / 2**20:6.1f} MiB"
+    )
+    print(
+        f"{f'near-dup cluster, {n:,} articles':<34} {cluster_seconds:7.1f} s"
+        f"  {joined:,} pairs joined  peak {(cluster_peak - base) / 2**20:6.1f} MiB"
+        " above the sketches"
+    )
+
+
 def main() -> int:
     registry = Registry()
     pages = list(_pages())
@@ -533,6 +711,9 @@ def main() -> int:
                 [partial(write_feeds, [spec], Path(tmp), "http://localhost/", limit=n)],
                 repeat=5,
             )
+    bench_extraction_vs_trafilatura()
+    bench_store_upsert()
+    bench_near_duplicates()
     bench_fulltext()
     bench_upserts()
     bench_backend_build()

@@ -1,0 +1,67 @@
+"""Selectors: a container query runs as the container, once, then a query inside it."""
+
+from __future__ import annotations
+
+from parsel import Selector
+
+from newsfeed.extraction.select import node_text, select, split_container
+from newsfeed.extraction.structured import StructuredData
+
+PAGE = """<html><head>
+<meta property="og:title" content="">
+<meta name="og:title" content="Tiêu đề &amp; phụ">
+<meta itemprop="description" content="Mô tả">
+</head><body>
+<div class="banner journal-content-article"><p>Banner</p></div>
+<div class="portlet-asset-publisher" id="a1">
+  <div class="asset-content"><div class="journal-content-article"><p>Thân <b>bài</b></p>
+  <script>var x = 1;</script><p>hai</p></div></div>
+</div>
+<div class="portlet-asset-publisher" id="a2">
+  <div class="journal-content-article"><p>Cổng thứ hai</p></div>
+</div>
+</body></html>"""
+
+_AP = "(//*[contains(@class,'portlet-asset-publisher')])[1]"
+
+
+def test_container_queries_split_only_when_the_container_is_absolute_and_first() -> None:
+    assert split_container(f"{_AP}//div[@class='x']") == (_AP, ".//div[@class='x']")
+    assert split_container(f"{_AP}/div") == (_AP, "./div")
+    assert split_container("(//a[contains(@class, ')[1]//')])[1]//b") == (
+        "(//a[contains(@class, ')[1]//')])[1]",
+        ".//b",
+    )
+    for query in ("(//a)[2]//b", "(.//a)[1]//b", "(//x)[1]", "//a", "(//a", ".x"):
+        assert split_container(query) is None
+
+
+def test_container_queries_match_what_xpath_matches() -> None:
+    sel = Selector(text=PAGE)
+    for query in (
+        f"{_AP}//div[contains(@class,'journal-content-article')]",
+        f"{_AP}//p",
+        f"{_AP}//p/text()",
+        f"{_AP}/@id",
+        "(//*[contains(@class,'missing')])[1]//p",
+    ):
+        assert select(sel, query).getall() == sel.xpath(query).getall(), query
+    # the container is found once per page and kept: the answer does not change
+    assert select(sel, f"{_AP}/@id").getall() == ["a1"]
+
+
+def test_node_text_skips_scripts() -> None:
+    sel = Selector(text=PAGE)
+    (body,) = select(sel, f"{_AP}//div[contains(@class,'journal-content-article')]")
+    assert node_text(body) == "Thân bài hai"
+
+
+def test_meta_first_with_content_by_any_of_its_names() -> None:
+    data = StructuredData(Selector(text=PAGE), "https://example.gov.vn/")
+    # the first og:title is empty: that name gives nothing (the later meta is not read), the
+    # next name is tried
+    assert data.meta("og:title") is None
+    assert data.meta("og:title", "description") == "Mô tả"
+    assert data.meta("description") == "Mô tả"
+    assert data.meta("missing", "description") == "Mô tả"
+    assert data.meta("missing") is None
