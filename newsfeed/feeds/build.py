@@ -64,12 +64,17 @@ def feed_specs(
     by_topic: dict[str, list[FeedEntry]] = {}
     entries = _EntryMaker(store)
     for portal in portals:
-        source = Source(name=portal.name, link=portal.base_url, feed=f"{portal.key}/{ALL_FEED}")
+        source = Source(
+            name=portal.name,
+            link=portal.base_url,
+            feed=f"{portal.key}/{ALL_FEED}",
+            province=portal.province,
+        )
         for category in portal.categories:
             stored = store.articles(portal=portal.key, category=category.key, limit=limit)
             if not stored:
                 continue
-            items = entries(stored)
+            items = entries(stored, portal)
             warning = _health_entry(health.get(portal.key))
             categories.append(
                 FeedSpec(
@@ -93,6 +98,7 @@ def feed_specs(
                         first_seen=e.first_seen,
                         changed=e.changed,
                         also_published=e.also_published,
+                        categories=e.categories,
                         source=source,
                     )
                     for e in items
@@ -108,7 +114,7 @@ def feed_specs(
                     language=portal.language,
                     portal=portal.key,
                     publisher=portal.name,
-                    entries=entries(stored) + _health_entry(health.get(portal.key)),
+                    entries=entries(stored, portal) + _health_entry(health.get(portal.key)),
                 )
             )
     for topic in sorted(by_topic, key=_topic_order):
@@ -190,12 +196,13 @@ class _EntryMaker:
         self.store = store
         self.elsewhere: dict[str, tuple[Link, ...]] = {}
 
-    def __call__(self, stored: Iterable[StoredArticle]) -> tuple[FeedEntry, ...]:
+    def __call__(self, stored: Iterable[StoredArticle], portal: Portal) -> tuple[FeedEntry, ...]:
         return tuple(
             FeedEntry(
                 article=s.article,
                 first_seen=s.first_seen,
                 changed=s.changed,
+                categories=portal.category_names(s.article.categories),
                 also_published=self._also_published(s.article.guid),
             )
             for s in stored

@@ -1,8 +1,10 @@
 """The health item: a feed entry telling a portal's readers that its feed is degraded.
 
 A reader who follows a portal's feed learns nothing from a monitoring mail; when the crawl
-report rates the portal CRITICAL, the builder (:mod:`newsfeed.feeds.build`) adds this item to
-the portal's feeds, linking the status page.
+portal has been CRITICAL for ``health_after_runs`` crawls in a row or ``health_after_hours``
+(:func:`newsfeed.feeds.build.long_critical`: one failed run is not news), the builder adds this
+item to the portal's feeds, linking the status page. Its text is for the public, in Vietnamese;
+the operator's advice stays in the report, ``newsfeed check`` and status.html.
 """
 
 from __future__ import annotations
@@ -35,25 +37,46 @@ def health_entry(
     portal = report.get("portals", {}).get(portal_key)
     if not portal or portal.get("status") != CRITICAL:
         return None
-    checks = [c for c in portal.get("checks", []) if c.get("status") == CRITICAL]
-    items = "".join(f"<li>{html.escape(c['message'], quote=False)}</li>" for c in checks)
-    text = "\n\n".join(c["message"] for c in checks)
+    # For the public, in Vietnamese: what it means to a reader, and where to look. The checks'
+    # messages are advice for the operator (English, "fix the profile"): they stay in the
+    # report, ``check`` and status.html.
     lead = (
-        "Nguồn tin này đang gặp sự cố: có thể thiếu bài mới cho đến khi được sửa. "
-        "This feed is degraded: new articles may be missing until it is fixed."
+        "Nguồn tin này đang gặp sự cố: hệ thống chưa lấy được tin mới từ cổng thông tin, "
+        "nên có thể thiếu bài mới cho đến khi sự cố được khắc phục."
     )
+    since = _since(portal.get("critical_since"))
+    detail = (
+        f"Sự cố bắt đầu từ {since}. " if since else ""
+    ) + "Bạn không cần làm gì: tin sẽ tự cập nhật lại khi cổng hoạt động bình thường."
+    more = "Xem tình trạng các nguồn tin"
     return Article(
         url=link,
         canonical_url=link,
         guid=f"tag:newsfeed,2025:{portal_key}/health/{day.isoformat()}",
         portal=portal_key,
         categories=tuple(categories),
-        title=f"⚠ Nguồn tin gặp sự cố / Feed degraded ({day.isoformat()})",
+        title=f"⚠ Nguồn tin gặp sự cố ({day.strftime('%d/%m/%Y')})",
         summary=lead,
         published=datetime.combine(day, time(0), tzinfo=LOCAL_TZ).isoformat(),
         date_source="meta",
         author="newsfeed",
-        body_html=f"<p>{html.escape(lead, quote=False)}</p><ul>{items}</ul>",
-        body_text=f"{lead}\n\n{text}",
+        body_html=(
+            f"<p>{html.escape(lead, quote=False)}</p><p>{html.escape(detail, quote=False)}</p>"
+            f'<p><a href="{html.escape(link)}">{more}</a></p>'
+        ),
+        body_text=f"{lead}\n\n{detail}",
         language="vi",
     )
+
+
+def _since(value: Any) -> str | None:
+    """``critical_since`` as a reader reads a time: ``14:30 ngày 27/11/2026`` (+07:00)."""
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    return when.astimezone(LOCAL_TZ).strftime("%H:%M ngày %d/%m/%Y")

@@ -50,6 +50,7 @@ import lxml.html
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from newsfeed.feeds.stylesheet import STYLESHEET, STYLESHEET_XSL, stylesheet_pi
 from newsfeed.files import atomic_write
 from newsfeed.items import Article, Link
 from newsfeed.timezone import LOCAL_TZ
@@ -116,6 +117,9 @@ class Source:
     """The portal's home page."""
     feed: str | None = None
     """Path (stem) of the portal's own feed in the same folder, e.g. ``sotttt_hanoi/all``."""
+    province: str | None = None
+    """The portal's province, put before the item's title (``[Hà Nội] …``): in a feed mixing
+    provinces the title is all most readers show (newsboat shows no ``<source>``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,6 +136,9 @@ class FeedEntry:
     "Cũng đăng trên" and as related links."""
     source: Source | None = None
     """The portal, for items of feeds that mix portals (topic feeds); None elsewhere."""
+    categories: tuple[str, ...] | None = None
+    """The article's categories as readers see them (the portal's Vietnamese category names,
+    e.g. "Hoạt động lãnh đạo"); None: the article's category keys as they are."""
     passage: tuple[tuple[str, bool], ...] = ()
     """Watch feeds: the matching passage as (text, is a match) parts; it is the summary, the
     matches in ``<mark><strong>`` (RSS, Atom) or between « » (JSON Feed's plain-text summary)."""
@@ -234,7 +241,7 @@ def render_rss(spec: FeedSpec, self_url: str, *, base_url: str | None = None) ->
             fe.dc.dc_creator(item.author)
         if item.source and item.source.feed and base_url:
             fe.source(url=feed_url(base_url, item.source.feed, "rss"), title=item.source.name)
-    return _bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+    return _styled(_bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)), spec)
 
 
 def render_atom(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -> bytes:
@@ -273,7 +280,7 @@ def render_atom(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -
             fe.summary(item.summary)
         if item.categories:
             fe.category([{"term": c} for c in item.categories])
-    return _bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+    return _styled(_bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)), spec)
 
 
 def render_json(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -> bytes:
@@ -344,8 +351,9 @@ def write_feeds(
     Each feed holds the ``limit`` newest items. Everything is rendered before the first file is
     written, so a bad spec fails the build with the folder untouched; each file is then replaced
     atomically (and left alone when its bytes are unchanged). Returns every file of the set,
-    written or already up to date, in a fixed order: per spec RSS, Atom, JSON, then the OPML.
-    Files of feeds no longer in ``specs`` are left in place.
+    written or already up to date, in a fixed order: per spec RSS, Atom, JSON, then the OPML and
+    ``feed.xsl`` (what a browser shows for the RSS and Atom files). Files of feeds no longer in
+    ``specs`` are left in place.
 
     ``index.opml`` lists the category feeds (specs with a ``category``) and the watch feeds
     (``watch``): importing it subscribes to each article once per category it is listed
@@ -371,6 +379,7 @@ def write_feeds(
         if spec.category is not None or spec.watch is not None:
             listed.append((spec, feed_url(base, stem, "rss"), feed_url(base, stem, "atom")))
     outputs.append((out_dir / "index.opml", render_opml(listed, "newsfeed")))
+    outputs.append((out_dir / STYLESHEET, STYLESHEET_XSL.encode("utf-8")))
     for path, data in outputs:
         atomic_write(path, data)
     return [path for path, _ in outputs]
@@ -465,6 +474,9 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
     if not enclosures and lead is not None and (lead_type := _image_type(lead[0])):
         enclosures = (_Enclosure(lead[0], lead_type, lead[1]),)
     title = _text(article.title) or summary[:80] or base
+    if entry.source and (province := _text(entry.source.province or "")):
+        title = f"[{province}] {title}"
+    lead_text = _text(article.summary or "")
     summary_html = None
     if entry.passage:
         summary = _text("".join(f"«{t}»" if hit else t for t, hit in entry.passage))
@@ -486,6 +498,7 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
         content=_content_html(
             body,
             base,
+            lead_text=lead_text,
             lead=lead,
             related=related,
             also_published=also_published,
@@ -493,7 +506,16 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
         )
         or None,
         author=_text(article.author or "") or None,
-        categories=tuple(dict.fromkeys(c for c in map(_text, article.categories) if c)),
+        categories=tuple(
+            dict.fromkeys(
+                c
+                for c in map(
+                    _text,
+                    article.categories if entry.categories is None else entry.categories,
+                )
+                if c
+            )
+        ),
         related=related,
         also_published=also_published,
         enclosures=enclosures,
@@ -596,14 +618,21 @@ def _content_html(
     body: str,
     base: str,
     *,
+    lead_text: str = "",
     lead: tuple[str, str | None] | None,
     related: Sequence[tuple[str, str]],
     also_published: Sequence[tuple[str, str]],
     attachments: Sequence[_Enclosure],
 ) -> str:
-    """The full article for readers: lead image (if the body lacks it), body, related links,
-    the other places it was published, files."""
+    """The full article for readers: the lead paragraph (sapo, unless the body starts with
+    it), lead image (if the body lacks it), body, related links, the other places it was
+    published, files.
+
+    Readers that show the full content hide the summary, so a lead kept only in
+    ``<description>`` / ``<summary>`` would never be read."""
     parts: list[str] = []
+    if lead_text and not _starts_with(body, lead_text):
+        parts.append(f'<p class="lead"><strong>{html.escape(lead_text, quote=False)}</strong></p>')
     if lead is not None and lead[0] not in _image_sources(body, base):
         url, caption = lead
         alt = html.escape(caption or "")
@@ -622,6 +651,15 @@ def _content_html(
             "<h3>Tệp đính kèm</h3>" + _html_list([(a.url, a.title or a.url) for a in attachments])
         )
     return "\n".join(parts)
+
+
+def _starts_with(body: str, text: str) -> bool:
+    """Whether the body's text begins with ``text`` (whitespace and case aside)."""
+    if not body.strip():
+        return False
+    root = lxml.html.fragment_fromstring(body, create_parent="div")
+    start = _text(root.text_content())[: len(text) + 10].casefold()
+    return start.startswith(_text(text).casefold().rstrip(" .…"))
 
 
 def _html_list(links: Iterable[tuple[str, str]]) -> str:
@@ -818,6 +856,15 @@ class _AtomLinks:
 
     def extend_rss(self, item: etree._Element) -> etree._Element:
         return item
+
+
+def _styled(document: bytes, spec: FeedSpec) -> bytes:
+    """``document`` with the browser stylesheet's processing instruction after the XML
+    declaration (:mod:`newsfeed.feeds.stylesheet`); readers and validators ignore it."""
+    declaration, newline, rest = document.partition(b"\n")
+    if not declaration.startswith(b"<?xml "):
+        raise ValueError("feedgen wrote no XML declaration")
+    return declaration + newline + stylesheet_pi(_checked_path(spec.path)) + rest
 
 
 def _bytes(value: Any) -> bytes:

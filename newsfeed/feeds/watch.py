@@ -121,7 +121,12 @@ def watch_specs(
                 continue
             portal = by_key.get(stored.article.portal or "")
             source = (
-                Source(name=portal.name, link=portal.base_url, feed=f"{portal.key}/all")
+                Source(
+                    name=portal.name,
+                    link=portal.base_url,
+                    feed=f"{portal.key}/all",
+                    province=portal.province,
+                )
                 if portal is not None
                 else None
             )
@@ -131,6 +136,9 @@ def watch_specs(
                     first_seen=stored.first_seen,
                     changed=stored.changed,
                     also_published=tuple(store.also_published(hit.guid)),
+                    categories=portal.category_names(stored.article.categories)
+                    if portal is not None
+                    else None,
                     source=source,
                     passage=hit.passage.parts,
                 )

@@ -180,6 +180,19 @@ class Portal:
                 return category
         raise KeyError(f"portal {self.key!r} has no category {key!r}")
 
+    def category_names(self, keys: Iterable[str]) -> tuple[str, ...]:
+        """The portal's names of category ``keys`` (what a feed reader shows as the item's
+        categories); a key the profile no longer has is named by its topic's label, else
+        itself, so an old article keeps a readable category."""
+        from newsfeed.portals.topics import TOPICS, topic_label
+
+        names = {c.key: c.name for c in self.categories}
+        return tuple(
+            dict.fromkeys(
+                names.get(key) or (topic_label(key)[0] if key in TOPICS else key) for key in keys
+            )
+        )
+
     def category_for_label(self, label: str) -> Category | None:
         """The category whose name or one of whose labels reads as ``label`` (case and
         diacritics aside): an article page's breadcrumb names its category this way."""

@@ -6,7 +6,9 @@ does the same (README).
 
 * Media types: ``.rss.xml`` / ``.atom.xml`` / ``.opml`` by name; a ``.json`` file is
   ``application/feed+json`` only when it is a JSON Feed (its ``version`` says so), any other
-  JSON is ``application/json``.
+  JSON is ``application/json``. A browser (``Accept`` names ``text/html``) gets RSS and Atom
+  as ``application/xml``, which it renders through ``feed.xsl``; under their own types
+  chromium shows them as text.
 * Validators: the ETag is a hash of the file's bytes (the gzip variant has its own tag, as
   RFC 9110 §8.8.3 asks); ``If-None-Match`` wins over ``If-Modified-Since`` (RFC 9110 §13.2.2).
   Files are replaced atomically and left alone when unchanged, so both stay put between builds
@@ -41,6 +43,7 @@ MEDIA_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
+    ".xsl": "text/xsl; charset=utf-8",
     ".png": "image/png",
     ".svg": "image/svg+xml",
     ".txt": "text/plain; charset=utf-8",
@@ -48,6 +51,9 @@ MEDIA_TYPES = {
 """File name ending -> Content-Type, first match wins (so ``.rss.xml`` before ``.xml``)."""
 
 JSON_FEED_MEDIA_TYPE = "application/feed+json; charset=utf-8"
+FEED_XML_TYPES = ("application/rss+xml", "application/atom+xml")
+BROWSER_FEED_TYPE = "application/xml; charset=utf-8"
+"""RSS and Atom for a browser (``Accept`` has ``text/html``), so it applies ``feed.xsl``."""
 COMPRESSIBLE = ("text/", "application/", "image/svg+xml")
 GZIP_MIN_BYTES = 512
 """Smaller bodies are sent as they are: gzip would not save a packet."""
@@ -152,6 +158,10 @@ class FeedsHandler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.NOT_FOUND, "not found")
             return
         kind = media_type(target, body)
+        if kind.startswith(FEED_XML_TYPES) and "text/html" in self.headers.get("Accept", ""):
+            # A browser (it asks for HTML first): under the feed's own media type chromium
+            # shows the XML as plain text and never runs feed.xsl; as XML it renders the page.
+            kind = BROWSER_FEED_TYPE
         etag = identity_etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         encoding = None
         if (
@@ -186,7 +196,7 @@ class FeedsHandler(BaseHTTPRequestHandler):
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", last_modified)
         self.send_header("Cache-Control", CACHE_CONTROL)
-        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Vary", "Accept-Encoding, Accept")
 
     def _not_modified(self, etags: set[str], mtime: float) -> bool:
         """``etags``: the tags of both representations (same bytes, one of them gzipped): a

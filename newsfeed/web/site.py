@@ -51,6 +51,13 @@ HEALTH_LABELS = {
     "critical": ("Lỗi nghiêm trọng", "Critical"),
 }
 NO_HEALTH = ("Chưa có báo cáo", "No crawl report")
+PUBLIC_HEALTH = {
+    "warning": "Có trục trặc nhỏ khi lấy tin từ cổng này; tin vẫn được cập nhật.",
+    "critical": (
+        "Đang gặp sự cố khi lấy tin từ cổng này: có thể thiếu bài mới cho đến khi được khắc phục."
+    ),
+}
+"""What a portal's health means to a reader of its feeds, per status (none when it is ok)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,17 +282,10 @@ def _portal_card(
                 f'<p class="meta">Kiểm tra lúc <span lang="en">Checked</span>: '
                 f"{_time_text(str(health['finished']))}</p>"
             )
-        if checks:
-            out.append('<ul class="checks">')
-            for check in checks:
-                level = str(check.get("status") or "")
-                level_css = level if level in HEALTH_LABELS else "unknown"
-                out.append(
-                    f'<li class="{level_css}"><span class="vh">{_e(level)}: </span>'
-                    f'<span lang="en">{_e(str(check.get("message") or check.get("name")))}'
-                    "</span></li>"
-                )
-            out.append("</ul>")
+        if public := PUBLIC_HEALTH.get(status):
+            # For the public: what it means to a reader. The checks' messages are advice for
+            # the operator (in English); they are in status.html, the report and ``check``.
+            out.append(f'<p class="{_e(status)} note">{_e(public)}</p>')
         out.append("</div>\n")
 
     whole = feeds.get(f"{portal.key}/all")

@@ -371,7 +371,9 @@ def content_of(rss: bytes, atom: bytes, guid_: str) -> str:
 
 def test_full_content_with_related_links_and_attachments(rss: bytes, atom: bytes) -> None:
     content = content_of(rss, atom, FULL.guid)
-    assert content.startswith(FULL.body_html)
+    # The lead first (readers showing the full content hide the summary), then the body.
+    lead = '<p class="lead"><strong>Sở TT&amp;TT Hà Nội tổ chức hội nghị về chuyển đổi số năm 2022.'
+    assert content.startswith(lead + "</strong></p>\n" + FULL.body_html)
     doc = lxml.html.fragment_fromstring(content, create_parent="div")
     headings = [h.text_content() for h in doc.iter("h3")]
     assert headings == ["Tin liên quan", "Tệp đính kèm"]
@@ -626,6 +628,7 @@ def test_write_feeds_writes_every_file(tmp_path: Path) -> None:
         tmp_path / "sotttt_hanoi/chuyen_doi_so.atom.xml",
         tmp_path / "sotttt_hanoi/chuyen_doi_so.json",
         tmp_path / "index.opml",
+        tmp_path / "feed.xsl",
     ]
     rss = files[0].read_bytes()
     assert [e.id for e in parse(rss).entries] == ORDER
@@ -981,7 +984,7 @@ def test_aggregate_feeds_are_written_but_not_listed_in_opml(tmp_path: Path) -> N
     whole = make_spec(path="sotttt_hanoi/all", title="Sở TT&TT Hà Nội – Tất cả tin", category=None)
     topic = make_spec(path="topics/news", portal=None, category=None, topic="news")
     files = write_feeds([make_spec(), whole, topic], tmp_path, "https://feeds.example.org/vn/")
-    assert len(files) == 10
+    assert len(files) == 11  # 3 feeds x 3 formats, the OPML, feed.xsl
     assert all(path.is_file() for path in files)
     root = etree.parse(str(tmp_path / "index.opml")).getroot()
     assert [o.get("xmlUrl") for o in root.iter("outline") if o.get("xmlUrl")] == [
@@ -1051,6 +1054,70 @@ def test_feed_specs_per_category_portal_and_topic(tmp_path: Path) -> None:
     assert leadership.portal is None and leadership.publisher == "newsfeed"
     # the publisher is the portal's name, set by the builder, not read back from a title
     assert by_path["hanoi/tin_tuc"].publisher == by_path["hanoi/all"].publisher == "Hà Nội"
+
+
+def test_items_read_well_category_names_and_province_in_every_format(tmp_path: Path) -> None:
+    """What a reader shows: the category's Vietnamese name (not its key), and in a feed that
+    mixes provinces, the province before the title; the lead opens the full content."""
+    from newsfeed.feeds.build import feed_specs
+    from newsfeed.portals import Registry, portal_from_dict
+    from newsfeed.store.db import Store
+
+    hanoi = portal_from_dict(
+        {
+            "key": "hanoi",
+            "name": "Cổng TTĐT Hà Nội",
+            "province": "Hà Nội",
+            "base_url": "https://hanoi.gov.vn",
+            "platform": "liferay62",
+            "categories": [
+                {
+                    "key": "hoat_dong_lanh_dao",
+                    "name": "Hoạt động lãnh đạo",
+                    "url": "https://hanoi.gov.vn/lanh-dao",
+                    "topic": "leadership",
+                }
+            ],
+        }
+    )
+    lead = "Chủ tịch UBND thành phố làm việc với các sở, ngành."
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.upsert(
+            article(
+                0,
+                portal="hanoi",
+                guid="tag:newsfeed,2025:hanoi/0",
+                title="Chủ tịch UBND làm việc với các sở",
+                summary=lead,
+                body_html="<p>Sáng nay, buổi làm việc diễn ra.</p>",
+                categories=("hoat_dong_lanh_dao", "tin_cu_da_bo"),
+            )
+        )
+        specs = {s.path: s for s in feed_specs(store, Registry([hanoi]), limit=50)}
+    own, topic = specs["hanoi/hoat_dong_lanh_dao"], specs["topics/leadership"]
+    base = "https://feeds.example.org/"
+    for spec, title in [
+        (own, "Chủ tịch UBND làm việc với các sở"),
+        (topic, "[Hà Nội] Chủ tịch UBND làm việc với các sở"),
+    ]:
+        for render in (render_rss, render_atom):
+            (item,) = parse(render(spec, base + spec.path + ".xml", base_url=base)).entries
+            assert item.title == title
+            # a key the profile lost is kept as it is; the current one is named
+            assert [t.term for t in item.tags] == ["Hoạt động lãnh đạo", "tin_cu_da_bo"]
+            assert item.content[0].value.startswith(f'<p class="lead"><strong>{lead}')
+            assert item.content[0].value.index(lead) < item.content[0].value.index("Sáng nay")
+        (item,) = json.loads(render_json(spec, base + spec.path + ".json"))["items"]
+        assert item["title"] == title
+        assert item["tags"] == ["Hoạt động lãnh đạo", "tin_cu_da_bo"]
+        assert item["content_html"].startswith(f'<p class="lead"><strong>{lead}')
+
+
+def test_a_lead_the_body_already_opens_with_is_not_repeated() -> None:
+    body = f"<p>{FULL.summary} Sáng 2/8, hội nghị diễn ra.</p>"
+    spec = make_spec((FeedEntry(article=FULL.replace(body_html=body), first_seen=NO_DATE_SEEN),))
+    content = parse(render_atom(spec, ATOM_SELF)).entries[0].content[0].value
+    assert content.count("hội nghị về chuyển đổi số") == 1
 
 
 # --------------------------------------------------------------------------- whole folders

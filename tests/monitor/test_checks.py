@@ -562,8 +562,11 @@ def test_health_entry_for_a_critical_portal_is_stable_for_the_day() -> None:
     assert tomorrow.guid != first.guid
     assert first.published == "2026-11-27T00:00:00+07:00"
     assert first.categories == ("tin_tuc",)
-    assert "&lt;title&gt;" in first.body_html and "<title>" in first.body_text
-    assert first.title and first.body_text
+    # For the public, in Vietnamese: no operator advice (that is for check and status.html).
+    assert first.title == "⚠ Nguồn tin gặp sự cố (27/11/2026)"
+    assert "title" not in first.body_text and "title" not in first.body_html
+    assert "thiếu bài mới" in first.body_text
+    assert not re.search(r"\b(the|is|feed|fix|open|profile)\b", first.body_text + first.title)
 
 
 def test_health_entry_is_none_for_a_healthy_or_unknown_portal() -> None:
