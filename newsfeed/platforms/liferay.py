@@ -82,13 +82,19 @@ class Liferay62Platform(Platform):
             f"{_AP}//div[contains(@class,'asset-full-content')]//div[contains(@class,'journal-content-article')]",
             f"{_AP}//div[contains(@class,'journal-content-article')]",
         ),
-        author=(".view-content-author", ".asset-author"),
+        # The printed byline (p.texttacgia, right-aligned at the end of the body: "Quỳnh Anh",
+        # "Trọng Toàn" on 8 of the 20 sotttt.hanoi pages of 2022) is the writer. The line under
+        # it, p.view-content-author, is the uploading account: one name under every article of
+        # the site, so it is never the author, and neither line is body text.
+        author=(f"{_AP}//p[contains(@class,'texttacgia')]",),
         related=(
             f"{_AP}//ul[contains(@class,'related_asset_list')]//a",
             f"{_AP}//div[contains(@class,'related')]//li//a",
         ),
         # .tienich: a print / back widget pasted in with articles copied from hanoi.gov.vn
         drop=(
+            ".view-content-author",
+            ".asset-author",
             ".asset-control-detail",
             ".taglib-social-bookmarks",
             ".asset-ratings",
