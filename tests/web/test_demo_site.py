@@ -316,7 +316,13 @@ def test_article_page(base_url: str, article_id: int) -> None:
     body = ap.css("div.asset-content div.journal-content-article")
     assert len(body) == 1
     assert len(body.css("img")) == expected.body_images
-    assert norm(body.css("p.view-content-author strong em::text").get("")) == expected.author
+    # like sotttt.hanoi: the printed byline, then the uploading account (one for the site)
+    byline = norm(body.css("p.texttacgia em::text").get(""))
+    uploader = norm(body.css("p.view-content-author strong em::text").get(""))
+    if expected.author == "admin admin":
+        assert not byline and uploader == expected.author
+    else:
+        assert byline == expected.author and uploader == "Nguyễn Văn Quản"
     assert len(body.css("p")) >= 3
     attachments = tuple(h for h in body.css("a::attr(href)").getall() if h.endswith(".pdf"))
     assert attachments == expected.attachments
