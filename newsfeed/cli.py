@@ -15,9 +15,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsfeed import USER_AGENT, __version__
 from newsfeed.config import LOG_LEVELS, Config, ConfigError, config_file, load_config
+from newsfeed.extraction.html import looks_like_html
 from newsfeed.items import REQUIRED_FIELDS
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.dialect import db_errors
@@ -102,9 +104,12 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
     replay = Path(args.replay) if args.replay else None
-    if replay is not None and not replay.is_file():
-        print(f"newsfeed: no such WARC file: {replay}", file=sys.stderr)
+    if replay is not None and (problem := _replay_problem(replay)):
+        print(f"newsfeed: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if problem := _unwritable(config.var_dir):
+        print(f"newsfeed: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     try:
         report = run_crawl(
             portals,
@@ -143,6 +148,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     config = _config(args)
     registry = Registry()
+    # before the crawl: finding out at build time would throw the whole crawl's work away
+    if problem := _unwritable(config.feeds_dir, config.var_dir):
+        print(f"newsfeed: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     try:
         with run_lock(config.lock_path):
             report = run_crawl(
@@ -159,6 +168,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(format_table(report))
         print(f"wrote {len(files)} files into {config.feeds_dir}/")
     return _crawl_exit(report)
+
+
+def _replay_problem(replay: Path) -> str | None:
+    from newsfeed.crawl.warc import not_a_warc
+
+    if not replay.is_file():
+        return f"no such WARC file: {replay}"
+    return not_a_warc(replay)
+
+
+def _unwritable(*folders: Path) -> str | None:
+    """The first folder files cannot be written into, as one line with what to do."""
+    from newsfeed.files import unwritable
+
+    for folder in folders:
+        if problem := unwritable(folder):
+            return f"{problem}; make it writable or choose another folder in newsfeed.toml"
+    return None
 
 
 def _summary_wanted(args: argparse.Namespace) -> bool:
@@ -202,10 +229,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if source is None or (args.listing and args.source):
         print("newsfeed: extract needs one FILE_OR_URL, or --listing PAGE", file=sys.stderr)
         return EXIT_USAGE
+    if args.url and not urlsplit(args.url).scheme:
+        print(
+            f"newsfeed: --url {args.url} has no scheme; write it as the browser shows it, "
+            f"e.g. https://{args.url}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         body, fetched_url, content_type = _read_page(source)
     except (OSError, ValueError) as exc:
         print(f"newsfeed: cannot read {source}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if not looks_like_html(body, content_type):
+        print(f"newsfeed: {source} is not an HTML page", file=sys.stderr)
         return EXIT_FAILED
     portal = registry.get(args.portal) if args.portal else None
     if args.listing:
@@ -232,11 +269,19 @@ def cmd_extract(args: argparse.Namespace) -> int:
         registry=registry,
         content_type=content_type,
     )
+    how = f"platform {portal.platform}" if portal else "the portal's platform or generic rules"
+    if not article.title or not article.body_text:
+        # an Article without a title or a body is not an article: no JSON to mistake for one
+        print(
+            f"newsfeed: no article found in {source} with {how} "
+            "(is it an article page, or does the profile need --portal?)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     json.dump(article.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     missing = [name for name in REQUIRED_FIELDS if not getattr(article, name)]
     if missing:
-        how = f"platform {portal.platform}" if portal else "the portal's platform or generic rules"
         print(
             f"newsfeed: warning: no {', '.join(missing)} found with {how}; "
             "is this an article page (or does the profile need --portal)?",
@@ -251,8 +296,8 @@ def cmd_fixture_record(args: argparse.Namespace) -> int:
 
     portal = Registry().get(args.portal)
     replay = Path(args.replay) if args.replay else None
-    if replay is not None and not replay.is_file():
-        print(f"newsfeed: no such WARC file: {replay}", file=sys.stderr)
+    if replay is not None and (problem := _replay_problem(replay)):
+        print(f"newsfeed: {problem}", file=sys.stderr)
         return EXIT_USAGE
     try:
         recorded = record_fixture(

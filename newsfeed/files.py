@@ -89,6 +89,21 @@ def remove_stale_temps(folder: Path, *, older_than: float = STALE_TEMP_AGE) -> l
     return removed
 
 
+def unwritable(folder: Path) -> str | None:
+    """Why files cannot be written into ``folder`` (created if missing), or None if they can.
+
+    Checked by creating and removing a temp file, not with ``os.access``, which says yes on a
+    read-only mount and for root."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".newsfeed-write-check.", suffix=".tmp")
+        os.close(fd)
+        Path(name).unlink()
+    except OSError as exc:
+        return f"cannot write into {folder}/: {exc.strerror or exc}"
+    return None
+
+
 def atomic_write(path: Path, data: bytes) -> bool:
     """Replace ``path`` with ``data`` atomically; False (file and mtime untouched) if unchanged.
 

@@ -46,6 +46,7 @@ from scrapy.utils.asyncio import run_in_thread
 from w3lib.url import canonicalize_url, safe_url_string
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -700,6 +701,22 @@ class WarcRecorderMiddleware:
 
 # --------------------------------------------------------------------------------------------
 # Settings helpers
+
+
+def not_a_warc(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be replayed (not a WARC, no records), or None when it can be read;
+    checked before a crawl starts, so a wrong file is not reported as every portal down."""
+    try:
+        with Path(path).open("rb") as fh:
+            for _record in ArchiveIterator(fh, no_record_parse=True):
+                return None
+    except ArchiveLoadFailed:
+        with Path(path).open("rb") as fh:
+            first = fh.readline(60).decode("utf-8", "replace").strip()
+        return f"{path} is not a WARC file (it begins {first!r}, not 'WARC/1.0')"
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    return f"{path} holds no WARC record"
 
 
 def replay_settings(path: str | os.PathLike[str]) -> dict[str, Any]:

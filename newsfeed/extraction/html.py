@@ -20,7 +20,26 @@ from w3lib.url import safe_url_string
 
 from newsfeed.extraction.text import clean_text
 
-__all__ = ["absolutize", "html_to_text", "sanitize_html"]
+__all__ = ["absolutize", "html_to_text", "looks_like_html", "sanitize_html"]
+
+_HTML_START_RE = re.compile(
+    rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.I
+)
+_HTML_SNIFF_BYTES = 65536
+"""How much of a page is looked at: a tag is always in the first 64 KiB of a real page."""
+
+
+def looks_like_html(body: bytes, content_type: str | None = None) -> bool:
+    """Whether ``body`` can be an HTML page: not empty, not binary (NUL bytes: a PDF, an
+    image, a zip), not declared as something else, and with an HTML tag near the start."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    if kind and "html" not in kind and kind not in {"text/plain", "application/octet-stream"}:
+        return False
+    head = body[:_HTML_SNIFF_BYTES]
+    if not head.strip() or b"\x00" in head:
+        return False
+    return _HTML_START_RE.search(head) is not None
+
 
 _ALLOWED_TAGS = frozenset(
     {

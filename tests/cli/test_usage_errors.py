@@ -30,6 +30,38 @@ CASES: list[tuple[tuple[str, ...], dict[str, str], int, str]] = [
 ]
 
 
+FILES: dict[str, bytes] = {
+    "empty.html": b"",
+    "binary.html": bytes(range(256)) * 8,
+    "doc.pdf": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00\x00",
+    "menu.html": b"<!DOCTYPE html><html><body><ul><li><a href='/a'>Trang chu</a></li></ul>",
+    "page.html": b"<html><head><title>Tin</title></head><body><p>Noi dung.</p></body></html>",
+    "notes.warc": b"not a warc\njust text\n",
+    "a_file": b"x",
+}
+"""Files a user may point the CLI at, written into the test's folder first."""
+
+FILE_CASES: list[tuple[tuple[str, ...], str, int, str]] = [
+    # args, newsfeed.toml, exit code, what the line must say
+    (("extract", "empty.html"), "", 1, "empty.html is not an HTML page"),
+    (("extract", "binary.html"), "", 1, "binary.html is not an HTML page"),
+    (("extract", "doc.pdf"), "", 1, "doc.pdf is not an HTML page"),
+    (("extract", "menu.html"), "", 1, "no article found in menu.html"),
+    (
+        ("extract", "--url", "baocantho.com.vn/x.html", "page.html"),
+        "",
+        2,
+        "--url baocantho.com.vn/x.html has no scheme; write it as the browser shows it, "
+        "e.g. https://baocantho.com.vn/x.html",
+    ),
+    (("crawl", "hanoi", "--replay", "notes.warc"), "", 2, "notes.warc is not a WARC file"),
+    (("crawl", "hanoi", "--replay", "empty.html"), "", 2, "empty.html holds no WARC record"),
+    # a_file is a file: nothing can be written below it, not even by root
+    (("run", "hanoi"), 'feeds_dir = "a_file/feeds"', 1, "cannot write into a_file/feeds/"),
+    (("crawl", "hanoi"), 'var_dir = "a_file/var"', 1, "cannot write into a_file/var/"),
+]
+
+
 def _run(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **env}
     if "NEWSFEED_CONFIG" not in env:
@@ -56,6 +88,26 @@ def test_bad_input_is_one_line_and_the_promised_exit_code(
     assert says in out, out
     if code != 3:  # argparse prints its usage line first
         assert out.splitlines()[-1].count("newsfeed") >= 1 and len(out.splitlines()) <= 2, out
+
+
+@pytest.mark.parametrize(("args", "toml", "code", "says"), FILE_CASES)
+def test_a_bad_file_or_folder_is_one_line_before_anything_runs(
+    args: tuple[str, ...], toml: str, code: int, says: str, tmp_path: Path
+) -> None:
+    for name, data in FILES.items():
+        (tmp_path / name).write_bytes(data)
+    if toml:
+        (tmp_path / "newsfeed.toml").write_text(toml + "\n")
+    result = _run(args, {}, tmp_path)
+    err = result.stderr.strip()
+    assert "Traceback" not in err, err
+    assert (result.returncode, err) == (code, f"newsfeed: {says}") or (
+        result.returncode == code and err.startswith(f"newsfeed: {says}")
+    ), err
+    assert len(err.splitlines()) == 1, err
+    assert result.stdout == "", "no empty Article, no crawl table"
+    # refused before crawling: nothing was crawled, no report written
+    assert not list(tmp_path.glob("var/reports/*.json"))
 
 
 def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
