@@ -20,9 +20,9 @@ from typing import Any
 
 from newsfeed.config import Config
 from newsfeed.crawl.runner import SIGNAL_STAT, crawl
-from newsfeed.feeds.build import feed_specs, health_items, long_critical
-from newsfeed.feeds.render import write_feeds
+from newsfeed.feeds.build import feed_plans, health_items, long_critical
 from newsfeed.feeds.watch import check_watches, watch_specs
+from newsfeed.feeds.writer import BuildCounts, FeedSummary, FeedWriter
 from newsfeed.files import remove_stale_temps
 from newsfeed.monitor.checks import CRITICAL
 from newsfeed.monitor.metrics import write_metrics
@@ -255,6 +255,20 @@ def build_feeds(
 
     Returns the files of the set (written or already up to date).
     """
+    return build_feed_set(config, registry, now=now)[0]
+
+
+def build_feed_set(
+    config: Config, registry: Registry | None = None, *, now: datetime | None = None
+) -> tuple[list[Path], BuildCounts]:
+    """:func:`build_feeds`, also saying what the build did: feeds rendered and unchanged,
+    files written and removed.
+
+    Feed by feed, incrementally (:mod:`newsfeed.feeds.writer`): a feed whose articles and
+    render inputs are unchanged since the last build is not even loaded; then
+    ``status.html``, ``index.opml`` and ``index.html``, each written only when it changed;
+    last, the files of feeds that are gone are removed and the manifest is recorded.
+    """
     registry = registry or Registry()
     portals = list(registry)
     for stale in remove_stale_temps(config.feeds_dir):
@@ -263,6 +277,8 @@ def build_feeds(
         known = {p.key: p for p in (*Registry(), *portals)}
         check_watches(config.watches, list(known.values()))
     now = now or datetime.now(UTC)
+    writer = FeedWriter(config.feeds_dir, config.base_url, limit=config.item_limit)
+    written: list[FeedSummary] = []
     with Store(config.store_url) as store:
         # every portal's latest state, whatever run crawled it (not the latest report alone)
         view = configured_view(store, portals, config, now=now)
@@ -275,22 +291,38 @@ def build_feeds(
                 entry, now=now, runs=config.health_after_runs, hours=config.health_after_hours
             )
         }
-        specs = feed_specs(
+        for plan in feed_plans(
             store,
             portals,
             limit=config.item_limit,
             base_url=config.base_url,
             health=health_items(public, portals, base_url=config.base_url, day=today),
-        )
-        specs += watch_specs(
+        ):
+            written.append(writer.add(plan.spec, digest=plan.digest, load=plan.load))
+        for spec in watch_specs(
             store, config.watches, portals, limit=config.item_limit, base_url=config.base_url
-        )
-        files = write_feeds(specs, config.feeds_dir, config.base_url, limit=config.item_limit)
+        ):
+            written.append(writer.add(spec))
         # before index.html, which links status.html only when it exists
-        files.append(write_status_page(store, registry, config.feeds_dir, now=now, view=view))
-    files.append(
-        write_site(
-            config.feeds_dir, portals=portals, specs=specs, health=health, limit=config.item_limit
+        write_status_page(
+            store, registry, config.feeds_dir, now=now, view=view, write=writer.write_page
         )
+    writer.write_opml()
+    write_site(
+        config.feeds_dir,
+        portals=portals,
+        specs=[w.spec for w in written],
+        health=health,
+        limit=config.item_limit,
+        summaries={w.spec.path: (w.latest, w.count) for w in written},
+        write=writer.write_page,
     )
-    return files
+    counts = writer.finish()
+    logger.info(
+        "feeds: %d rendered, %d unchanged, %d files written, %d removed",
+        counts.rendered,
+        counts.unchanged,
+        len(counts.written),
+        len(counts.removed),
+    )
+    return writer.files, counts

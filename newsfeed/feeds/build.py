@@ -16,19 +16,23 @@ category feed wins and the aggregate is skipped with a warning.
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin
 
 from newsfeed.feeds.health import health_entry
 from newsfeed.feeds.render import FeedEntry, FeedSpec, Source
+from newsfeed.feeds.writer import entries_digest
 from newsfeed.items import Article, Link
 from newsfeed.monitor.checks import CRITICAL
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.topics import TOPICS, topic_label
-from newsfeed.store.db import Store, StoredArticle
+from newsfeed.store.db import FeedRow, Store, StoredArticle
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,17 @@ def topic_anchor(topic: str) -> str:
     return f"topic-{topic}"
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedFeed:
+    """A feed before its articles are loaded: channel data, a digest of what it will show
+    (from the store's ids and content hashes alone), and how to load its entries."""
+
+    spec: FeedSpec
+    """Channel data; ``entries`` empty."""
+    digest: str
+    load: Callable[[], tuple[FeedEntry, ...]]
+
+
 def feed_specs(
     store: Store,
     portals: Registry | Iterable[Portal],
@@ -51,18 +66,40 @@ def feed_specs(
     base_url: str = "http://localhost:8080/",
     health: Mapping[str, Article] | None = None,
 ) -> list[FeedSpec]:
+    """Every feed with at least one stored article: categories, then portals, then topics
+    (:func:`feed_plans`, each loaded)."""
+    return [
+        replace(plan.spec, entries=plan.load())
+        for plan in feed_plans(store, portals, limit=limit, base_url=base_url, health=health)
+    ]
+
+
+def feed_plans(
+    store: Store,
+    portals: Registry | Iterable[Portal],
+    *,
+    limit: int,
+    base_url: str = "http://localhost:8080/",
+    health: Mapping[str, Article] | None = None,
+) -> Iterator[PlannedFeed]:
     """Every feed with at least one stored article: categories, then portals, then topics.
 
-    ``base_url`` (the feeds folder's public URL) gives the topic feeds their home page, the
-    topic's section of ``index.html``; a topic has no page on any portal. ``health``: per
-    portal key, an item telling readers the portal's feed is degraded (:func:`health_items`);
-    it goes into that portal's own feeds, not into the topic feeds.
+    Lazily: a category feed is planned from its rows (ids, hashes, dates) only, and its
+    articles are loaded when (and if) the writer renders it. ``base_url`` (the feeds folder's
+    public URL) gives the topic feeds their home page, the topic's section of ``index.html``;
+    a topic has no page on any portal. ``health``: per portal key, an item telling readers the
+    portal's feed is degraded (:func:`health_items`); it goes into that portal's own feeds, not
+    into the topic feeds.
+
+    A topic feed is the newest of its categories' feeds; it is planned from their rows, the
+    ``2 x limit`` newest by the store's order (the renderer then keeps ``limit``).
     """
     health = health or {}
-    categories: list[FeedSpec] = []
-    aggregates: list[FeedSpec] = []
-    by_topic: dict[str, list[FeedEntry]] = {}
-    entries = _EntryMaker(store)
+    portals = list(portals)
+    rows = _Rows(store, {p.key: p for p in portals})
+    aggregates: list[PlannedFeed] = []
+    by_topic: dict[str, dict[str, tuple[FeedRow, Source]]] = {}
+    taken: set[str] = set()
     for portal in portals:
         source = Source(
             name=portal.name,
@@ -70,72 +107,144 @@ def feed_specs(
             feed=f"{portal.key}/{ALL_FEED}",
             province=portal.province,
         )
+        warning = _health_entry(health.get(portal.key))
         for category in portal.categories:
-            stored = store.articles(portal=portal.key, category=category.key, limit=limit)
-            if not stored:
+            found = store.feed_rows(portal=portal.key, category=category.key, limit=limit)
+            if not found:
                 continue
-            items = entries(stored, portal)
-            warning = _health_entry(health.get(portal.key))
-            categories.append(
-                FeedSpec(
-                    path=f"{portal.key}/{category.key}",
-                    title=f"{portal.name} – {category.name}",
-                    description=f"{category.name} – {portal.name} ({portal.province})",
-                    # A category found from the portal's menu at run time has no URL here.
-                    link=category.url or portal.base_url,
-                    language=portal.language,
-                    portal=portal.key,
-                    category=category.key,
-                    topic=category.topic,
-                    publisher=portal.name,
-                    entries=items + warning,
-                )
+            spec = FeedSpec(
+                path=f"{portal.key}/{category.key}",
+                title=f"{portal.name} – {category.name}",
+                description=f"{category.name} – {portal.name} ({portal.province})",
+                # A category found from the portal's menu at run time has no URL here.
+                link=category.url or portal.base_url,
+                language=portal.language,
+                portal=portal.key,
+                category=category.key,
+                topic=category.topic,
+                publisher=portal.name,
+                entries=(),
+            )
+            taken.add(spec.path)
+            yield PlannedFeed(
+                spec,
+                rows.digest(found, warning),
+                partial(rows.load, found, warning, None),
             )
             if category.topic:
-                by_topic.setdefault(category.topic, []).extend(
-                    FeedEntry(
-                        article=e.article,
-                        first_seen=e.first_seen,
-                        changed=e.changed,
-                        also_published=e.also_published,
-                        categories=e.categories,
-                        source=source,
-                    )
-                    for e in items
-                )
-        stored = store.articles(portal=portal.key, limit=limit)
-        if stored:
+                members = by_topic.setdefault(category.topic, {})
+                for row in found:
+                    members.setdefault(row.guid, (row, source))
+        found = store.feed_rows(portal=portal.key, limit=limit)
+        if found:
+            spec = FeedSpec(
+                path=f"{portal.key}/{ALL_FEED}",
+                title=f"{portal.name} – Tất cả tin",
+                description=f"Mọi chuyên mục – {portal.name} ({portal.province})",
+                link=portal.base_url,
+                language=portal.language,
+                portal=portal.key,
+                publisher=portal.name,
+                entries=(),
+            )
             aggregates.append(
-                FeedSpec(
-                    path=f"{portal.key}/{ALL_FEED}",
-                    title=f"{portal.name} – Tất cả tin",
-                    description=f"Mọi chuyên mục – {portal.name} ({portal.province})",
-                    link=portal.base_url,
-                    language=portal.language,
-                    portal=portal.key,
-                    publisher=portal.name,
-                    entries=entries(stored, portal) + _health_entry(health.get(portal.key)),
+                PlannedFeed(
+                    spec, rows.digest(found, warning), partial(rows.load, found, warning, None)
                 )
             )
+    for plan in aggregates:
+        if plan.spec.path in taken:
+            log.warning(
+                "feed %s is also a category feed; the aggregate is not written", plan.spec.path
+            )
+        else:
+            yield plan
     for topic in sorted(by_topic, key=_topic_order):
         vi, en = topic_label(topic)
-        aggregates.append(
-            FeedSpec(
-                path=f"{TOPICS_DIR}/{topic}",
-                title=f"{vi} – các tỉnh, thành phố",
-                description=f"{vi} ({en}): tin từ cổng thông tin các tỉnh, thành phố",
-                link=urljoin(_folder(base_url), f"index.html#{topic_anchor(topic)}"),
-                language="vi",
-                topic=topic,
-                publisher="newsfeed",
-                entries=tuple(by_topic[topic]),
-            )
+        newest = sorted(by_topic.pop(topic).values(), key=lambda m: m[0].guid)
+        newest.sort(key=lambda m: m[0].sort_key, reverse=True)  # stable: ties by guid
+        newest = newest[: 2 * limit]
+        spec = FeedSpec(
+            path=f"{TOPICS_DIR}/{topic}",
+            title=f"{vi} – các tỉnh, thành phố",
+            description=f"{vi} ({en}): tin từ cổng thông tin các tỉnh, thành phố",
+            link=urljoin(_folder(base_url), f"index.html#{topic_anchor(topic)}"),
+            language="vi",
+            topic=topic,
+            publisher="newsfeed",
+            entries=(),
         )
-    taken = {spec.path for spec in categories}
-    for spec in aggregates:
         if spec.path in taken:
             log.warning("feed %s is also a category feed; the aggregate is not written", spec.path)
-    return categories + [spec for spec in aggregates if spec.path not in taken]
+            continue
+        found = [row for row, _source in newest]
+        sources = tuple(source for _row, source in newest)
+        yield PlannedFeed(
+            spec,
+            rows.digest(found, (), sources),
+            partial(rows.load, found, (), sources),
+        )
+
+
+class _Rows:
+    """Digests and entries of feeds from the store's rows, shared by every feed of a build:
+    each article's categories and other publications are asked once."""
+
+    def __init__(self, store: Store, portals: Mapping[str, Portal]) -> None:
+        self.store = store
+        self.portals = portals
+        self.entries = _EntryMaker(store)
+        self.categories: dict[str, tuple[str, ...]] = {}
+
+    def digest(
+        self,
+        found: Sequence[FeedRow],
+        extra: tuple[FeedEntry, ...],
+        sources: Sequence[Source] | None = None,
+    ) -> str:
+        h = hashlib.sha256()
+        for i, row in enumerate(found):
+            if row.guid not in self.categories:
+                self.categories[row.guid] = self.store.categories_of(row.guid)
+            source = sources[i] if sources is not None else None
+            part = (
+                row.guid,
+                row.content_hash,
+                row.first_seen,
+                row.changed,
+                self.categories[row.guid],
+                self.entries.also_published(row.guid),
+                source,
+            )
+            h.update(repr(part).encode("utf-8", "surrogatepass") + b"\0")
+        h.update(entries_digest(extra).encode())
+        return h.hexdigest()
+
+    def load(
+        self,
+        found: Sequence[FeedRow],
+        extra: tuple[FeedEntry, ...],
+        sources: Sequence[Source] | None,
+    ) -> tuple[FeedEntry, ...]:
+        entries: list[FeedEntry] = []
+        for i, row in enumerate(found):
+            stored = self.store.get(row.guid)
+            if stored is None:  # deleted since it was planned
+                continue
+            portal = self.portals.get(stored.article.portal or "")
+            entries.append(
+                FeedEntry(
+                    article=stored.article,
+                    first_seen=stored.first_seen,
+                    changed=stored.changed,
+                    categories=(
+                        portal.category_names(stored.article.categories) if portal else None
+                    ),
+                    also_published=self.entries.also_published(row.guid),
+                    source=sources[i] if sources is not None else None,
+                )
+            )
+        return (*entries, *extra)
 
 
 def _health_entry(article: Article | None) -> tuple[FeedEntry, ...]:
@@ -203,12 +312,12 @@ class _EntryMaker:
                 first_seen=s.first_seen,
                 changed=s.changed,
                 categories=portal.category_names(s.article.categories),
-                also_published=self._also_published(s.article.guid),
+                also_published=self.also_published(s.article.guid),
             )
             for s in stored
         )
 
-    def _also_published(self, guid: str) -> tuple[Link, ...]:
+    def also_published(self, guid: str) -> tuple[Link, ...]:
         if guid not in self.elsewhere:
             self.elsewhere[guid] = tuple(self.store.also_published(guid))
         return self.elsewhere[guid]

@@ -39,6 +39,7 @@ import html
 import json
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -207,13 +208,19 @@ class _Item:
 # --------------------------------------------------------------------------- public API
 
 
-def render_rss(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -> bytes:
+def render_rss(
+    spec: FeedSpec,
+    self_url: str,
+    *,
+    base_url: str | None = None,
+    cache: ItemCache | None = None,
+) -> bytes:
     """The RSS 2.0 document of ``spec`` (every entry, newest first), served at ``self_url``.
 
     ``base_url`` (the feeds folder's URL) resolves the entries' source feeds; without it an
     item of a mixed feed has no ``<source>``.
     """
-    items, feed_date = _prepare(spec.entries)
+    items, feed_date = _prepare(spec.entries, cache)
     fg = _channel(spec, self_url, feed_date, RSS_TYPE)
     # Only the RSS document gets the Dublin Core namespace, for dc:creator.
     fg.load_extension("dc", atom=False, rss=True)
@@ -244,13 +251,19 @@ def render_rss(spec: FeedSpec, self_url: str, *, base_url: str | None = None) ->
     return _styled(_bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)), spec)
 
 
-def render_atom(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -> bytes:
+def render_atom(
+    spec: FeedSpec,
+    self_url: str,
+    *,
+    base_url: str | None = None,
+    cache: ItemCache | None = None,
+) -> bytes:
     """The Atom 1.0 document of ``spec`` (every entry, newest first), served at ``self_url``.
 
     ``base_url`` is accepted for symmetry with :func:`render_rss`; Atom names an item's portal
     by its author, which needs no URL.
     """
-    items, feed_date = _prepare(spec.entries)
+    items, feed_date = _prepare(spec.entries, cache)
     fg = _channel(spec, self_url, feed_date, ATOM_TYPE)
     fg.id(_uri(self_url))
     # Always a feed-level author: entries without one inherit it (RFC 4287 §4.1.1).
@@ -283,13 +296,19 @@ def render_atom(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -
     return _styled(_bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)), spec)
 
 
-def render_json(spec: FeedSpec, self_url: str, *, base_url: str | None = None) -> bytes:
+def render_json(
+    spec: FeedSpec,
+    self_url: str,
+    *,
+    base_url: str | None = None,
+    cache: ItemCache | None = None,
+) -> bytes:
     """The JSON Feed 1.1 document of ``spec`` (every entry, newest first), at ``self_url``.
 
     Written by hand: the format is a small JSON object. Keys keep a fixed order and the text
     is UTF-8 (not ``\\u`` escapes), so the bytes are stable and readable.
     """
-    items, _feed_date = _prepare(spec.entries)
+    items, _feed_date = _prepare(spec.entries, cache)
     link = _http_url(spec.link)
     self_link = _http_url(self_url)
     if link is None or self_link is None:
@@ -342,6 +361,40 @@ def render_opml(feeds: Sequence[tuple[FeedSpec, str, str]], title: str) -> bytes
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 
+class ItemCache:
+    """Articles made ready for the feeds once per build, shared by every feed and format.
+
+    An article is in its category feeds, its portal's ``all`` feed and a topic feed, each in
+    three formats: without this it would be prepared (sanitized, its URLs escaped, its content
+    assembled) up to nine times. Keyed by the whole entry, so an item that differs between feeds
+    (a topic feed's names its portal, a watch feed's marks a passage) is its own; the least
+    recently used are dropped past ``size``, so memory stays bounded however many feeds.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.prepared = 0
+        """How many items were made (the rest were shared)."""
+        self._items: OrderedDict[FeedEntry, _Item] = OrderedDict()
+
+    def item(self, entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
+        """``entry`` as an item (``published``/``updated`` are derived from it)."""
+        found = self._items.get(entry)
+        if found is not None:
+            self._items.move_to_end(entry)
+            return found
+        made = _item(entry, published, updated)
+        self.prepared += 1
+        self._items[entry] = made
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return made
+
+
+RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}
+"""Format key -> renderer, in :data:`FORMATS` order."""
+
+
 def write_feeds(
     specs: Sequence[FeedSpec], out_dir: Path, base_url: str, *, limit: int = 50
 ) -> list[Path]:
@@ -366,7 +419,7 @@ def write_feeds(
     outputs: list[tuple[Path, bytes]] = []
     listed: list[tuple[FeedSpec, str, str]] = []
     seen: set[str] = set()
-    renderers = {"rss": render_rss, "atom": render_atom, "json": render_json}
+    cache = ItemCache()
     for spec in specs:
         stem = _checked_path(spec.path)
         if stem in seen:
@@ -374,7 +427,7 @@ def write_feeds(
         seen.add(stem)
         limited = replace(spec, entries=tuple(_limited(spec.entries, limit)))
         for fmt, (suffix, _type) in FORMATS.items():
-            data = renderers[fmt](limited, feed_url(base, stem, fmt), base_url=base)
+            data = RENDERERS[fmt](limited, feed_url(base, stem, fmt), base_url=base, cache=cache)
             outputs.append((out_dir / f"{stem}{suffix}", data))
         if spec.category is not None or spec.watch is not None:
             listed.append((spec, feed_url(base, stem, "rss"), feed_url(base, stem, "atom")))
@@ -439,8 +492,11 @@ def _ranked(entries: Iterable[FeedEntry]) -> list[tuple[FeedEntry, datetime, dat
     return sorted(best.values(), key=lambda r: (-r[1].timestamp(), r[0].article.guid))
 
 
-def _prepare(entries: Iterable[FeedEntry]) -> tuple[list[_Item], datetime]:
-    items = [_item(e, published, updated) for e, published, updated in _ranked(entries)]
+def _prepare(
+    entries: Iterable[FeedEntry], cache: ItemCache | None = None
+) -> tuple[list[_Item], datetime]:
+    make = cache.item if cache is not None else _item
+    items = [make(e, published, updated) for e, published, updated in _ranked(entries)]
     feed_date = max((i.updated for i in items), default=EMPTY_FEED_DATE)
     return items, feed_date
 
@@ -891,8 +947,10 @@ __all__ = [
     "FORMATS",
     "GENERATOR",
     "JSON_FEED_VERSION",
+    "RENDERERS",
     "FeedEntry",
     "FeedSpec",
+    "ItemCache",
     "Source",
     "feed_date",
     "feed_file",

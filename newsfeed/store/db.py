@@ -103,6 +103,17 @@ class Validators:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FeedRow:
+    """An article as a feed build first sees it: identity and version, not content."""
+
+    guid: str
+    content_hash: str
+    first_seen: str
+    changed: str | None
+    sort_key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StoredArticle:
     """An article as the store holds it: the merged Article and its history."""
 
@@ -349,6 +360,45 @@ class Store:
             sql += " LIMIT ?"
             args.append(limit)
         return [self._stored(row) for row in self.db.execute(sql, args)]
+
+    def feed_rows(
+        self,
+        *,
+        portal: str | None = None,
+        category: str | None = None,
+        limit: int | None = None,
+    ) -> list[FeedRow]:
+        """What :meth:`articles` would return, without the articles: enough to tell whether a
+        feed changed (an article's data changes only with its content hash)."""
+        sql = "SELECT a.guid, a.content_hash, a.first_seen, a.changed, a.sort_key FROM articles a"
+        args: list[Any] = []
+        where: list[str] = []
+        if category is not None:
+            sql += " JOIN article_categories c ON c.guid = a.guid"
+            where.append("c.category = ?")
+            args.append(category)
+            if portal is not None:
+                where.append("c.portal = ?")
+                args.append(portal)
+        if portal is not None:
+            where.append("a.portal = ?")
+            args.append(portal)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY a.sort_key DESC, a.guid"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [
+            FeedRow(
+                guid=str(r[0]),
+                content_hash=str(r[1]),
+                first_seen=str(r[2]),
+                changed=None if r[3] is None else str(r[3]),
+                sort_key=str(r[4]),
+            )
+            for r in self.db.execute(sql, args)
+        ]
 
     def count(self, portal: str | None = None) -> int:
         if portal is None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -74,15 +74,24 @@ def write_site(
     specs: Sequence[FeedSpec],
     health: Mapping[str, Mapping[str, Any]],
     limit: int = 50,
+    summaries: Mapping[str, tuple[datetime | None, int]] | None = None,
+    write: Callable[[str, bytes], Path] | None = None,
 ) -> Path:
-    """Write ``index.html`` into ``feeds_dir`` (atomically; untouched when unchanged)."""
+    """Write ``index.html`` into ``feeds_dir`` (atomically; untouched when unchanged).
+
+    ``summaries``, ``write``: as a build gives them (see :func:`render_index`;
+    ``FeedWriter.write_page``).
+    """
     page = render_index(
         portals=portals,
         specs=specs,
         health=health,
         limit=limit,
         status_page=(feeds_dir / STATUS_PAGE).is_file(),
+        summaries=summaries,
     )
+    if write is not None:
+        return write(INDEX, page)
     path = feeds_dir / INDEX
     atomic_write(path, page)
     return path
@@ -95,13 +104,20 @@ def render_index(
     health: Mapping[str, Mapping[str, Any]],
     limit: int = 50,
     status_page: bool = False,
+    summaries: Mapping[str, tuple[datetime | None, int]] | None = None,
 ) -> bytes:
     """The index page: ``specs`` as ``build.feed_specs`` makes them, ``health`` per portal key
-    (its entry in the latest crawl report, with the report's ``finished``)."""
-    feeds = {
-        spec.path: _Feed(spec, latest_news(spec.entries), min(_unique(spec), limit))
-        for spec in specs
-    }
+    (its entry in the latest crawl report, with the report's ``finished``).
+
+    ``summaries``: per feed path, its newest news and item count, when ``specs`` come without
+    their entries (a build keeps only that of each feed it wrote)."""
+    if summaries is not None:
+        feeds = {spec.path: _Feed(spec, *summaries[spec.path]) for spec in specs}
+    else:
+        feeds = {
+            spec.path: _Feed(spec, latest_news(spec.entries), min(_unique(spec), limit))
+            for spec in specs
+        }
     topics = [f for f in feeds.values() if f.spec.portal is None and f.spec.topic]
     watches = [f for f in feeds.values() if f.spec.watch]
     ordered = sorted(portals, key=lambda p: (fold(p.province), fold(p.name), p.key))

@@ -1,0 +1,259 @@
+"""The feeds folder, written incrementally: a feed is rendered only when what it shows changed.
+
+A build hands :class:`FeedWriter` one feed at a time, with a *digest* of what the feed will show
+(its articles' ids, content hashes, dates, categories and other publications, as the store keeps
+them, and its channel data) and a way to load its entries. The writer folds in the render
+inputs (the feeds' base URL, the item limit, and the code that renders: this package's
+``render.py`` and the feedgen and lxml versions) and compares with the digest recorded at the
+previous build. Only a feed whose digest differs, or one of whose files is missing, is loaded
+and rendered; the others cost a stat. So a rebuild with nothing new renders nothing and writes
+nothing, and one new article re-renders only the feeds it appears in.
+
+Files are written feed by feed as they are rendered (each atomically, left alone when the bytes
+are unchanged), so memory does not grow with the number of feeds. The record of a build is
+the manifest, ``.newsfeed-manifest`` (JSON) in the feeds folder: per feed, its digest, its newest
+item date and item count (for ``index.html``, which needs them for every feed, rendered or
+not), and the files the build wrote. A feed file listed in the previous manifest that no
+longer belongs to any feed (a portal, category, topic or watch removed from the config) is
+deleted; a file the build never wrote (a user's own) is never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from newsfeed.feeds import render
+from newsfeed.feeds.render import (
+    FORMATS,
+    RENDERERS,
+    FeedEntry,
+    FeedSpec,
+    ItemCache,
+    feed_url,
+    latest_news,
+    render_opml,
+)
+from newsfeed.files import atomic_write
+
+log = logging.getLogger(__name__)
+
+MANIFEST = ".newsfeed-manifest"
+"""The build's record, in the feeds folder (a dot file: web servers usually do not serve it)."""
+MANIFEST_VERSION = 1
+OPML = "index.opml"
+
+
+@cache
+def code_digest() -> str:
+    """What renders the feeds: a change to the renderer's code or its libraries re-renders
+    every feed (no version number to forget to bump)."""
+    h = hashlib.sha256(Path(render.__file__).read_bytes())
+    for dist in ("feedgen", "lxml"):
+        h.update(f"\0{dist}={version(dist)}".encode())
+    return h.hexdigest()
+
+
+def entries_digest(entries: Iterable[FeedEntry]) -> str:
+    """A digest of entries given whole (watch feeds, health items), in any order."""
+    h = hashlib.sha256()
+    for text in sorted(repr(entry) for entry in entries):
+        h.update(text.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSummary:
+    """A written feed, as ``index.html`` shows it: channel data, newest news, item count."""
+
+    spec: FeedSpec
+    """Its channel data (``entries`` empty: they are not kept)."""
+    latest: datetime | None
+    count: int
+
+
+@dataclass(slots=True)
+class BuildCounts:
+    """What a build did (for logs and ``make bench``)."""
+
+    rendered: int = 0
+    """Feeds rendered (their digest changed or a file was missing)."""
+    unchanged: int = 0
+    """Feeds whose digest was unchanged and whose files were all there: not rendered."""
+    written: list[Path] = field(default_factory=list)
+    """Files replaced (a rendered feed whose bytes did not change is not rewritten)."""
+    removed: list[Path] = field(default_factory=list)
+    """Files of earlier builds that no longer belong to any feed."""
+
+
+class FeedWriter:
+    """Writes feeds one by one into ``out_dir``; :meth:`finish` writes the OPML, removes what
+    earlier builds wrote and this one did not, and records the manifest."""
+
+    def __init__(self, out_dir: Path, base_url: str, *, limit: int) -> None:
+        if limit < 0:
+            raise ValueError(f"limit must be >= 0, got {limit}")
+        self.out_dir = out_dir
+        self.base = render._base_url(base_url)
+        self.limit = limit
+        self.counts = BuildCounts()
+        self.cache = ItemCache()
+        self._inputs = f"{code_digest()}\0{self.base}\0{limit}"
+        self._previous = _read_manifest(out_dir)
+        self._feeds: dict[str, dict[str, Any]] = {}
+        self._listed: list[tuple[FeedSpec, str, str]] = []
+        self._files: list[Path] = []
+        self._pages: list[str] = []
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file of the set so far (written or already up to date), in order."""
+        return list(self._files)
+
+    def add(
+        self,
+        spec: FeedSpec,
+        *,
+        digest: str | None = None,
+        load: Callable[[], Iterable[FeedEntry]] | None = None,
+    ) -> FeedSummary:
+        """Write the feed ``spec`` unless it is unchanged since the last build.
+
+        ``digest``: of what the feed shows, from the store (cheap); ``load``: its entries, asked
+        only when it must be rendered. Without them the feed is ``spec.entries``.
+        """
+        stem = render._checked_path(spec.path)
+        if stem in self._feeds:
+            raise ValueError(f"two feeds share the path {stem!r}")
+        if digest is None:
+            digest = entries_digest(spec.entries)
+        channel = replace(spec, entries=())
+        h = hashlib.sha256(self._inputs.encode())
+        h.update(repr(channel).encode("utf-8", "surrogatepass"))
+        h.update(b"\0" + digest.encode())
+        full = h.hexdigest()
+        paths = [self.out_dir / f"{stem}{suffix}" for suffix, _type in FORMATS.values()]
+        old = self._previous.get("feeds", {}).get(stem)
+        if (
+            isinstance(old, dict)
+            and old.get("digest") == full
+            and all(path.is_file() for path in paths)
+        ):
+            self.counts.unchanged += 1
+            latest = _parse_time(old.get("latest"))
+            count = int(old.get("count") or 0)
+        else:
+            entries = tuple(load()) if load is not None else spec.entries
+            limited = replace(spec, entries=tuple(render._limited(entries, self.limit)))
+            for fmt, path in zip(FORMATS, paths, strict=True):
+                data = RENDERERS[fmt](
+                    limited, feed_url(self.base, stem, fmt), base_url=self.base, cache=self.cache
+                )
+                if atomic_write(path, data):
+                    self.counts.written.append(path)
+            self.counts.rendered += 1
+            latest = latest_news(entries)
+            count = min(len({e.article.guid for e in entries}), self.limit)
+        self._feeds[stem] = {
+            "digest": full,
+            "latest": latest.isoformat() if latest else None,
+            "count": count,
+        }
+        self._files.extend(paths)
+        if spec.category is not None or spec.watch is not None:
+            self._listed.append(
+                (channel, feed_url(self.base, stem, "rss"), feed_url(self.base, stem, "atom"))
+            )
+        return FeedSummary(channel, latest, count)
+
+    def write_opml(self, title: str = "newsfeed") -> Path:
+        """``index.opml``: the category and watch feeds added so far."""
+        return self.write_page(OPML, render_opml(self._listed, title))
+
+    def write_page(self, name: str, data: bytes) -> Path:
+        """A page of the set (``index.opml``, ``status.html``, ``index.html``), written only
+        when its bytes changed."""
+        path = self.out_dir / name
+        if atomic_write(path, data):
+            self.counts.written.append(path)
+        self._files.append(path)
+        self._pages.append(name)
+        return path
+
+    def finish(self) -> BuildCounts:
+        """Remove the feed files earlier builds wrote that no feed of this build has, then
+        record the manifest (itself rewritten only when it changed)."""
+        keep = {path.relative_to(self.out_dir).as_posix() for path in self._files}
+        earlier = self._previous.get("files", [])
+        for name in earlier if isinstance(earlier, list) else []:
+            if not isinstance(name, str) or name in keep or not _is_feed_file(name):
+                continue
+            path = self.out_dir / name
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                log.warning("cannot remove %s, no longer a feed: %s", path, exc)
+                continue
+            log.info("removed %s: no longer a feed", path)
+            self.counts.removed.append(path)
+            _prune(path.parent, self.out_dir)
+        manifest = {
+            "version": MANIFEST_VERSION,
+            "feeds": dict(sorted(self._feeds.items())),
+            "files": sorted(keep),
+        }
+        data = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        if atomic_write(self.out_dir / MANIFEST, data):
+            self.counts.written.append(self.out_dir / MANIFEST)
+        return self.counts
+
+
+def _is_feed_file(name: str) -> bool:
+    """Only feed files are ever removed, and only inside the feeds folder."""
+    parts = name.split("/")
+    if any(part in {"", ".", ".."} for part in parts) or Path(name).is_absolute():
+        return False
+    return any(name.endswith(suffix) for suffix, _type in FORMATS.values())
+
+
+def _prune(folder: Path, root: Path) -> None:
+    """Remove the folders a removed feed leaves empty, up to (not including) ``root``."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (a user's file, another feed) or already gone
+            return
+        folder = folder.parent
+
+
+def _read_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring %s (%s): every feed is rendered", out_dir / MANIFEST, exc)
+        return {}
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        return {}
+    return data
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
