@@ -28,6 +28,8 @@ import copy
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from lxml import etree
@@ -52,6 +54,7 @@ from newsfeed.extraction.structured import (
 from newsfeed.extraction.text import clean_text, fold
 from newsfeed.extraction.urls import canonical_url, host_of, make_guid
 from newsfeed.items import Article, Link
+from newsfeed.timezone import LOCAL_TZ
 
 __all__ = ["extract_generic"]
 
@@ -99,6 +102,12 @@ _BODY_CONTAINERS = (
     ".noidung",
     ".content-news",
     "#content-detail",
+    # Drupal 8+ and 7 body fields, EasyDNNnews (DotNetNuke), Joomla's article view
+    ".field--name-body",
+    ".field-name-body .field-item",
+    ".field-name-body",
+    ".edn_articleContent",
+    ".item-page .article-body",
 )
 _SUMMARY_NODES = (
     "//*[@itemprop='description'][not(self::meta)]",
@@ -141,6 +150,7 @@ _RELATED_HEADING_RE = re.compile(
 _SIDEBAR_RE = re.compile(r"sidebar|col-?right|aside|footer|\bnav\b|menu", re.IGNORECASE)
 _MOST_READ_RE = re.compile(r"most|popular|doc-?nhieu|xem-?nhieu|hot-?news", re.IGNORECASE)
 _MIN_LINK_WORDS = 4
+_UTC0 = timedelta(0)
 
 
 # Class or id words of elements that are no part of the body text (matched per word of the
@@ -674,6 +684,10 @@ def extract_generic(sel: Selector, url: str, *, html_text: str | None = None) ->
     author = printed_author or credit or declared
     body_text, body_html = body.text, body.html
     published, source = _published(layout, data, url)
+    if published is not None and published.has_time and published.value.utcoffset() == _UTC0:
+        # a machine date in UTC (Drupal's <time datetime="...Z">) is shown as the local time
+        # the page prints (another declared offset is kept)
+        published = replace(published, value=published.value.astimezone(LOCAL_TZ))
     updated = data.modified()
     canonical = canonical_url(url)
     lang = (sel.xpath("/html/@lang").get() or "vi").strip().replace("_", "-")

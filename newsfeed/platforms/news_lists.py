@@ -280,7 +280,7 @@ def _is_site_header(element: Any) -> bool:
     """A ``<header>`` of the site (logo, menu), not a card's or the article's header."""
     if any(a.tag in {"article", "main", "section", "li"} for a in element.iterancestors()):
         return False
-    return not any(element.iter("h1", "h2", "h3", "h4"))
+    return next(element.iter("h1", "h2", "h3", "h4"), None) is None
 
 
 def _in_boilerplate(element: Any, cache: dict[Any, bool]) -> bool:
