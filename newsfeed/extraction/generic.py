@@ -115,7 +115,8 @@ _SUMMARY_NODES = (
     "//*[contains(@class, 'detail-sapo') or contains(@class, 'article-sapo')"
     " or contains(@class, 'article__sapo') or contains(@class, 'singular-sapo')"
     " or contains(@class, 'news-sapo') or contains(@class, 'cms-desc')"
-    " or contains(@class, 'ArticleSummary') or contains(@class, 'article-summary')]",
+    " or contains(@class, 'ArticleSummary') or contains(@class, 'article-summary')"
+    " or contains(@class, 'tomtat') or contains(@class, 'tom-tat') or contains(@class, 'tom_tat')]",
     "//p[contains(concat(' ', normalize-space(@class), ' '), ' description ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' lead ')]",
 )
@@ -125,7 +126,9 @@ _DATE_NODES = (
     "//*[@data-role='publishdate']",
     "//*[not(self::html or self::body)][contains(@class, 'date') or contains(@class, 'time')"
     " or contains(@class, 'publish') or contains(@class, 'Date') or contains(@class, 'Time')"
-    " or contains(@class, 'ngay-dang') or contains(@id, 'date') or contains(@id, 'time')]",
+    " or contains(@class, 'ngay-dang') or contains(@class, 'ngaydang')"
+    " or contains(@class, 'ngay_dang')"
+    " or contains(@id, 'date') or contains(@id, 'time')]",
 )
 _AUTHOR_NODES = (
     "//*[@itemprop='author'][not(self::meta)]",
@@ -177,7 +180,7 @@ _MAX_AUTHOR_WORDS = 8
 _MAX_STEPS = 4
 _MIN_BODY_CHARS = 150
 _BYLINE_LABEL_RE = re.compile(
-    r"^(?:tác giả|bài viết|người viết|viết bởi|đăng bởi|bởi|by|phóng viên|pv)\s*:?\s+",
+    r"^(?:tác giả|bài viết|người viết|viết bởi|đăng bởi|người đăng|bởi|by|phóng viên|pv)\s*:?\s+",
     re.IGNORECASE,
 )
 
@@ -456,18 +459,52 @@ def _summary(layout: _Layout, data: StructuredData, title: str) -> tuple[str | N
     return None, None
 
 
+_MAX_LEAD_CHARS = 600
+
+
+def _bold_lead(body: Any, title: str) -> str | None:
+    """The body's first paragraph when all its text is bold (``<p><strong>...</strong></p>``),
+    the way most Vietnamese CMSes print the sapo without a class for it."""
+    for block in body.iter("p", "div", "h2", "h3"):
+        if any(isinstance(c.tag, str) and c.tag in {"p", "div"} for c in block):
+            continue
+        text = _text(block)
+        if not text:
+            if block.find(".//img") is not None:
+                return None
+            continue
+        bold = clean_text(" ".join(" ".join(b.itertext()) for b in block.iter("strong", "b")))
+        if (
+            bold == text
+            and fold(text) != fold(title)
+            and 20 <= len(text) <= _MAX_LEAD_CHARS
+            and len(text.split()) >= 8
+        ):
+            return text
+        return None
+    return None
+
+
 def _related_boxes(layout: _Layout) -> Iterator[Any]:
     for query in _RELATED_BOXES:
         for node in layout.sel.xpath(query):
             yield node.root
     for heading in layout.sel.xpath(
-        "//*[self::h2 or self::h3 or self::h4 or self::div or self::span or self::strong]"
+        "//*[self::h2 or self::h3 or self::h4 or self::div or self::span or self::strong"
+        " or self::b or self::td or self::th or self::p]"
         "[string-length(normalize-space()) < 40]"
     ):
         if _RELATED_HEADING_RE.match(node_text(heading)):
-            parent = heading.root.getparent()
-            if parent is not None:
-                yield parent
+            # the box: the nearest ancestor holding links (a table layout prints the heading
+            # in a row of its own, the links in the rows below)
+            node = heading.root.getparent()
+            for _ in range(3):
+                if node is None or node.tag in {"body", "html"}:
+                    break
+                if node.find(".//a") is not None:
+                    yield node
+                    break
+                node = node.getparent()
 
 
 def _related(layout: _Layout, url: str, canonical: str) -> list[Link]:
@@ -491,6 +528,7 @@ def _related(layout: _Layout, url: str, canonical: str) -> list[Link]:
             for a in box.iterancestors()
         )
     ]
+    boxes = [box for box in boxes if not _in_side_column(box, layout)]
     anchors = [a for box in boxes for a in box.iter("a")]
     anchors.sort(key=_doc_position(layout))
     for anchor in anchors[:SCAN_LIMIT]:
@@ -505,6 +543,38 @@ def _related(layout: _Layout, url: str, canonical: str) -> list[Link]:
             seen.add(target)
             links.append(Link(url=target, title=title))
     return links
+
+
+_SIDE_BOX_RE = re.compile(
+    r"xem nhieu|doc nhieu|lien ket|tu khoa|^tags?$|van ban|thong ke|quang cao|tien ich|tham do"
+    r"|lich cong tac|hoi dap"
+)
+_SIDE_COLUMN_LINKS = 6
+
+
+def _in_side_column(box: Any, layout: _Layout) -> bool:
+    """True for a box in a column beside the article's: the branch of the page holding it
+    (below the box's nearest common ancestor with the headline) also holds a sidebar's other
+    widgets ("Tin xem nhiều", "Liên kết website", tags...) and their links. DNN's right pane,
+    a table layout's right cell, a theme's unnamed column: no class says "sidebar"."""
+    anchor = layout.title_node if layout.title_node is not None else layout.body_node
+    if anchor is None:
+        return False
+    article_path = {anchor, *anchor.iterancestors()}
+    branch = box
+    for ancestor in box.iterancestors():
+        if ancestor in article_path:
+            break
+        branch = ancestor
+    else:
+        return False
+    if branch is box or len(branch.findall(".//a")) - len(box.findall(".//a")) < _SIDE_COLUMN_LINKS:
+        return False
+    for element in branch.iter("h2", "h3", "h4", "h5", "strong", "b", "span", "div", "td"):
+        text = _text(element)
+        if text and len(text) < 40 and _SIDE_BOX_RE.search(fold(text)):
+            return True
+    return False
 
 
 def _doc_position(layout: _Layout) -> Any:
@@ -670,6 +740,10 @@ def extract_generic(sel: Selector, url: str, *, html_text: str | None = None) ->
         # it becomes the container, so the same cleaning and credit-line rules apply
         main_text = _trafilatura_text(html_text or sel.get(), url)
         layout.body_node = _container_of(sel, main_text) if main_text else None
+    if summary_node is None and layout.body_node is not None:
+        # no sapo element: a first paragraph printed all in bold is the lead (it stays in
+        # the body, as on the page)
+        summary = _bold_lead(layout.body_node, title) or summary
     if layout.body_node is not None:
         fragment = _clean_container(layout, title, summary_node, summary)
     else:

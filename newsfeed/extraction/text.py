@@ -182,6 +182,7 @@ _CMS_PHRASES = frozenset(
         "quan tri vien",
         "root",
         "super admin",
+        "super user",
         "superadmin",
         "system",
         "test",

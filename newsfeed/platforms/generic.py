@@ -33,6 +33,18 @@ _ID_RES = (
     re.compile(r"(\d{4,})/?$"),
 )
 _ID_PARAMS = frozenset({"id", "itemid", "nid", "newsid", "articleid", "postid"})
+_ID_PAIR_RE = re.compile(r"/(?:articleid|itemid|newsid|nid|postid)/(\d+)(?=/|\.aspx|$)", re.I)
+"""DNN's friendly URLs: ``/tin-tuc/ArticleID/4810/<slug>``."""
+_ID_ALIAS_RE = re.compile(r"^(\d{2,})-[a-z0-9]", re.I)
+"""Joomla's ``<id>-<alias>``: ``/index.php/tin-tuc/1480-hoi-nghi-tong-ket-nam-2026``."""
+_YEAR_RE = re.compile(r"^(?:19|20)\d{2}$")
+
+
+def _is_year_in_slug(segment: str, match: re.Match[str]) -> bool:
+    """``...-trien-khai-nhiem-vu-nam-2026``: a year closing a title's slug is no id (two
+    articles "... năm 2026" would share one)."""
+    words = [w for w in re.split(r"[-_]+", segment[: match.start(1)]) if w]
+    return bool(_YEAR_RE.match(match.group(1))) and len(words) >= 3 and "." not in segment
 
 
 class GenericPlatform(Platform):
@@ -50,10 +62,16 @@ class GenericPlatform(Platform):
         for key, value in parse_qsl(parts.query):
             if key.lower() in _ID_PARAMS and value.isdigit():
                 return value
+        pair = _ID_PAIR_RE.search(parts.path)
+        if pair:
+            return pair.group(1)
         last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        alias = _ID_ALIAS_RE.match(last)
+        if alias:
+            return alias.group(1)
         for pattern in _ID_RES:
             match = pattern.search(last)
-            if match:
+            if match and not _is_year_in_slug(last, match):
                 return match.group(1)
         return None
 

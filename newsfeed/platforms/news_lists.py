@@ -119,6 +119,12 @@ _BOILER_PAIRS = frozenset(
     }
 )
 _BOILER_WORDS = frozenset({"header", "right", "left", "top", "bottom"})
+_STYLE_WORDS = frozenset(
+    {"nav", "nav-tabs", "nav-stacked", "nav-pills", "nav-list", "nav-justified"}
+)
+"""Bootstrap's ``nav`` component classes: a style any list may wear (Joomla prints a category's
+"more articles" as ``ol.nav.nav-tabs.nav-stacked``); a menu also says ``menu``/``navbar``, or is
+a ``<nav>``."""
 """Whole class words only: ``header`` is the site header, ``item-header`` a card's title."""
 
 # A box heading that announces other things than the page's own news (compared folded).
@@ -177,7 +183,22 @@ _NOT_ARTICLE_PARTS = frozenset(
     }
 )
 _ID_IN_SEGMENT = re.compile(r"(?:^|[-_.])(?:[a-z]{0,4})?(\d{3,})(?:\.[a-z]{2,5})?$", re.I)
-_ID_PARAMS = re.compile(r"^(?:id|itemid|nid|newsid|articleid|postid|p|cid|tid|news|article)$", re.I)
+_ID_PARAMS = re.compile(
+    r"^(?:id|itemid|nid|newsid|articleid|postid|p|cid|tid|news|article"
+    r"|id_?(?:tin|bai|baiviet|tintuc|news|article|post|content|item)"
+    r"|(?:tin|bai|baiviet|tintuc|news|article|post|content|item)_?id)$",
+    re.I,
+)
+_ID_VALUE = re.compile(r"^\d+(?::[\w-]*)?$")
+"""An id parameter's value: ``1532``, or Joomla's ``1532:alias``."""
+_NOT_ARTICLE_VIEWS = re.compile(
+    r"^(?:category|categories|section|featured|archive|tag|search)$", re.I
+)
+"""``view=`` / ``layout=`` values of a list page (``option=com_content&view=category&id=12``)."""
+_ID_PAIR = re.compile(r"/(?:articleid|itemid|newsid|nid|postid)/\d+(?=/|\.aspx|$)", re.I)
+"""DNN's friendly URLs turn ``?ArticleID=123`` into the path pair ``/ArticleID/123/``."""
+_ID_ALIAS = re.compile(r"^\d{2,}-[a-z0-9]", re.I)
+"""Joomla's ``<id>-<alias>`` segment (``/index.php/tin-tuc/1532-hoi-nghi-tong-ket``)."""
 _PAGE_PARAMS = re.compile(
     r"^(?:page|p|pg|trang|pageindex|paged|pagenum|pagenumber|currentpage|curpage|start|.*_cur)$",
     re.I,
@@ -210,15 +231,17 @@ def article_url_score(url: str) -> int:
     query = parse_qsl(parts.query)
     score = 0
     if any(s in _NOT_ARTICLE_PARTS for s in lowered[:-1]) or (
-        lowered and lowered[-1] in _NOT_ARTICLE_PARTS
+        lowered and _PAGE_EXT.sub("", lowered[-1]) in _NOT_ARTICLE_PARTS
     ):
         score -= 6
     if any(_PAGE_PARAMS.match(k) and not _ID_PARAMS.match(k) for k, _ in query):
         score -= 2
-    if any(_ID_PARAMS.match(k) and v.isdigit() for k, v in query):
+    if any(k.lower() in {"view", "layout"} and _NOT_ARTICLE_VIEWS.match(v) for k, v in query):
+        score -= 6
+    if any(_ID_PARAMS.match(k) and _ID_VALUE.match(v) for k, v in query) or _ID_PAIR.search(path):
         score += 3
     last = segments[-1] if segments else ""
-    if last and _ID_IN_SEGMENT.search(last):
+    if last and (_ID_IN_SEGMENT.search(last) or _ID_ALIAS.match(last)):
         score += 2 + (_slug_words(last) >= 2)
     elif last and last.isdigit() and len(last) >= 3:
         score += 2
@@ -231,7 +254,7 @@ def article_url_score(url: str) -> int:
         score += 1
     if _DATE_PATH.search(path + "/"):
         score += 1
-    if not segments and not query:
+    if (not segments and not query) or (not query and is_home_page(url)):
         score -= 3
     return score
 
@@ -264,6 +287,8 @@ def is_boilerplate(element: Any) -> bool:
     if (element.get("role") or "").lower() in _BOILER_ROLES:
         return True
     for word in _class_words(element):
+        if word in _STYLE_WORDS:
+            continue
         if word in _BOILER_WORDS:
             return True
         parts = [p for p in re.split(r"[-_]+", word) if p]
@@ -283,7 +308,7 @@ def _is_site_header(element: Any) -> bool:
     return next(element.iter("h1", "h2", "h3", "h4"), None) is None
 
 
-def _in_boilerplate(element: Any, cache: dict[Any, bool]) -> bool:
+def _in_boilerplate(element: Any, cache: dict[Any, bool], main: frozenset[Any]) -> bool:
     chain = []
     node = element
     while node is not None and isinstance(node.tag, str):
@@ -294,7 +319,7 @@ def _in_boilerplate(element: Any, cache: dict[Any, bool]) -> bool:
         if node.tag == "header" and _is_site_header(node):
             result = True
             break
-        if is_boilerplate(node):
+        if node not in main and is_boilerplate(node):
             result = True
             break
         node = node.getparent()
@@ -303,6 +328,17 @@ def _in_boilerplate(element: Any, cache: dict[Any, bool]) -> bool:
     for visited in chain:
         cache[visited] = result
     return result
+
+
+def _main_column(sel: Selector) -> frozenset[Any]:
+    """The page's main region (``<main>``, ``role=main``) and the elements around it: whatever
+    their class or id says (Joomla's Protostar wraps the whole page in ``div#top``), they are
+    not a menu, a footer or a sidebar."""
+    held: set[Any] = set()
+    for node in sel.xpath("//main | //*[@role='main']"):
+        held.add(node.root)
+        held.update(node.root.iterancestors())
+    return frozenset(held)
 
 
 def _same_site(host: str, site: str) -> bool:
@@ -314,6 +350,7 @@ def _candidates(sel: Selector, url: str) -> list[_Item]:
     site = host_of(url)
     own = url.split("#", 1)[0].rstrip("/")
     cache: dict[Any, bool] = {}
+    main = _main_column(sel)
     found: list[_Item] = []
     for anchor in sel.xpath("//body//a[@href]"):
         href = absolutize(anchor.attrib.get("href"), base)
@@ -322,7 +359,7 @@ def _candidates(sel: Selector, url: str) -> list[_Item]:
         href = href.split("#", 1)[0]
         if not _same_site(host_of(href), site) or href.rstrip("/") == own:
             continue
-        if _in_boilerplate(anchor.root, cache):
+        if _in_boilerplate(anchor.root, cache, main):
             continue
         title = link_title(anchor)
         words = len(_WORDS.findall(title or ""))
@@ -360,7 +397,9 @@ def _is_heading(element: Any) -> bool:
     if element.tag in {"h1", "h2", "h3", "h4", "h5", "strong", "b"}:
         return True
     classes = (element.get("class") or "").lower()
-    return any(word in classes for word in ("title", "heading", "header", "caption"))
+    return any(
+        word in classes for word in ("title", "heading", "header", "caption", "tieude", "tieu-de")
+    )
 
 
 def _heading_text(element: Any) -> str | None:
@@ -368,11 +407,12 @@ def _heading_text(element: Any) -> str | None:
     return text if text and len(text.split()) <= 10 and not element.findall(".//img") else None
 
 
-def _box_heading(container: Any) -> Any | None:
-    """The heading of the box a list sits in: the nearest heading-like element before it (a
-    preceding sibling of the list or of one of its 3 nearest ancestors)."""
-    node = container
-    for _ in range(4):
+def _box_heading(first: Any) -> Any | None:
+    """The heading of the box a list sits in: the nearest heading-like element before its first
+    item (a preceding sibling of the item -- a table's heading row -- or of one of the list's
+    3 nearest ancestors)."""
+    node = first
+    for _ in range(5):
         for sibling in node.itersiblings(preceding=True):
             if not isinstance(sibling.tag, str):
                 continue
@@ -492,10 +532,22 @@ def _item_date(element: Any) -> str | None:
 
 
 def _better_title(item: _Item, others: list[_Item]) -> str | None:
-    """The headline of a card: the longest text among the links to its URL (an image link's
-    alt text, a "Xem tiếp" link and the headline link all point to the article)."""
-    titles = [i.title for i in (item, *others) if i.title]
+    """The headline of a card: the link to its URL in a heading, else the longest text among
+    the links to it (an image link's alt text, a "Xem tiếp" link and the headline link all
+    point to the article); never a "Xem thêm: <the headline cut short>..." link's."""
+    links = [i for i in (item, *others) if i.title]
+    headed = [
+        i
+        for i in links
+        if any(a.tag in _HEADING_TAGS for a in (i.anchor, *i.anchor.iterancestors()))
+    ]
+    plain = [i for i in links if not _READ_MORE_RE.match(fold(i.title or ""))]
+    titles = [i.title for i in (headed or plain or links) if i.title]
     return max(titles, key=len) if titles else None
+
+
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5"})
+_READ_MORE_RE = re.compile(r"(?:xem|doc) (?:them|tiep|chi tiet)|chi tiet\b|read more", re.I)
 
 
 def news_list_items(sel: Selector, url: str) -> tuple[ListingItem, ...]:
@@ -510,7 +562,7 @@ def news_list_items(sel: Selector, url: str) -> tuple[ListingItem, ...]:
     firsts = [links[0] for links in by_url.values()]
     for item in firsts:
         best = max(by_url[item.url], key=lambda i: i.words)
-        item.title, item.words = best.title, best.words
+        item.title, item.words = _better_title(item, by_url[item.url]), best.words
     _item_elements(candidates)
     for item in firsts:
         # the card around every link to the article: their common ancestor's card
@@ -525,10 +577,10 @@ def news_list_items(sel: Selector, url: str) -> tuple[ListingItem, ...]:
         groups.setdefault(parent if parent is not None else item.element, []).append(item)
     home = is_home_page(url)
     kept: set[str] = set()
-    for container, members in groups.items():
+    for members in groups.values():
         if not _is_news_list(members):
             continue
-        heading = _box_heading(container)
+        heading = _box_heading(members[0].element)
         if heading is not None and _other_box(heading, url, home):
             continue
         kept.update(i.url for i in members)
@@ -538,7 +590,7 @@ def news_list_items(sel: Selector, url: str) -> tuple[ListingItem, ...]:
             result.append(
                 ListingItem(
                     url=item.url,
-                    title=_better_title(item, by_url[item.url]),
+                    title=item.title,
                     published_raw=_item_date(item.element),
                 )
             )
@@ -566,6 +618,8 @@ NEXT_LABELS = frozenset(
     }
 )
 _PATH_PAGE_RES = (
+    # DNN's path pairs: /PgrID/513/PageID/2, /currentpage/2 (anywhere in the path)
+    re.compile(r"(?:/pgrid/\d+)?/(?:pageid|currentpage|pageindex)/(\d+)(?=/|\.aspx|$)", re.I),
     re.compile(r"/page/(\d+)/?$", re.I),
     re.compile(r"/trang[-_]?(\d+)(?:\.html?)?/?$", re.I),
     re.compile(r"[-_/]p(\d+)(?:\.html?)?/?$", re.I),
@@ -593,7 +647,7 @@ def _base_scheme(url: str) -> str:
     """The path a page-2 URL extends from page 1: ``/tin-tuc`` for ``/tin-tuc/page/2/``."""
     parts = urlsplit(url)
     path = parts.path
-    for pattern in _PATH_PAGE_RES[:3]:
+    for pattern in _PATH_PAGE_RES[:4]:
         match = pattern.search(path)
         if match:
             path = path[: match.start()]

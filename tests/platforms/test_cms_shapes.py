@@ -35,7 +35,7 @@ def _name(path: Path) -> str:
 
 
 def test_every_shape_has_a_home_a_listing_and_three_articles() -> None:
-    for shape in ("drupal",):
+    for shape in ("drupal", "dotnetnuke", "joomla", "table"):
         names = {page_of(p).stem for p in listing_pages() if p.parent.name == shape}
         assert {"home", "listing"} <= names, shape
         assert sum(p.parent.name == shape for p in article_pages()) >= 3, shape

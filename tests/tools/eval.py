@@ -302,6 +302,28 @@ def _seed_cases(corpus: Path, registry: Registry) -> Iterator[Case]:
     )
 
 
+def _shape_cases(root: Path | None = None) -> Iterator[Case]:
+    """The articles of the shape sites (``tests/sites/<shape>/``, pages in the markup of CMSes
+    with no adapter), read by the generic extractor: platform ``generic/<shape>``."""
+    from newsfeed.extraction.urls import canonical_url
+    from tests.tools import shapes
+
+    for sidecar in shapes.article_pages(root or shapes.SITES):
+        data = shapes.load(sidecar)
+        expected = {k: data[k] for k in ("title", "published", "author", "summary", "body_text")}
+        expected["related_urls"] = sorted(canonical_url(u) for u in data["related_urls"])
+
+        def run(sidecar: Path = sidecar) -> Article:
+            return shapes.generic_article(sidecar)
+
+        yield Case(
+            platform=f"{GENERIC}/{sidecar.parent.name}",
+            name=f"{sidecar.parent.name}/{shapes.page_of(sidecar).stem}",
+            extract=run,
+            expected=expected,
+        )
+
+
 def corpus_dir() -> Path:
     return Path(os.environ.get("NEWSFEED_CORPUS", REPO.parent / "shared" / "corpus"))
 
@@ -314,6 +336,8 @@ def collect_cases(
     cases = list(_fixture_cases(fixtures, registry))
     cases.extend(_corpus_cases(corpus or corpus_dir(), registry))
     cases.extend(_seed_cases(corpus or corpus_dir(), registry))
+    if fixtures == FIXTURES:
+        cases.extend(_shape_cases())
     return cases
 
 
@@ -423,6 +447,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{heading}: {len(part)}")
         print(format_table(evaluate(part)) if part else "(none)")
         print()
+    from tests.tools import shapes
+
+    listing = shapes.listing_scores()
+    print("Generic listing on the shape sites (tests/sites/<shape>/: home and listing pages)")
+    print(shapes.format_listing_table(listing))
+    print()
     # the floors hold over every page, real and synthetic
     scores = evaluate(cases)
     problems = below_floor(scores, load_floors())
@@ -432,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         for tally in scores.values():
             for failure in tally.failures:
                 print(f"  {failure}")
+        for shape_score in listing.values():
+            for miss in shape_score.misses:
+                print(f"  {miss}")
     return 0
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from newsfeed.extraction.dates import parse_date
 from newsfeed.extraction.generic import extract_generic
+from newsfeed.extraction.urls import canonical_url
 from newsfeed.items import Article, Listing
 from newsfeed.platforms import get_platform
 from newsfeed.platforms.extract import response_for
@@ -148,9 +149,10 @@ def article_fields(sidecar: Path) -> dict[str, tuple[bool, str]]:
     f1 = token_f1(article.body_text, expected["body_text"])
     result["body"] = (f1 >= BODY_OK, f"token F1 {f1:.3f}")
     got_related = [link.url for link in article.related_links]
+    want_related = [canonical_url(u) for u in expected["related_urls"]]
     result["related"] = (
-        got_related == expected["related_urls"],
-        f"got {got_related}, expected {expected['related_urls']}",
+        got_related == want_related,
+        f"got {got_related}, expected {want_related}",
     )
     return result
 
