@@ -12,16 +12,21 @@ import io
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from newsfeed.config import Config
 from newsfeed.feeds.writer import MANIFEST
+from newsfeed.jobs import build_feeds
+from newsfeed.portals import Registry
 from newsfeed.store import migrations
 from newsfeed.store.db import Store
 from newsfeed.store.dialect import connect
 from newsfeed.store.locks import PortalLockedError, PortalLocks
 from newsfeed.store.migrations import SCHEMA_VERSION, migrate, store_version
 from newsfeed.store.transfer import TransferError, export_store, import_store
+from tests.crawling import crawl_here
 from tests.servers import cli_env, demo_portals, start_cli
 from tests.store.test_migrations import _step_adds_column, _step_fails, old_store
 
@@ -161,19 +166,25 @@ def _rows(store: Store, sql: str) -> list[tuple[object, ...]]:
 
 
 def test_the_same_crawl_into_sqlite_and_postgres_gives_identical_feeds(
-    tmp_path: Path, pg_url: str
+    reactor_thread: Any, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     profiles = tmp_path / "profiles"
+    # one request at a time (a delay): the article listed in two categories is then always
+    # fetched from the same listing, so the two crawls are the same crawl
+    monkeypatch.setenv("NEWSFEED_DOWNLOAD_DELAY", "0.05")
+    monkeypatch.setenv("NEWSFEED_PROFILES_DIR", str(profiles))
     with demo_portals(["demo_one"], profiles):
-        for name, extra in (("sqlite", {}), ("postgres", {"NEWSFEED_DATABASE_URL": pg_url})):
+        for name, database_url in (("sqlite", ""), ("postgres", pg_url)):
             work = tmp_path / name
-            work.mkdir()
-            # one request at a time (a delay): the article listed in two categories is then
-            # always fetched from the same listing, so the two crawls are the same crawl
-            env = _crawl_env(profiles, **{**extra, "NEWSFEED_DOWNLOAD_DELAY": "0.05"})
-            proc = start_cli("run", "demo_one", cwd=work, env=env)
-            _, err = proc.communicate(timeout=180)
-            assert proc.returncode == 0, err[-3000:]
+            # what `newsfeed run demo_one` does (crawl, then build), in this process: the
+            # backends are under test here, not the process
+            config = Config(
+                var_dir=work / "var", feeds_dir=work / "feeds", database_url=database_url
+            )
+            registry = Registry()
+            report = crawl_here(reactor_thread, [registry.get("demo_one")], config).report
+            assert not report.get("signal"), report  # `newsfeed run` would exit 0
+            build_feeds(config, registry)
     sqlite_feeds = _feeds(tmp_path / "sqlite" / "feeds")
     assert len(sqlite_feeds) > 10
     assert _feeds(tmp_path / "postgres" / "feeds") == sqlite_feeds, "byte-identical feeds"
