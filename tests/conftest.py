@@ -91,6 +91,16 @@ def liferay_mirror_extra_urls(source: Path) -> Iterable[tuple[Path, list[str]]]:
 
 
 @pytest.fixture(scope="session")
+def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The feeds folder ``newsfeed demo`` (a real process) writes, made once per session and
+    read by the feed, reader and site tests: treat it as read-only."""
+    cwd = tmp_path_factory.mktemp("demo")
+    result = run_cli("demo", cwd=cwd)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return cwd / "feeds"
+
+
+@pytest.fixture(scope="session")
 def liferay_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Liferay mini-site as a WARC, built from the corpus mirror at test time."""
     from newsfeed.crawl.warc import warc_from_mirror

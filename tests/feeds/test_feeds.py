@@ -1266,13 +1266,9 @@ def test_w3c_rules_can_fail(rss: bytes, atom: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_feeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import run_cli
-
-    cwd = tmp_path_factory.mktemp("demo")
-    result = run_cli("demo", cwd=cwd)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return cwd / "feeds"
+def demo_feeds(demo_output: Path) -> Path:
+    """What ``newsfeed demo`` wrote (tests.conftest, once per session: read only)."""
+    return demo_output
 
 
 def test_every_demo_feed_validates(demo_feeds: Path) -> None:

@@ -46,13 +46,9 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def demo_feeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import run_cli
-
-    cwd = tmp_path_factory.mktemp("demo")
-    result = run_cli("demo", cwd=cwd)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return cwd / "feeds"
+def demo_feeds(demo_output: Path) -> Path:
+    """What ``newsfeed demo`` wrote (tests.conftest, once per session: read only)."""
+    return demo_output
 
 
 @pytest.fixture(scope="module")

@@ -176,13 +176,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import run_cli
-
-    cwd = tmp_path_factory.mktemp("demo")
-    result = run_cli("demo", cwd=cwd)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return cwd / "feeds"
+def demo_site(demo_output: Path) -> Path:
+    """What ``newsfeed demo`` wrote (tests.conftest, once per session: read only)."""
+    return demo_output
 
 
 def page(folder: Path) -> Any:
