@@ -110,6 +110,15 @@ def test_a_bad_file_or_folder_is_one_line_before_anything_runs(
     assert not list(tmp_path.glob("var/reports/*.json"))
 
 
+@pytest.mark.parametrize("slots", ["0", "two"])
+def test_schedule_slots_must_be_a_count(slots: str, tmp_path: Path) -> None:
+    result = _run(("schedule", "--scrapyd", "http://127.0.0.1:9/", "--slots", slots), {}, tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("newsfeed schedule: error: argument --slots:"), last
+    assert "is not 1 or more" in last or "is not a number" in last, last
+
+
 def test_a_broken_config_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "newsfeed.toml").write_text('base_url = "https://x.org/"\nfeeds_dir = \n')
     broken = _run(("build",), {}, tmp_path)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsfeed.crawl.state import CrawlState
-from newsfeed.store.db import Store, Validators
+from newsfeed.store.db import Store, Validators, utcnow
 
 PAGE = "https://tinhx.gov.vn/tin-tuc?page=1"
 FAILED_PAGE = "https://tinhx.gov.vn/thong-bao?page=1"
@@ -47,3 +47,25 @@ def test_a_finished_run_saves_what_it_completed(tmp_path: Path) -> None:
         assert store.validators(PAGE) == Validators(etag='"v1"')
         assert store.validators(FAILED_PAGE) is None  # an article of it failed: no 304 next
         assert store.completed_categories("tinh_x") == {"tin_tuc"}
+
+
+def test_a_store_that_stops_answering_mid_crawl_closes_the_spider_saying_why() -> None:
+    from scrapy.exceptions import CloseSpider
+    from scrapy.utils.test import get_crawler
+
+    from newsfeed.store.errors import STORE_ERROR_STAT, STORE_FAILED
+    from tests.servers import private_postgres
+
+    with private_postgres() as server:
+        url = server.create_database()
+        state = CrawlState(Store(url))
+        state.crawler = get_crawler()
+        assert state.known("tag:x/1", "tin_tuc") is None  # answers while the server runs
+        server.stop(mode="fast")
+        with pytest.raises(CloseSpider) as closed:
+            state.known("tag:x/1", "tin_tuc")
+        assert closed.value.reason == STORE_FAILED
+        assert state.crawler.stats.get_value(STORE_ERROR_STAT), "the CLI's line comes from it"
+        with pytest.raises(CloseSpider):
+            list(state.recheck_due("p", "c", first_seen_after=utcnow(), fetched_before=utcnow()))
+        state.spider_closed(None, STORE_FAILED)  # closes the dead connection quietly
