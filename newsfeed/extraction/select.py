@@ -11,6 +11,7 @@ on each of the 20-odd queries a page runs, most of an extraction's time on a lar
 
 from __future__ import annotations
 
+import re
 import weakref
 from functools import lru_cache
 
@@ -56,7 +57,38 @@ def split_container(query: str) -> tuple[str, str] | None:
     rest = query[close + 1 :]
     if close < 0 or query[close] != ")" or not rest.startswith("[1]/"):
         return None
-    return query[: close + 4], "." + rest[3:]
+    return _first_match(query[1:close]) or query[: close + 4], "." + rest[3:]
+
+
+_ONE_STEP_RE = re.compile(r"//(\*|[A-Za-z][\w-]*)(\[.*\])")
+
+
+def _first_match(path: str) -> str | None:
+    """``//div[p]`` -> ``/descendant::div[p][1]``: the same node as ``(//div[p])[1]``, but
+    libxml2 stops testing ``p`` at the first match instead of testing every element."""
+    match = _ONE_STEP_RE.fullmatch(path)
+    if match is None or not _one_predicate(match.group(2)):
+        return None
+    return f"/descendant::{match.group(1)}{match.group(2)}[1]"
+
+
+def _one_predicate(text: str) -> bool:
+    """``text`` is a single bracketed predicate: its first "[" closes at its very end."""
+    depth = 0
+    quote = ""
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return index == len(text) - 1
+    return False
 
 
 def _container(node: Selector, prefix: str) -> Selector | None:

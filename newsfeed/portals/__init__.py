@@ -412,6 +412,7 @@ class Registry:
 
     def __init__(self, portals: Iterable[Portal] | None = None) -> None:
         self._portals = dict(_builtin_portals()) if portals is None else {}
+        self._by_host: dict[str, Portal] | None = None
         if portals is None:
             self._portals.update(_user_portals())
         for portal in portals or ():
@@ -419,6 +420,7 @@ class Registry:
 
     def add(self, portal: Portal) -> None:
         self._portals[portal.key] = portal
+        self._by_host = None
 
     def get(self, key: str) -> Portal:
         try:
@@ -437,8 +439,9 @@ class Registry:
         """The portal whose hosts include the URL's host, if any."""
         from newsfeed.extraction.urls import host_of
 
-        host = host_of(url)
-        for portal in self._portals.values():
-            if host in portal.hosts:
-                return portal
-        return None
+        if self._by_host is None:  # host -> the first portal answering on it, built once
+            self._by_host = {}
+            for portal in self._portals.values():
+                for known in portal.hosts:
+                    self._by_host.setdefault(known, portal)
+        return self._by_host.get(host_of(url))

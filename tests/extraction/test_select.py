@@ -26,12 +26,16 @@ _AP = "(//*[contains(@class,'portlet-asset-publisher')])[1]"
 
 
 def test_container_queries_split_only_when_the_container_is_absolute_and_first() -> None:
-    assert split_container(f"{_AP}//div[@class='x']") == (_AP, ".//div[@class='x']")
-    assert split_container(f"{_AP}/div") == (_AP, "./div")
+    first = "/descendant::*[contains(@class,'portlet-asset-publisher')][1]"
+    assert split_container(f"{_AP}//div[@class='x']") == (first, ".//div[@class='x']")
+    assert split_container(f"{_AP}/div") == (first, "./div")
     assert split_container("(//a[contains(@class, ')[1]//')])[1]//b") == (
-        "(//a[contains(@class, ')[1]//')])[1]",
+        "/descendant::a[contains(@class, ')[1]//')][1]",
         ".//b",
     )
+    # more than one step or predicate: the container query is kept as written
+    assert split_container("(//a[@x][@y])[1]//b") == ("(//a[@x][@y])[1]", ".//b")
+    assert split_container("(//a[@x]//c)[1]//b") == ("(//a[@x]//c)[1]", ".//b")
     for query in ("(//a)[2]//b", "(.//a)[1]//b", "(//x)[1]", "//a", "(//a", ".x"):
         assert split_container(query) is None
 
@@ -44,6 +48,8 @@ def test_container_queries_match_what_xpath_matches() -> None:
         f"{_AP}//p/text()",
         f"{_AP}/@id",
         "(//*[contains(@class,'missing')])[1]//p",
+        "(//div[@id][@class])[1]//p",
+        "(//div[contains(@class,'asset-content')]//div)[1]//p",
     ):
         assert select(sel, query).getall() == sel.xpath(query).getall(), query
     # the container is found once per page and kept: the answer does not change
