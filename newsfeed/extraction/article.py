@@ -69,6 +69,10 @@ def extract_article(
     article_id_of: Callable[[str], str | None] | None = None,
 ) -> Article:
     """Extract one Article. Absent optional fields are None or empty, never an exception."""
+    if type(sel) is not Selector and sel.type == "html":
+        # parsel's own Selector around the same tree: each match is wrapped in one of the
+        # kind queried, and a Scrapy Selector (what a response gives) costs more to make
+        sel = Selector(root=sel.root, type="html")
     canonical = canonical_url(url, aliases=host_aliases, primary_host=primary_host)
     data = StructuredData(sel, url, site_names=site_names)
     # relative links resolve against <base href> when the page declares one (Báo Cần Thơ does)

@@ -208,11 +208,11 @@ def _fix_links(root: lxml_html.HtmlElement, base_url: str) -> None:
 
 
 def _has_content(element: lxml_html.HtmlElement) -> bool:
-    # an image, a table ... (element.iter with tags runs in C), else any visible character:
-    # clean_text of the whole text is non-empty exactly when that of one of its pieces is
-    if next(element.iter(*_CONTENT_TAGS), None) is not None:
+    # any visible character (clean_text of the whole text is non-empty exactly when that of
+    # one of its pieces is: usually the first piece answers), else an image, a table ...
+    if any(not piece.isspace() and clean_text(piece) for piece in element.itertext()):
         return True
-    return any(not piece.isspace() and clean_text(piece) for piece in element.itertext())
+    return next(element.iter(*_CONTENT_TAGS), None) is not None
 
 
 def _drop_empty(root: lxml_html.HtmlElement) -> None:
