@@ -865,6 +865,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         result: int = args.func(args)
+        # what is still buffered goes now, inside this try: flushed at exit, a closed pipe
+        # would print "Exception ignored ... BrokenPipeError" and exit 120
+        sys.stdout.flush()
     except BrokenPipeError:
         # `newsfeed portals | head`: the reader has gone; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -1,0 +1,174 @@
+"""The README's tables are true: commands, exit codes, metric names and settings, read from the
+README and checked against the code (the argparse parser, the exit codes the CLI returns, the
+metrics a real crawl's metrics file holds, the Config fields and their defaults).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from newsfeed import cli
+from newsfeed.config import Config
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def section(title: str) -> str:
+    """The text of README section ``## title`` (up to the next ``##``)."""
+    text = README.read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## )", text, re.M | re.S)
+    assert match, f"README has no section '## {title}'"
+    return match.group(1)
+
+
+def table(text: str, header: str) -> list[list[str]]:
+    """The rows (cells, stripped) of the Markdown table whose header row starts ``| header``."""
+    lines = text.splitlines()
+    start = next(
+        (i for i, line in enumerate(lines) if line.startswith(f"| {header} ")),
+        None,
+    )
+    assert start is not None, f"no table with header {header!r}"
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def commands() -> dict[str, argparse.ArgumentParser]:
+    """Every command the CLI has, as typed: ``crawl``, ``fixture record``, ``watch add``..."""
+    found: dict[str, argparse.ArgumentParser] = {}
+    for name, sub in subparsers(cli.build_parser()).items():
+        nested = subparsers(sub)
+        if nested:
+            found.update({f"{name} {n}": p for n, p in nested.items()})
+        else:
+            found[name] = sub
+    return found
+
+
+def options(parser: argparse.ArgumentParser) -> set[str]:
+    return {opt for action in parser._actions for opt in action.option_strings}
+
+
+def documented_commands() -> list[tuple[str, str]]:
+    """(command, the usage cell's text) per command named in the Usage table."""
+    known = commands()
+    out = []
+    for row in table(section("Usage"), "command"):
+        for usage in re.findall(r"`newsfeed ([^`]+)`|`((?:watch|store|fixture) [^`]+)`", row[0]):
+            text = usage[0] or "newsfeed " + usage[1]
+            text = text.removeprefix("newsfeed ")
+            words = text.split()
+            name = " ".join(words[:2]) if " ".join(words[:2]) in known else words[0]
+            out.append((name, text))
+    return out
+
+
+def test_every_command_in_the_usage_table_exists_with_its_options() -> None:
+    known = commands()
+    documented = documented_commands()
+    assert documented, "the Usage table lists no command"
+    for name, usage in documented:
+        assert name in known, f"README documents `newsfeed {name}`, which the CLI does not have"
+        for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", usage):
+            assert option in options(known[name]), f"`newsfeed {name}` has no {option}"
+
+
+def test_every_command_of_the_cli_is_in_the_usage_table() -> None:
+    documented = {name for name, _ in documented_commands()}
+    missing = sorted(set(commands()) - documented)
+    assert not missing, f"commands missing from the README's Usage table: {missing}"
+
+
+def test_the_exit_codes_table_is_the_codes_the_cli_returns() -> None:
+    rows = table(section("Running from cron"), "exit code")
+    documented = {int(row[0]) for row in rows}
+    returned = {cli.EXIT_OK, cli.EXIT_FAILED, cli.EXIT_USAGE, cli.EXIT_LOCKED}
+    # a signal's exit is 128 + its number (cli._crawl_exit), for the two that stop a run
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        returned.add(cli._crawl_exit({"signal": int(signum)}))
+    assert cli._crawl_exit({}) == cli.EXIT_OK
+    assert documented == returned
+
+
+def real_metric_names(tmp_path: Path) -> set[str]:
+    """The metric families in the metrics file a real crawl writes (the demo portal, offline)."""
+    from tests.conftest import run_cli
+
+    result = run_cli("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    (prom,) = tmp_path.rglob("newsfeed.prom")
+    families = text_string_to_metric_families(prom.read_text(encoding="utf-8"))
+    return {family.name for family in families}
+
+
+def test_the_metric_names_are_those_written(tmp_path: Path) -> None:
+    written = real_metric_names(tmp_path)
+    assert written, "the crawl wrote no metrics"
+    rows = table(section("Monitoring and the crawl report"), "metric")
+    documented = {re.sub(r"\{.*", "", row[0].strip("`")) for row in rows}
+    assert documented - written == set(), "README names metrics that are not written"
+    assert written - documented == set(), "metrics written that the README does not name"
+
+
+def test_the_settings_table_is_the_config() -> None:
+    rows = table(section("Configuration"), "setting")
+    config = Config()
+    by_key = {row[1].strip("`"): row for row in rows}
+    settable = {f.name for f in fields(Config)} - {"watches"}  # [[watch]]: its own section
+    assert set(by_key) == settable
+    for key, row in by_key.items():
+        assert row[2] == f"`NEWSFEED_{key.upper()}`", key
+        default = str(getattr(config, key))
+        cell = row[4].strip("`")
+        if default in {"", "."}:
+            continue  # e.g. database_url: "empty" in words
+        assert cell.rstrip("/").removeprefix("./") == default.rstrip("/"), (key, cell, default)
+
+
+@pytest.mark.parametrize("args", [("portals",), ("portals", "--json")])
+def test_a_closed_pipe_ends_quietly(args: tuple[str, ...], tmp_path: Path) -> None:
+    """`newsfeed portals | head -1`: the reader goes away, and no traceback follows. The pipe
+    is closed before the CLI writes (what head does after its line, made certain): the small
+    output is still in Python's buffer at exit, the large one meets the closed pipe at once."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "newsfeed", *args],
+        cwd=tmp_path,
+        # as cron runs it: a bare environment (no locale, no terminal), where Python's
+        # flush at exit meets the closed pipe
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()
+    with child.stderr:
+        err = child.stderr.read().decode()
+    code = child.wait(timeout=120)
+    assert err == "", err
+    assert code == cli.EXIT_FAILED  # not 120, Python's "exception ignored at exit"
+
+
+@pytest.fixture(autouse=True)
+def _readme_exists() -> None:
+    assert README.is_file()
