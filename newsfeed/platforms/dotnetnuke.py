@@ -47,7 +47,8 @@ _ARTICLE_URL = re.compile(
     r"|^(?!.*linkclick\.aspx)[^?#]*\?(?:[^#]*&)?(?:articleid|itemid|newsid|nid)=\d+",
     re.IGNORECASE,
 )
-_PAGE_PAIR_RE = re.compile(r"/(?:currentpage|page)/(\d+)(?=/|\.aspx|$)", re.IGNORECASE)
+# EasyDNNnews pages its lists with /PgrID/<mid>/PageID/<n>
+_PAGE_PAIR_RE = re.compile(r"/(?:currentpage|page|pageid)/(\d+)(?=/|\.aspx|$)", re.IGNORECASE)
 _MODULE = "//div[contains(@class,'DNNModuleContent')]"
 _CONTENT_PANE = "//*[@id='dnn_ContentPane']"
 

@@ -27,6 +27,7 @@ from newsfeed.extraction.article import ArticleRules
 from newsfeed.extraction.html import absolutize
 from newsfeed.items import Listing
 from newsfeed.platforms.base import ListingRules, Platform
+from newsfeed.platforms.news_lists import boilerplate_only_urls
 
 _NODE_RE = re.compile(r"/node/(\d+)/?(?:[?#]|$)")
 # Listing item links: node pages or aliases, never files, taxonomy terms, users or pagers.
@@ -139,7 +140,12 @@ class DrupalPlatform(Platform):
 
     def parse_listing(self, sel: Selector, url: str) -> Listing:
         listing = super().parse_listing(sel, url)
-        items = tuple(item for item in listing.items if self.is_article_url(item.url))
+        chrome = boilerplate_only_urls(sel, url)
+        items = tuple(
+            item
+            for item in listing.items
+            if self.is_article_url(item.url) and item.url not in chrome
+        )
         return Listing(items=items, next_page=listing.next_page)
 
     def next_page(self, sel: Selector, url: str) -> str | None:

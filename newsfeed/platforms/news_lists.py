@@ -119,6 +119,9 @@ _BOILER_PAIRS = frozenset(
     }
 )
 _BOILER_WORDS = frozenset({"header", "right", "left", "top", "bottom"})
+_STATE_PREFIXES = ("has-", "has_", "with-", "no-", "one-", "two-")
+"""Layout states, not regions: ``has-left-menu`` is the column beside a menu (Phú Thọ's
+Drupal theme), ``one-sidebar`` a page with one."""
 _STYLE_WORDS = frozenset(
     {"nav", "nav-tabs", "nav-stacked", "nav-pills", "nav-list", "nav-justified"}
 )
@@ -281,13 +284,16 @@ def _class_words(element: Any) -> Iterator[str]:
 
 def is_boilerplate(element: Any) -> bool:
     """True for a region that holds no news list of the page: navigation, footer, sidebar,
-    breadcrumb, tag cloud, pager, banners, "most read" (by tag, ARIA role, class or id)."""
+    breadcrumb, tag cloud, pager, banners, "most read" (by tag, ARIA role, class or id). The
+    page itself is none: Drupal 7 classes ``<body>`` "one-sidebar sidebar-first"."""
+    if element.tag in {"body", "html"}:
+        return False
     if element.tag in _BOILER_TAGS:
         return True
     if (element.get("role") or "").lower() in _BOILER_ROLES:
         return True
     for word in _class_words(element):
-        if word in _STYLE_WORDS:
+        if word in _STYLE_WORDS or word.startswith(_STATE_PREFIXES):
             continue
         if word in _BOILER_WORDS:
             return True
@@ -376,6 +382,24 @@ def _candidates(sel: Selector, url: str) -> list[_Item]:
                 )
             )
     return found
+
+
+def boilerplate_only_urls(sel: Selector, url: str) -> set[str]:
+    """The URLs the page links to only from menus, footers, sidebars, tag clouds and pagers
+    (:func:`is_boilerplate` regions): an adapter's item selector that also matches a sidebar's
+    rows ("Tin xem nhiều" in Drupal's ``views-row`` markup) drops these."""
+    base = absolutize(sel.xpath("//head/base/@href").get(), url) or url
+    cache: dict[Any, bool] = {}
+    main = _main_column(sel)
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for anchor in sel.xpath("//body//a[@href]"):
+        href = absolutize(anchor.attrib.get("href"), base)
+        if not href:
+            continue
+        href = href.split("#", 1)[0]
+        (inside if _in_boilerplate(anchor.root, cache, main) else outside).add(href)
+    return inside - outside
 
 
 def _item_elements(items: list[_Item]) -> None:
@@ -704,6 +728,7 @@ def listing_of(sel: Selector, url: str) -> Listing:
 __all__ = [
     "NEXT_LABELS",
     "article_url_score",
+    "boilerplate_only_urls",
     "find_next_page",
     "is_boilerplate",
     "listing_of",

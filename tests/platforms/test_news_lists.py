@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsfeed.cli import main
-from newsfeed.platforms import PLATFORMS, get_platform
+from newsfeed.platforms import get_platform
 from newsfeed.platforms.extract import extract_listing, response_for
 from newsfeed.platforms.fingerprint import fingerprint
 from newsfeed.platforms.news_lists import article_url_score, page_of
@@ -25,19 +25,11 @@ def _expected() -> list[Path]:
     return sorted(SHAPES.glob("*/*.expected.json"))
 
 
-def _read_generically() -> list[Path]:
-    """The pages of families with no adapter: ``extract --listing`` reads them generically
-    (the others, read by their adapter, are judged per shape in test_cms_shapes.py)."""
-    return [p for p in _expected() if json.loads(p.read_text("utf-8"))["family"] not in PLATFORMS]
-
-
 def _page(expected: Path) -> Path:
     return expected.with_name(expected.name.replace(".expected.json", ".html"))
 
 
-@pytest.mark.parametrize(
-    "expected_path", _read_generically(), ids=lambda p: f"{p.parent.name}/{p.stem}"
-)
+@pytest.mark.parametrize("expected_path", _expected(), ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_listing_finds_the_news_list_and_nothing_else(expected_path: Path) -> None:
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     got = extract_listing(_page(expected_path).read_bytes(), expected["url"])
