@@ -127,6 +127,8 @@ def _scenario(store: Store) -> None:
     store.articles(portal="a", category="tin", limit=10)
     store.articles(portal="a", limit=10)
     store.articles(limit=10)
+    store.feed_rows(portal="a", category="tin", limit=10)
+    store.feed_rows(portal="a", limit=10)
     store.count()
     store.count("a")
     store.newest_published("a")
