@@ -559,7 +559,13 @@ def _port(value: str) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from newsfeed.demo.run import run_demo
 
-    return run_demo(_config(args))
+    return run_demo(
+        _config(args),
+        serve=not args.no_serve,
+        host=args.host,
+        port=args.port,
+        base_url=args.base_url,
+    )
 
 
 def cmd_watch_list(args: argparse.Namespace) -> int:
@@ -830,8 +836,21 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("key", metavar="KEY")
     w.set_defaults(func=cmd_watch_remove)
 
-    p = sub.add_parser("demo", help="the whole pipeline offline against a bundled demo portal")
-    p.add_argument("--base-url", help="public URL of the feeds folder")
+    p = sub.add_parser(
+        "demo",
+        help="the whole pipeline offline against a bundled demo portal, into ./var/demo/feeds,"
+        " served until Ctrl-C",
+    )
+    p.add_argument(
+        "--base-url", help="public URL of the feeds folder (default: where they are served)"
+    )
+    p.add_argument(
+        "--no-serve", action="store_true", help="build the demo feeds and exit (do not serve)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="serve on this address (127.0.0.1)")
+    p.add_argument(
+        "--port", type=_port, default=8080, help="serve on this port (8080; a free one if taken)"
+    )
     p.set_defaults(func=cmd_demo)
     return parser
 

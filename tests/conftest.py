@@ -95,9 +95,9 @@ def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The feeds folder ``newsfeed demo`` (a real process) writes, made once per session and
     read by the feed, reader and site tests: treat it as read-only."""
     cwd = tmp_path_factory.mktemp("demo")
-    result = run_cli("demo", cwd=cwd)
+    result = run_cli("demo", "--no-serve", cwd=cwd)
     assert result.returncode == 0, result.stderr[-3000:]
-    return cwd / "feeds"
+    return cwd / "var" / "demo" / "feeds"
 
 
 @pytest.fixture(scope="session")

@@ -100,14 +100,14 @@ def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path: Path) -> 
 
 
 def test_demo_builds_feeds_a_reader_can_read(tmp_path: Path) -> None:
-    result = run_cli("demo", cwd=tmp_path)
+    result = run_cli("demo", "--no-serve", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "feeds in" in result.stdout
-    opml = etree.parse(str(tmp_path / "feeds" / "index.opml"))
+    root = tmp_path / "var" / "demo" / "feeds"
+    assert f"feeds in {root}/" in result.stdout
+    opml = etree.parse(str(root / "index.opml"))
     urls = opml.xpath("//outline/@xmlUrl")
     assert len(urls) >= 2
-    feeds = sorted((tmp_path / "feeds").rglob("*.xml"))
-    root = tmp_path / "feeds"
+    feeds = sorted(root.rglob("*.xml"))
     stems = {p.relative_to(root).as_posix().split(".")[0] for p in feeds}
     listed = {u.removeprefix("http://localhost:8080/").removesuffix(".rss.xml") for u in urls}
     assert listed <= stems, "every OPML feed was written"
