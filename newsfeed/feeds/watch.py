@@ -105,6 +105,8 @@ def watch_specs(
     base_url: str,
 ) -> list[FeedSpec]:
     """One feed per watch (even one with no match yet: its subscribers wait for news)."""
+    if not watches:  # no watch: the full-text index is not needed (nor rebuilt)
+        return []
     by_key = {p.key: p for p in portals}
     fulltext.ensure_current(store.db)
     specs: list[FeedSpec] = []

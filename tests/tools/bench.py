@@ -115,7 +115,7 @@ _FULLTEXT_QUERIES = (
 _FOLDED_QUERIES = ('"ho ky minh"', '"khu cong nghiep"', "chuyen doi so", "dau thau")
 
 
-def _fulltext_store(path: Path, n: int) -> Store:
+def _fulltext_store(path: Path, n: int, *, kinds: int = 12) -> Store:
     """A store of ``n`` synthetic articles (250 words each, 20 portals), not yet indexed.
 
     Rows go in with plain INSERTs: the upsert's near-duplicate sketching would make the setup
@@ -126,7 +126,7 @@ def _fulltext_store(path: Path, n: int) -> Store:
     store = Store(path)
     rows = []
     categories = []
-    for article in synthetic_articles(n):
+    for article in synthetic_articles(n, categories=kinds):
         i = int(article.guid.rsplit("/", 1)[1])
         body = article.body_text
         if i % _NAME_EVERY == 0:
@@ -688,6 +688,96 @@ def bench_near_duplicates(n: int = NEAR_DUPLICATE_ARTICLES) -> None:
     )
 
 
+# -- incremental feed builds (issue 14) -------------------------------------------------------
+
+BUILD_ARTICLES = 100_000
+BUILD_TOPICS = ("leadership", "news", "direction", "announcements")
+
+
+def _build_step(root: str, categories: int, topics: bool, add: int) -> None:
+    """One build in this (fresh) process: prints time, feeds rendered, files written and the
+    process's peak RSS as JSON. ``add``: new articles stored first (through ``upsert``)."""
+    import resource
+
+    from newsfeed.config import Config
+    from newsfeed.jobs import build_feed_set
+    from tests.tools.synthetic import articles as synthetic_articles
+    from tests.tools.synthetic import portals as synthetic_portals
+
+    config = Config(feeds_dir=Path(root) / "feeds", var_dir=Path(root) / "var")
+    registry = Registry(
+        synthetic_portals(categories=categories, topics=BUILD_TOPICS if topics else ("news",))
+    )
+    if add:
+        with Store(config.store_path) as store:
+            have = store.count()
+            for article in synthetic_articles(have + add, seed=7, categories=categories):
+                i = int(article.guid.rsplit("/", 1)[1])
+                if i >= have:
+                    store.upsert(article)  # the newest of their feeds
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    _files, counts = build_feed_set(config, registry)
+    took = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "seconds": took,
+                "rendered": counts.rendered,
+                "unchanged": counts.unchanged,
+                "written": len(counts.written),
+                "peak_mib": peak / 1024,
+                "before_mib": before / 1024,
+            }
+        )
+    )
+
+
+def _run_step(root: Path, *, categories: int, topics: bool, add: int = 0) -> dict[str, float]:
+    code = (
+        "from tests.tools.bench import _build_step;"
+        f"_build_step({str(root)!r}, {categories}, {topics}, {add})"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def bench_build(n: int = BUILD_ARTICLES, items: int = 50) -> None:
+    """Feed builds over a synthetic store: scratch, unchanged, after 10 new; 1,000 feeds."""
+
+    def line(label: str, r: dict[str, float], scratch: float | None = None) -> None:
+        ratio = f"  {r['seconds'] / scratch:5.2f}x scratch" if scratch else ""
+        print(
+            f"{label:<34} {r['seconds']:7.2f} s  {int(r['rendered']):>5} feeds rendered"
+            f"  {int(r['written']):>5} files written  peak RSS {r['peak_mib']:6.1f} MiB"
+            f" (before build {r['before_mib']:5.1f}){ratio}"
+        )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "big"
+        (root / "var").mkdir(parents=True)
+        _fulltext_store(root / "var" / "newsfeed.sqlite3", n).close()
+        scratch = _run_step(root, categories=12, topics=True)
+        feeds = int(scratch["rendered"])
+        line(f"build scratch ({n // 1000}k art., {feeds} feeds)", scratch)
+        line("build unchanged", _run_step(root, categories=12, topics=True), scratch["seconds"])
+        line(
+            "build after 10 new articles",
+            _run_step(root, categories=12, topics=True, add=10),
+            scratch["seconds"],
+        )
+        # 1,001 feeds, full: 20 portals x 49 categories of 50 articles, 20 "all", one topic
+        root = Path(tmp) / "wide"
+        (root / "var").mkdir(parents=True)
+        _fulltext_store(root / "var" / "newsfeed.sqlite3", 20 * 49 * items, kinds=49).close()
+        wide = _run_step(root, categories=49, topics=False)
+        line(f"build scratch ({int(wide['rendered'])} feeds, 50 items)", wide)
+
+
 def main() -> int:
     registry = Registry()
     pages = list(_pages())
@@ -715,6 +805,7 @@ def main() -> int:
     bench_store_upsert()
     bench_near_duplicates()
     bench_fulltext()
+    bench_build()
     bench_upserts()
     bench_backend_build()
     bench_fleet()

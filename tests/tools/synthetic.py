@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from newsfeed.items import Article
+from newsfeed.portals import Portal, portal_from_dict
 
 _VOCABULARY = (
     "ủy ban nhân dân tỉnh thành phố huyện xã phường sở ban ngành đoàn thể cán bộ công chức "
@@ -84,3 +85,32 @@ def article(i: int, text: str, *, categories: int = 12) -> Article:
 def articles(count: int, *, seed: int = 2026, categories: int = 12) -> Iterator[Article]:
     for i, text in texts(count, seed=seed):
         yield article(i, text, categories=categories)
+
+
+def portals(
+    count: int = PORTALS, *, categories: int = 12, topics: tuple[str, ...] = ("news",)
+) -> list[Portal]:
+    """The portals of :func:`article`'s articles: ``p00`` ... with categories
+    ``chuyen_muc_<k>``, the k-th of the topic ``topics[k % len(topics)]``."""
+    return [
+        portal_from_dict(
+            {
+                "key": f"p{p:02d}",
+                "name": f"Cổng thông tin điện tử tỉnh Thử {p:02d}",
+                "province": f"Tỉnh Thử {p:02d}",
+                "base_url": f"https://p{p:02d}.gov.vn",
+                "platform": "liferay62",
+                "categories": [
+                    {
+                        "key": f"chuyen_muc_{k}",
+                        "name": f"Chuyên mục {k}",
+                        "url": f"https://p{p:02d}.gov.vn/vi/chuyen-muc-{k}",
+                        "topic": topics[k % len(topics)],
+                    }
+                    for k in range(categories)
+                ],
+            },
+            source="synthetic",
+        )
+        for p in range(count)
+    ]
