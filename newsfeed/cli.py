@@ -338,6 +338,8 @@ def cmd_portals(args: argparse.Namespace) -> int:
             f"{portal.key:<20} {portal.platform:<13} {portal.status:<9} "
             f"{portal.base_url:<36} {categories}"
         )
+    for problem in registry.problems:  # a broken user profile: named, the others still listed
+        print(f"skipped profile {problem}")
     return EXIT_OK
 
 
@@ -400,6 +402,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         max_age=timedelta(hours=config.stale_after_hours),
         critical_age=timedelta(hours=config.stale_critical_hours),
     )
+    if registry.problems and not args.portal:
+        code, line = _with_skipped_profiles(code, line, registry.problems)
     if args.json:
         status = next(s for s, c in EXIT_CODES.items() if c == code)
         portals_out = {
@@ -417,6 +421,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(line)
     return code
+
+
+def _with_skipped_profiles(code: int, line: str, problems: Sequence[str]) -> tuple[int, str]:
+    """A broken user profile is a portal nobody watches: at least a WARNING, named briefly."""
+    shown = "; ".join(problems[:2]) + (
+        f"; and {len(problems) - 2} more" if len(problems) > 2 else ""
+    )
+    what = "profile" if len(problems) == 1 else "profiles"
+    if code == 0:
+        line = line.replace("NEWSFEED OK", "NEWSFEED WARNING", 1)
+    text, bar, perfdata = line.partition(" | ")
+    return max(code, 1), f"{text} - {len(problems)} {what} skipped: {shown[:600]}{bar}{perfdata}"
 
 
 def cmd_store(args: argparse.Namespace) -> int:
@@ -835,6 +851,10 @@ def build_parser() -> argparse.ArgumentParser:
     w = watch.add_parser("remove", help="remove a [[watch]] from newsfeed.toml")
     w.add_argument("key", metavar="KEY")
     w.set_defaults(func=cmd_watch_remove)
+
+    from newsfeed.probing import add_parsers as add_probe_parsers
+
+    add_probe_parsers(sub)  # probe URL, discover PORTAL
 
     p = sub.add_parser(
         "demo",

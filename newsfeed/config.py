@@ -122,6 +122,10 @@ class Config:
     """Where feeds, ``index.opml`` and ``index.html`` are written (``NEWSFEED_FEEDS_DIR``)."""
     var_dir: Path = Path("var")
     """The SQLite store, reports and the run lock (``NEWSFEED_VAR_DIR``)."""
+    profiles_dir: Path = Path("profiles")
+    """The user's own portal profiles, one ``KEY.toml`` each, read after the bundled ones (a
+    bundled key is replaced); ``./profiles`` is read only when it exists
+    (``NEWSFEED_PROFILES_DIR``). ``newsfeed probe`` writes its drafts there."""
     base_url: str = "http://localhost:8080/"
     """Public URL of the feeds folder, for self links and OPML (``NEWSFEED_BASE_URL``)."""
     item_limit: int = 50

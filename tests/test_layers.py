@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "newsfeed.jobs",
         "newsfeed.fleet",
         "newsfeed.fixtures",
+        "newsfeed.probing",
         "newsfeed.cli",
         "newsfeed.__main__",
         "newsfeed.demo",

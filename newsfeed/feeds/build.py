@@ -100,6 +100,7 @@ def feed_plans(
     aggregates: list[PlannedFeed] = []
     by_topic: dict[str, dict[str, tuple[FeedRow, Source]]] = {}
     taken: set[str] = set()
+    parents = {p.key: p.name for p in portals}
     for portal in portals:
         source = Source(
             name=portal.name,
@@ -124,6 +125,8 @@ def feed_plans(
                 topic=category.topic,
                 publisher=portal.name,
                 entries=(),
+                parent=portal.parent,
+                parent_name=parents.get(portal.parent or ""),
             )
             taken.add(spec.path)
             yield PlannedFeed(
@@ -146,6 +149,8 @@ def feed_plans(
                 portal=portal.key,
                 publisher=portal.name,
                 entries=(),
+                parent=portal.parent,
+                parent_name=parents.get(portal.parent or ""),
             )
             aggregates.append(
                 PlannedFeed(

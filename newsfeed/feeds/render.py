@@ -168,6 +168,11 @@ class FeedSpec:
     """Feed-level author: the portal's name (the builder sets it); the portal key if unset."""
     watch: str | None = None
     """The watch key of a watch feed (``watch/<key>``); listed in the OPML like a category."""
+    parent: str | None = None
+    """The key of the portal's parent (a commune's province portal): the OPML nests the
+    portal's group in its parent's."""
+    parent_name: str | None = None
+    """The parent portal's name, for its OPML group when it has no feed of its own yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,12 +352,27 @@ def render_opml(feeds: Sequence[tuple[FeedSpec, str, str]], title: str) -> bytes
             groups.setdefault(spec.portal, []).append((spec, rss_url))
         else:
             loose.append((spec, rss_url))
+    # a child portal's group (a commune's site) goes inside its parent's (its province's)
+    elements: dict[str, etree._Element] = {}
+
+    def group_of(portal: str, name: str) -> etree._Element:
+        if portal not in elements:
+            # text only: with a title too, the W3C validator wants a type on a mere group
+            elements[portal] = etree.SubElement(body, "outline", text=name)
+        return elements[portal]
+
+    for portal, members in groups.items():
+        if members[0][0].parent is None:
+            group = group_of(portal, _publisher(members[0][0]))
+            for spec, rss_url in members:
+                _opml_feed(group, spec, rss_url)
     for members in groups.values():
-        name = _publisher(members[0][0])
-        # text only: with a title too, the W3C validator wants a type on a mere group
-        group = etree.SubElement(body, "outline", text=name)
-        for spec, rss_url in members:
-            _opml_feed(group, spec, rss_url)
+        first = members[0][0]
+        if first.parent is not None:
+            parent = group_of(first.parent, _text(first.parent_name or "") or first.parent)
+            group = etree.SubElement(parent, "outline", text=_publisher(first))
+            for spec, rss_url in members:
+                _opml_feed(group, spec, rss_url)
     for spec, rss_url in loose:
         _opml_feed(body, spec, rss_url)
     if not len(body):

@@ -40,6 +40,7 @@ platform's own. An unknown key or a selector that does not parse fails the profi
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -49,6 +50,7 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from cssselect import SelectorError
 from parsel import Selector
@@ -57,7 +59,12 @@ from newsfeed.extraction.article import ArticleRules
 from newsfeed.extraction.select import select
 from newsfeed.portals.topics import TOPICS
 
+logger = logging.getLogger(__name__)
+
 PROFILES_DIR = Path(__file__).with_name("profiles")
+"""The bundled profiles; a user's own folder (setting ``profiles_dir``) is read after it."""
+USER_PROFILES_DIR = Path("profiles")
+"""The default user profiles folder, read when it exists (setting ``profiles_dir``)."""
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # feeds/topics/<topic>.* and feeds/<portal>/all.* are the builder's own feeds
 RESERVED_PORTAL_KEYS = frozenset({"topics"})
@@ -70,6 +77,23 @@ PLATFORM_OPTIONS = {
     "newszone": "vnportal2: the NewsZone listing API's zone tokens (PageSize, Catname, ...)",
 }
 """Tables in ``[overrides]`` that are a platform's own options, not selectors."""
+
+
+PLATFORM_KEYS = (
+    "baocantho",
+    "dotnetnuke",
+    "drupal",
+    "generic",
+    "liferay62",
+    "liferay7",
+    "newspaper_cms",
+    "sharepoint",
+    "vnportal",
+    "vnportal2",
+)
+"""The platform adapters' keys (:data:`newsfeed.platforms.PLATFORMS`, a layer above: its test
+keeps the two equal), so a profile naming another platform fails at load, not at crawl."""
+_LOCAL_HOSTS = frozenset({"localhost", "::1", "[::1]"})
 
 
 class ProfileError(ValueError):
@@ -152,6 +176,9 @@ class Portal:
     """The article-URL shape the evidence shows (profile key ``article_url``, a regular
     expression searched in the URL), for a portal whose URLs carry no id: a listing link that
     does not match is not an article, though the platform's own rule would take it."""
+    parent: str | None = None
+    """The key of the portal this site belongs to (a commune or department under its
+    province's portal, found by ``newsfeed discover``); index.html and the OPML group it there."""
 
     def takes_article(self, url: str, platform_says: bool) -> bool:
         """Whether a listing link is an article: the platform's rule and the profile's shape."""
@@ -215,6 +242,7 @@ class Portal:
             "language": self.language,
             "verified": self.verified,
             "status": self.status,
+            "parent": self.parent,
             "evidence": None
             if self.evidence is None
             else {
@@ -267,12 +295,23 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
         raise ProfileError(f"{source}: duplicate category keys in {keys}")
     verified = data.get("verified")
     selectors, options = _overrides_from_dict(data.get("overrides"), source=source)
+    platform = str(need(data, "platform", ""))
+    if platform not in PLATFORM_KEYS:
+        raise ProfileError(
+            f"{source}: unknown platform {platform!r} (known: {', '.join(PLATFORM_KEYS)})"
+        )
+    parent = data.get("parent")
+    if parent is not None and (not isinstance(parent, str) or not _KEY_RE.match(parent)):
+        raise ProfileError(f"{source}: parent must be the key of a portal, not {parent!r}")
+    if parent == key:
+        raise ProfileError(f"{source}: parent {parent!r} is the portal itself")
     return Portal(
         key=key,
         name=str(need(data, "name", "")),
         province=str(need(data, "province", "")),
-        base_url=str(need(data, "base_url", "")).rstrip("/"),
-        platform=str(need(data, "platform", "")),
+        base_url=_base_url(str(need(data, "base_url", "")), source=source),
+        platform=platform,
+        parent=parent,
         categories=tuple(categories),
         language=str(data.get("language", "vi")),
         verified=None if verified is None else str(verified),
@@ -285,6 +324,21 @@ def portal_from_dict(data: Mapping[str, Any], *, source: str = "<data>") -> Port
         if "evidence" in data
         else None,
     )
+
+
+def _base_url(raw: str, *, source: str) -> str:
+    """An http(s) URL with a host, without its trailing slash."""
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProfileError(f"{source}: base_url {raw!r} is not an http(s) URL")
+    return raw.strip().rstrip("/")
+
+
+def is_local_url(url: str) -> bool:
+    """True for a URL of this machine (127.0.0.0/8, localhost, ::1): a test or mirror site,
+    the only place a profile's plain ``http://`` is expected."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in _LOCAL_HOSTS or host.startswith("127.")
 
 
 def _overrides_from_dict(
@@ -398,25 +452,83 @@ def _builtin_portals() -> dict[str, Portal]:
     return {p.key: p for p in (load_profile(f) for f in sorted(PROFILES_DIR.glob("*.toml")))}
 
 
-def _user_portals() -> dict[str, Portal]:
-    """Profiles in the folder named by ``NEWSFEED_PROFILES_DIR`` (one ``KEY.toml`` each): a
-    site's own portals, also found by crawl processes started by scrapyd, not by the CLI."""
-    folder = os.environ.get("NEWSFEED_PROFILES_DIR")
-    if not folder:
-        return {}
-    return {p.key: p for p in (load_profile(f) for f in sorted(Path(folder).glob("*.toml")))}
+def user_profiles_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The user's profiles folder: setting ``profiles_dir`` (``NEWSFEED_PROFILES_DIR``,
+    newsfeed.toml), else ``./profiles`` when it exists; None when there is none. A crawl
+    process started by scrapyd finds it the same way."""
+    from newsfeed.config import ConfigError, load_config
+
+    environ = os.environ if environ is None else environ
+    try:
+        folder = load_config(environ=environ).profiles_dir
+    except ConfigError:  # the CLI reports a broken configuration; here only the folder counts
+        named = environ.get("NEWSFEED_PROFILES_DIR")
+        folder = Path(named) if named else USER_PROFILES_DIR
+    if folder == USER_PROFILES_DIR and not folder.is_dir():
+        return None
+    return folder
+
+
+def load_profiles(folder: Path) -> tuple[dict[str, Portal], list[ProfileError]]:
+    """Every ``*.toml`` profile of ``folder``, and the problem of each one that cannot be
+    used (bad TOML, a missing field, no categories, an unknown platform): a broken profile is
+    skipped, never a reason for the other portals to stop working."""
+    portals: dict[str, Portal] = {}
+    problems: list[ProfileError] = []
+    if not folder.is_dir():  # not made yet (`newsfeed probe` makes it): no profiles of one's own
+        return portals, problems
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            portal = load_profile(path)
+        except ProfileError as exc:
+            problems.append(exc)
+            continue
+        except (ValueError, TypeError, AttributeError) as exc:  # a field of the wrong shape
+            problems.append(ProfileError(f"{path}: {exc}"))
+            continue
+        portals[portal.key] = portal
+    return portals, problems
+
+
+_warned: set[str] = set()
 
 
 class Registry:
-    """The known portals: the built-in profiles plus any registered at run time (demo, tests)."""
+    """The known portals: the bundled profiles, then the user's (``profiles_dir``: a key
+    already bundled is replaced), or only the portals given (demo, tests).
 
-    def __init__(self, portals: Iterable[Portal] | None = None) -> None:
-        self._portals = dict(_builtin_portals()) if portals is None else {}
+    ``problems`` names each user profile that was skipped, with its file and the reason; each
+    is also logged once per process as a warning."""
+
+    def __init__(
+        self, portals: Iterable[Portal] | None = None, *, profiles_dir: Path | None = None
+    ) -> None:
+        self.problems: list[str] = []
         self._by_host: dict[str, Portal] | None = None
-        if portals is None:
-            self._portals.update(_user_portals())
-        for portal in portals or ():
-            self.add(portal)
+        self.user_keys: frozenset[str] = frozenset()
+        if portals is not None:
+            self._portals: dict[str, Portal] = {}
+            for portal in portals:
+                self.add(portal)
+            return
+        self._portals = dict(_builtin_portals())
+        folder = profiles_dir if profiles_dir is not None else user_profiles_dir()
+        if folder is None:
+            return
+        users, problems = load_profiles(folder)
+        self._portals.update(users)
+        self.user_keys = frozenset(users)
+        self.problems = [str(p) for p in problems]
+        for key, portal in sorted(users.items()):
+            if portal.parent is not None and portal.parent not in self._portals:
+                del self._portals[key]
+                self.problems.append(
+                    f"{folder / (key + '.toml')}: parent {portal.parent!r} is not a known portal"
+                )
+        for problem in self.problems:
+            if problem not in _warned:
+                _warned.add(problem)
+                logger.warning("profile skipped: %s", problem)
 
     def add(self, portal: Portal) -> None:
         self._portals[portal.key] = portal

@@ -120,7 +120,7 @@ def render_index(
         }
     topics = [f for f in feeds.values() if f.spec.portal is None and f.spec.topic]
     watches = [f for f in feeds.values() if f.spec.watch]
-    ordered = sorted(portals, key=lambda p: (fold(p.province), fold(p.name), p.key))
+    ordered = grouped(portals)
     newest = max((f.latest for f in feeds.values() if f.latest), default=None)
     checked = max((str(h.get("finished") or "") for h in health.values()), default="")
 
@@ -203,8 +203,13 @@ def render_index(
     # -- portals
     add('<section id="tinh" aria-labelledby="h-portals">\n')
     add('<h2 id="h-portals">Theo tỉnh, thành phố <span lang="en">By province</span></h2>\n')
+    names = {p.key: p.name for p in ordered}
     for portal in ordered:
-        add(_portal_card(portal, feeds, health.get(portal.key)))
+        add(
+            _portal_card(
+                portal, feeds, health.get(portal.key), parent=names.get(portal.parent or "")
+            )
+        )
     add("</section>\n</main>\n")
 
     # -- footer
@@ -271,20 +276,61 @@ def _watch_card(feed: _Feed) -> str:
     )
 
 
+def grouped(portals: Iterable[Portal]) -> list[Portal]:
+    """Portals by province and name, each followed by the sites below it (its children: a
+    commune's site after its province's portal); a child whose parent is not listed stands
+    in its province's place."""
+    everything = list(portals)
+    keys = {p.key for p in everything}
+
+    def order(p: Portal) -> tuple[str, str, str]:
+        return (fold(p.province), fold(p.name), p.key)
+
+    children: dict[str, list[Portal]] = {}
+    top: list[Portal] = []
+    for portal in everything:
+        if portal.parent in keys and portal.parent != portal.key:
+            children.setdefault(str(portal.parent), []).append(portal)
+        else:
+            top.append(portal)
+    out: list[Portal] = []
+
+    def place(portal: Portal, depth: int) -> None:
+        out.append(portal)
+        if depth < 3:  # a parent chain deeper than province > commune > office is a loop
+            for child in sorted(children.get(portal.key, ()), key=order):
+                place(child, depth + 1)
+
+    for portal in sorted(top, key=order):
+        place(portal, 0)
+    return out
+
+
 def _portal_card(
-    portal: Portal, feeds: Mapping[str, _Feed], health: Mapping[str, Any] | None
+    portal: Portal,
+    feeds: Mapping[str, _Feed],
+    health: Mapping[str, Any] | None,
+    *,
+    parent: str | None = None,
 ) -> str:
     status = str(health.get("status")) if health else ""
     vi, en = HEALTH_LABELS.get(status, NO_HEALTH)
     css = status if status in HEALTH_LABELS else "unknown"
-    out = [f'<article class="portal" id="portal-{_e(portal.key)}">\n']
+    css_class = "portal child" if parent else "portal"
+    out = [f'<article class="{css_class}" id="portal-{_e(portal.key)}">\n']
     out.append('<div class="portal-head"><div>')
     out.append(f"<h3>{_e(portal.name)}</h3>")
     home = portal.base_url.split("://", 1)[-1]
     out.append(
         f'<p class="province">{_e(portal.province)} · '
-        f'<a href="{_e(portal.base_url)}">{_e(home)}</a></p></div>'
+        f'<a href="{_e(portal.base_url)}">{_e(home)}</a></p>'
     )
+    if parent and portal.parent:
+        out.append(
+            f'<p class="parent">Trực thuộc <span lang="en">Under</span>: '
+            f'<a href="#portal-{_e(portal.parent)}">{_e(parent)}</a></p>'
+        )
+    out.append("</div>")
     out.append(
         f'<p class="badge {css}"><span class="dot" aria-hidden="true"></span>'
         f'<span class="vh">Tình trạng · Health: </span>{_e(vi)} <span lang="en">{_e(en)}</span>'
@@ -466,6 +512,7 @@ font-size:.85rem;line-height:1.2}
 gap:.5rem 1rem;padding:1rem 1rem .5rem}
 .portal h3{margin:0;font-size:1.15rem;line-height:1.3}
 .province{margin:.1rem 0 0;color:var(--muted);font-size:.9rem}
+.portal.child{margin-left:1.5rem}.parent{margin:.1rem 0 0;font-size:.9rem}
 .badge{margin:0;display:inline-flex;align-items:center;gap:.4rem;padding:.25rem .7rem;
 border-radius:999px;font-size:.85rem;font-weight:600;white-space:nowrap}
 .badge span[lang]{font-weight:400}

@@ -148,9 +148,9 @@ def test_to_dict_shape() -> None:
     data = Registry().get("lang_son").to_dict()
     assert set(data) == {
         "key", "name", "province", "base_url", "platform", "categories", "verified", "language",
-        "status", "evidence",
+        "status", "evidence", "parent",
     }  # fmt: skip
-    assert data["verified"] is None
+    assert data["verified"] is None and data["parent"] is None
     assert data["status"] in {"evidence", "unknown"}
     category = data["categories"][0]
     assert set(category) == {"key", "name", "url", "labels", "topic"}
@@ -172,7 +172,23 @@ def test_registry_finds_portal_by_host() -> None:
         registry.get("nope")
 
 
-_BASE = {"key": "a", "name": "A", "province": "P", "base_url": "https://a", "platform": "x"}
+_BASE = {"key": "a", "name": "A", "province": "P", "base_url": "https://a", "platform": "generic"}
+_CATEGORY = {"key": "c", "name": "C", "url": "https://a/c", "topic": "news"}
+
+
+def test_profiles_know_every_platform_and_only_those() -> None:
+    """The portals layer checks platform names without importing the adapters (a layer up)."""
+    from newsfeed.platforms import PLATFORMS
+    from newsfeed.portals import PLATFORM_KEYS
+
+    assert set(PLATFORM_KEYS) == set(PLATFORMS)
+
+
+def test_a_local_http_base_url_loads() -> None:
+    portal = portal_from_dict(
+        {**_BASE, "base_url": "http://127.0.0.1:8123/", "categories": [_CATEGORY]}
+    )
+    assert portal.base_url == "http://127.0.0.1:8123"
 
 
 @pytest.mark.parametrize(
@@ -214,6 +230,19 @@ _BASE = {"key": "a", "name": "A", "province": "P", "base_url": "https://a", "pla
             {**_BASE, "categories": [{"key": "c", "name": "C", "labels": [""], "topic": "news"}]},
             r"categories\[0\]: labels must be a list of non-empty strings",
         ),
+        (
+            {**_BASE, "platform": "wordpres", "categories": [_CATEGORY]},
+            r"test.toml: unknown platform 'wordpres' \(known: baocantho, .*generic, .*vnportal2\)",
+        ),
+        (
+            {**_BASE, "base_url": "a.gov.vn", "categories": [_CATEGORY]},
+            r"test.toml: base_url 'a.gov.vn' is not an http\(s\) URL",
+        ),
+        (
+            {**_BASE, "parent": "Bac-Lieu", "categories": [_CATEGORY]},
+            r"test.toml: parent must be the key of a portal",
+        ),
+        ({**_BASE, "parent": "a", "categories": [_CATEGORY]}, "is the portal itself"),
     ],
 )
 def test_profile_errors_name_the_problem(data: dict[str, object], message: str) -> None:
