@@ -115,7 +115,7 @@ def real_metric_names(tmp_path: Path) -> set[str]:
     """The metric families in the metrics file a real crawl writes (the demo portal, offline)."""
     from tests.conftest import run_cli
 
-    result = run_cli("demo", cwd=tmp_path)
+    result = run_cli("demo", "--no-serve", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     (prom,) = tmp_path.rglob("newsfeed.prom")
     families = text_string_to_metric_families(prom.read_text(encoding="utf-8"))
