@@ -697,8 +697,6 @@ BUILD_TOPICS = ("leadership", "news", "direction", "announcements")
 def _build_step(root: str, categories: int, topics: bool, add: int) -> None:
     """One build in this (fresh) process: prints time, feeds rendered, files written and the
     process's peak RSS as JSON. ``add``: new articles stored first (through ``upsert``)."""
-    import resource
-
     from newsfeed.config import Config
     from newsfeed.jobs import build_feed_set
     from tests.tools.synthetic import articles as synthetic_articles
@@ -715,11 +713,11 @@ def _build_step(root: str, categories: int, topics: bool, add: int) -> None:
                 i = int(article.guid.rsplit("/", 1)[1])
                 if i >= have:
                     store.upsert(article)  # the newest of their feeds
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _high_water()
     t0 = time.perf_counter()
     _files, counts = build_feed_set(config, registry)
     took = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _high_water()
     print(
         json.dumps(
             {
@@ -732,6 +730,15 @@ def _build_step(root: str, categories: int, topics: bool, add: int) -> None:
             }
         )
     )
+
+
+def _high_water() -> float:
+    """This process's peak RSS in KiB (``VmHWM``: unlike ``ru_maxrss``, not inherited from
+    the parent across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return float(line.split()[1])
+    return 0.0
 
 
 def _run_step(root: Path, *, categories: int, topics: bool, add: int = 0) -> dict[str, float]:
