@@ -36,6 +36,9 @@ class ArticleRules:
     summary: Selectors = ()
     author: Selectors = ()
     """Elements whose text is the author; removed from the body."""
+    uploader: Selectors = ()
+    """Elements naming the account that uploaded the page, never the author (Liferay's
+    ``p.view-content-author``): removed from the body, and refused as a fallback author."""
     related: Selectors = ()
     """The ``<a>`` elements of the page's own related list."""
     updated: Selectors = ()
@@ -52,6 +55,16 @@ class ArticleRules:
     caption_in_next_paragraph: bool = False
     """A photo's caption is the short paragraph after the photo's own, plain or emphasized
     (Lạc Việt SharePoint: ``<p class="MsoNormal"><span><img>`` then ``<p><span>caption``)."""
+
+
+def uploader_names(sel: Selector, rules: ArticleRules) -> frozenset[str]:
+    """The names the page's uploader elements print (:attr:`ArticleRules.uploader`)."""
+    return frozenset(
+        name
+        for query in rules.uploader
+        for node in select(sel, query)
+        if (name := normalize_author(node_text(node)))
+    )
 
 
 def extract_article(
@@ -86,7 +99,7 @@ def extract_article(
         Body(
             body_node[0].root,
             base,
-            drop=(*rules.drop, *rules.author),
+            drop=(*rules.drop, *rules.author, *rules.uploader),
             caption_in_next_paragraph=rules.caption_in_next_paragraph,
         )
         if body_node

@@ -9,6 +9,8 @@ when more than a fifth of a portal's articles needed it).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from parsel import Selector
 
 from newsfeed.extraction.generic import extract_generic
@@ -29,9 +31,15 @@ _MOVES = {
 }
 
 
-def with_fallback(article: Article, sel: Selector, url: str) -> tuple[Article, tuple[str, ...]]:
+def with_fallback(
+    article: Article, sel: Selector, url: str, *, not_authors: Collection[str] = ()
+) -> tuple[Article, tuple[str, ...]]:
     """``article`` with the fields its rules missed filled from the generic extractor, and
-    the names of the fields filled. The generic extractor only runs when a field is missing."""
+    the names of the fields filled. The generic extractor only runs when a field is missing.
+
+    ``not_authors``: names that are never the author (the page's uploader account, see
+    :attr:`newsfeed.extraction.article.ArticleRules.uploader`): a page without a printed
+    byline has no author, not the uploader the generic byline search finds."""
     missing = [name for name in FALLBACK_FIELDS if not getattr(article, name)]
     if not missing:
         return article, ()
@@ -39,6 +47,8 @@ def with_fallback(article: Article, sel: Selector, url: str) -> tuple[Article, t
     changes: dict[str, object] = {}
     filled: list[str] = []
     for name in missing:
+        if name == "author" and generic.author in not_authors:
+            continue
         if getattr(generic, name):
             filled.append(name)
             changes.update({field: getattr(generic, field) for field in _MOVES[name]})

@@ -87,14 +87,13 @@ class Liferay62Platform(Platform):
         # it, p.view-content-author, is the uploading account: one name under every article of
         # the site, so it is never the author, and neither line is body text.
         author=(f"{_AP}//p[contains(@class,'texttacgia')]",),
+        uploader=(".view-content-author", ".asset-author"),
         related=(
             f"{_AP}//ul[contains(@class,'related_asset_list')]//a",
             f"{_AP}//div[contains(@class,'related')]//li//a",
         ),
         # .tienich: a print / back widget pasted in with articles copied from hanoi.gov.vn
         drop=(
-            ".view-content-author",
-            ".asset-author",
             ".asset-control-detail",
             ".taglib-social-bookmarks",
             ".asset-ratings",

@@ -44,6 +44,8 @@ def test_replay_crawl_yields_the_twenty_articles_once(liferay_warc: Path, tmp_pa
     assert portal["fields_missing"].get("title", 0) == 0
     assert portal["fields_missing"].get("published", 0) == 0
     assert portal["http_errors"].get("404", 0) > 0, "pages missing from the mirror are reported"
+    # 8 pages print no byline: they have no author, not the uploader the generic search finds
+    assert portal.get("fields_from_fallback", {}).get("author", 0) == 0
     assert report["status"] == "ok"
 
     # a second run of the unchanged site asks for no article page and changes nothing

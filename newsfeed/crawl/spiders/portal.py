@@ -47,6 +47,7 @@ from twisted.python.failure import Failure
 
 from newsfeed.crawl.state import CrawlState
 from newsfeed.crawl.stats import CategoryCounter, Counter, Fault, category_stat, stat
+from newsfeed.extraction.article import uploader_names
 from newsfeed.extraction.dates import settle_dates
 from newsfeed.extraction.pages import classify_page, shares_one_timestamp
 from newsfeed.extraction.text import clean_text
@@ -488,7 +489,11 @@ class PortalSpider(scrapy.Spider):
         if platform.key != GENERIC:
             # after the soft-error test: a maintenance page is no article, whatever it holds
             try:
-                article, filled = with_fallback(article, response.selector, response.url)
+                rules = getattr(platform, "article_rules", None)
+                refused = uploader_names(response.selector, rules) if rules else frozenset()
+                article, filled = with_fallback(
+                    article, response.selector, response.url, not_authors=refused
+                )
             except Exception:  # the fallback breaking keeps the platform's article
                 logger.exception("%s: generic fallback failed on %s", portal_key, response.url)
                 filled = ()
