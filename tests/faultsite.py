@@ -78,7 +78,11 @@ def article_html(
         f"<div class='asset-full-content-title'>{title}</div>"
         f"<div class='assetPublishDate'>Ngày đăng {date}</div>"
         "<div class='asset-content'><div class='journal-content-article'>"
-        f"<p>{body}</p><p class='view-content-author'><strong>{author}</strong></p>"
+        # the writer's printed byline, then the uploading account (never the author), as on
+        # sotttt.hanoi
+        f"<p>{body}</p>"
+        f"<p class='texttacgia' style='text-align: right;'><b><em>{author}</em></b></p>"
+        "<p class='view-content-author'><strong>Nguyễn Văn Quản</strong></p>"
         f"</div></div><ul class='related_asset_list'>{related}</ul></div></body></html>"
     )
 
