@@ -1,11 +1,14 @@
-"""Small local sites in the shape of a province's Liferay 6.2 portal and its communes' sites,
-for ``newsfeed probe`` and ``newsfeed discover`` (tests/crawl/test_probe.py).
+"""Small local sites in the shape of a province's portal and its communes' sites, Liferay 6.2
+or VNPT vnPortal classic, for ``newsfeed probe`` and ``newsfeed discover``
+(tests/crawl/test_probe.py).
 
 Each site is served on its own loopback address (127.0.0.2, 127.0.0.3, ... stand in for the
-subdomains ``<commune>.<province>.gov.vn``) from the templates of ``tests/sites/probe_liferay/``:
-``/`` the home page (menu, a "Liên kết website" block and a drop-down of site links), ``/vi/<c>``
-a category's listing, ``/vi/<c>/-/view_content/<id>-<slug>`` an article, ``/robots.txt``.
-A ``bare`` site answers every page with a maintenance notice (no menu, no category).
+subdomains ``<commune>.<province>.gov.vn``) from the templates of ``tests/sites/probe_<shape>/``:
+``/`` the home page (menu, a "Liên kết website" block and a drop-down of site links), a listing
+per category and its articles (Liferay: ``/vi/<c>``, ``/vi/<c>/-/view_content/<id>-<slug>``;
+vnPortal: ``/<c>``, ``/<c>/<slug>-<id>.html``), ``/robots.txt``. A ``bare`` site answers every
+page with a maintenance notice (no menu, no category). The vnPortal site's menu links
+"Chỉ đạo - Điều hành" to a page it does not have (a 404), as real menus sometimes do.
 """
 
 from __future__ import annotations
@@ -19,9 +22,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from string import Template
 
-SITE = Path(__file__).parent / "sites" / "probe_liferay"
-_ARTICLE = re.compile(r"^/vi/([a-z-]+)/-/view_content/(\d+)-[a-z0-9-]+/?$")
-_LISTING = re.compile(r"^/vi/([a-z-]+)/?$")
+SITES = Path(__file__).parent / "sites"
+_SHAPES = {
+    # shape: (article URL, listing URL, the menu's direction link)
+    "liferay": (
+        re.compile(r"^/vi/([a-z-]+)/-/view_content/(\d+)-[a-z0-9-]+/?$"),
+        re.compile(r"^/vi/([a-z-]+)/?$"),
+        "/vi/chi-dao-dieu-hanh",
+    ),
+    "vnportal": (
+        re.compile(r"^/([a-z-]+)/[a-z0-9-]+-(\d+)\.html$"),
+        re.compile(r"^/([a-z-]+)/?$"),
+        "/vi/chi-dao-dieu-hanh",  # a dead menu link
+    ),
+}
 _CATEGORIES = {
     "tin-tuc-su-kien": "Tin tức - Sự kiện",
     "hoat-dong-lanh-dao": "Hoạt động lãnh đạo",
@@ -43,6 +57,8 @@ class Site:
     """(URL, text) in the "Liên kết website" block."""
     options: Sequence[tuple[str, str]] = ()
     """(URL, text) in the drop-down of site links."""
+    shape: str = "liferay"
+    """``liferay`` or ``vnportal``."""
     bare: bool = False
     direction: bool = True
     """Whether the menu has "Chỉ đạo điều hành"."""
@@ -55,15 +71,16 @@ class Site:
             return 200, "User-agent: *\nDisallow: /admin/\n"
         if self.bare:
             return 200, _MAINTENANCE
+        article_re, listing_re, direction_link = _SHAPES[self.shape]
         if path in ("", "/"):
             links = "\n".join(f'<li><a href="{u}">{t}</a></li>' for u, t in self.links)
             options = "\n".join(f'<option value="{u}">{t}</option>' for u, t in self.options)
             direction = (
-                '<li><a href="/vi/chi-dao-dieu-hanh">Chỉ đạo - Điều hành</a></li>'
+                f'<li><a href="{direction_link}">Chỉ đạo - Điều hành</a></li>'
                 if self.direction
                 else ""
             )
-            return 200, _render(
+            return 200, self._render(
                 "index.html",
                 links=links,
                 options=options,
@@ -71,15 +88,19 @@ class Site:
                 id1="5100",
                 **values,
             )
-        if match := _ARTICLE.match(path):
+        if self.shape == "vnportal" and path.startswith("/vi/"):
+            return 404, "<html><body><h1>Không tìm thấy trang</h1></body></html>"
+        if match := article_re.match(path):
             slug, ident = match.groups()
             if slug in _CATEGORIES:
                 title = f"{_CATEGORIES[slug]}: tin {ident} của {self.short}"
-                return 200, _render("article.html", title=title, id=ident, id2="5200", **values)
-        if (match := _LISTING.match(path)) and match.group(1) in _CATEGORIES:
+                return 200, self._render(
+                    "article.html", title=title, id=ident, id2="5200", **values
+                )
+        if (match := listing_re.match(path)) and match.group(1) in _CATEGORIES:
             slug = match.group(1)
             first = 5000 + 10 * list(_CATEGORIES).index(slug)
-            return 200, _render(
+            return 200, self._render(
                 "listing.html",
                 category=_CATEGORIES[slug],
                 slug=slug,
@@ -89,9 +110,9 @@ class Site:
             )
         return 404, "<html><body><h1>Không tìm thấy trang</h1></body></html>"
 
-
-def _render(template: str, **values: str) -> str:
-    return Template((SITE / template).read_text(encoding="utf-8")).substitute(values)
+    def _render(self, template: str, **values: str) -> str:
+        folder = SITES / f"probe_{self.shape}"
+        return Template((folder / template).read_text(encoding="utf-8")).substitute(values)
 
 
 class _Handler(BaseHTTPRequestHandler):

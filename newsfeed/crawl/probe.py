@@ -361,8 +361,9 @@ def draft_data(
     province: str | None = None,
     parent: Portal | None = None,
 ) -> dict[str, Any]:
-    """The profile a probe drafts: the site, the detected platform and every category found
-    (also one whose article missed a field: the user can fix it with ``[overrides]``)."""
+    """The profile a probe drafts: the site, the detected platform and every category whose
+    listing shows articles (also one whose article missed a field: the user can fix that with
+    ``[overrides]``)."""
     parts = urlsplit(result.url)
     base = f"{parts.scheme}://{parts.netloc}"
     data: dict[str, Any] = {
@@ -381,6 +382,7 @@ def draft_data(
     data["categories"] = [
         {"key": _CATEGORY_KEYS[c.topic], "name": c.name, "url": c.url, "topic": c.topic}
         for c in result.categories
+        if c.listing_items  # a menu link to a missing or empty page is not a category
     ]
     return data
 

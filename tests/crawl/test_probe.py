@@ -90,6 +90,27 @@ def test_probe_json_and_options(tmp_path: Path) -> None:
     assert portal.province == "Cà Mau" and len(portal.categories) == 2
 
 
+def test_probe_of_a_vnportal_site_with_a_dead_menu_link(tmp_path: Path) -> None:
+    site = Site(name="Cổng thông tin điện tử xã Tân Phú", short="xã Tân Phú", shape="vnportal")
+    with serve(site, "127.0.0.6") as base:
+        done = newsfeed("probe", base + "/", "--key", "tan_phu", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "detected  vnportal" in done.stdout
+    rows = {
+        line.split()[0]: line.split() for line in done.stdout.splitlines() if line[:1].isalpha()
+    }
+    assert rows["direction"][1:] == ["0", *["-"] * 7]  # the menu's link answers 404
+    assert f"problem: {base}/vi/chi-dao-dieu-hanh answered HTTP 404" in done.stdout
+    assert "2 of 3 categories yield articles" in done.stderr
+    portal = load_profile(tmp_path / "profiles" / "tan_phu.toml")
+    assert portal.platform == "vnportal"
+    assert {c.topic: c.url for c in portal.categories} == {  # not the dead link
+        "leadership": f"{base}/hoat-dong-lanh-dao",
+        "news": f"{base}/tin-tuc-su-kien",
+    }
+    assert portal.category("hoat_dong_lanh_dao").name == "Tin hoạt động lãnh đạo"
+
+
 def test_probe_failures_say_why_in_one_line(tmp_path: Path) -> None:
     with serve(Site(name="x", short="x", bare=True), "127.0.0.3") as bare:
         done = newsfeed("probe", bare + "/", cwd=tmp_path)
@@ -137,15 +158,16 @@ class Province:
 @pytest.fixture
 def province(tmp_path: Path) -> Iterator[Province]:
     """A province portal on 127.0.0.1 whose "Liên kết website" block and drop-down link two
-    working commune sites (127.0.0.2, 127.0.0.5), a site under maintenance and a dead link; its
-    profile in the user's profiles folder."""
+    working commune sites (127.0.0.2 Liferay, 127.0.0.5 vnPortal), a site under maintenance and
+    a dead link; its profile in the user's profiles folder."""
     with ExitStack() as stack:
         one = stack.enter_context(
             serve(Site(name="UBND xã Tân Phú", short="xã Tân Phú"), "127.0.0.2")
         )
         two = stack.enter_context(
-            serve(Site(name="UBND xã Hòa Bình", short="xã Hòa Bình"), "127.0.0.5")
+            serve(Site(name="UBND xã Hòa Bình", short="xã Hòa Bình", shape="vnportal"), "127.0.0.5")
         )
+
         bare = stack.enter_context(serve(Site(name="-", short="-", bare=True), "127.0.0.3"))
         dead = f"http://127.0.0.4:{free_port('127.0.0.4')}"
         site = Site(
@@ -187,8 +209,12 @@ def test_discover_writes_the_working_communes_under_their_province(
     assert registry.problems == []
     children = [p for p in registry if p.parent == "thu_nghiem"]
     assert {p.base_url: p.name for p in children} == province.communes
-    assert all(p.province == "Thử Nghiệm" and p.platform == "liferay62" for p in children)
-    assert all(len(p.categories) == 3 for p in children)
+    assert all(p.province == "Thử Nghiệm" for p in children)
+    # each commune on its own platform, with the categories its menu links to
+    assert sorted((p.platform, len(p.categories)) for p in children) == [
+        ("liferay62", 3),
+        ("vnportal", 2),
+    ]
     text = (tmp_path / "profiles" / f"{children[0].key}.toml").read_text(encoding="utf-8")
     assert tomllib.loads(text)["parent"] == "thu_nghiem"
 
