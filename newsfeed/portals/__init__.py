@@ -506,6 +506,7 @@ class Registry:
         self.problems: list[str] = []
         self._by_host: dict[str, Portal] | None = None
         self.user_keys: frozenset[str] = frozenset()
+        self._skipped: dict[str, str] = {}  # file stem -> why its profile was skipped
         if portals is not None:
             self._portals: dict[str, Portal] = {}
             for portal in portals:
@@ -526,6 +527,8 @@ class Registry:
                     f"{folder / (key + '.toml')}: parent {portal.parent!r} is not a known portal"
                 )
         for problem in self.problems:
+            stem = Path(problem.split(": ", 1)[0]).stem
+            self._skipped.setdefault(stem, problem)
             if problem not in _warned:
                 _warned.add(problem)
                 logger.warning("profile skipped: %s", problem)
@@ -538,6 +541,8 @@ class Registry:
         try:
             return self._portals[key]
         except KeyError:
+            if key in self._skipped:
+                raise KeyError(f"portal {key!r} was skipped: {self._skipped[key]}") from None
             known = ", ".join(sorted(self._portals)) or "none"
             raise KeyError(f"unknown portal {key!r} (known: {known})") from None
 

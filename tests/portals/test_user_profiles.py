@@ -79,6 +79,8 @@ def test_broken_profiles_are_skipped_and_named(tmp_path: Path) -> None:
     assert registry.get("xa_tan_phu").parent == "ca_mau"
     assert registry.get("hanoi").name == "Hà Nội, my own"
     assert registry.get("hanoi").base_url == "http://127.0.0.1:8123"
+    with pytest.raises(KeyError, match=r"portal 'no_name' was skipped: .*missing required field"):
+        registry.get("no_name")
     assert {"hanoi", "xa_tan_phu"} <= registry.user_keys
 
 
@@ -128,5 +130,7 @@ def test_commands_keep_working_with_broken_profiles(tmp_path: Path) -> None:
     assert len(check.stdout.encode()) < 4096
     crawl = _cli("crawl", "wrong_platform", cwd=tmp_path)
     assert crawl.returncode == 2
-    assert "unknown portal 'wrong_platform'" in crawl.stderr
+    (line,) = crawl.stderr.strip().splitlines()[-1:]
+    assert line.startswith("newsfeed: portal 'wrong_platform' was skipped: ")
+    assert "wrong_platform.toml: unknown platform 'wordpress'" in line
     assert "start_error" not in crawl.stderr + crawl.stdout
