@@ -60,6 +60,10 @@ class Page:
     stream: Callable[[BaseHTTPRequestHandler], None] | None = None
 
 
+UPLOADER = "Nguyễn Văn Quản"
+"""The site account every fault-site article names as its uploader (never the author)."""
+
+
 def article_html(
     title: str,
     body: str,
@@ -82,7 +86,7 @@ def article_html(
         # sotttt.hanoi
         f"<p>{body}</p>"
         f"<p class='texttacgia' style='text-align: right;'><b><em>{author}</em></b></p>"
-        "<p class='view-content-author'><strong>Nguyễn Văn Quản</strong></p>"
+        f"<p class='view-content-author'><strong>{UPLOADER}</strong></p>"
         f"</div></div><ul class='related_asset_list'>{related}</ul></div></body></html>"
     )
 
@@ -172,6 +176,8 @@ def _huge(handler: BaseHTTPRequestHandler, *, size: int, announce: bool) -> None
 
 TCVN3_TITLE = b"H\xe9i ngh\xde t\xe6ng k\xd5t c\xabng t\xb8c n\xa8m"
 """"Hội nghị tổng kết công tác năm" in TCVN3 (ABC), as ``iconv -t TCVN5712-1`` writes it."""
+TCVN3_UPLOADER = b"Nguy\xd4n V\xa8n Qu\xb6n"
+""":data:`UPLOADER` in TCVN3, so the TCVN3 page has no UTF-8 bytes left in it."""
 TCVN3_BODY = (
     b"\x9ey ban nh\xa9n d\xa9n t\xd8nh t\xe6 ch\xf8c h\xe9i ngh\xde tri\xd3n khai k\xd5 ho\xb9ch"
     b" ph\xb8t tri\xd3n kinh t\xd5 - x\xb7 h\xe9i, \xae\xc8y m\xb9nh chuy\xd3n \xae\xe6i s\xe8"
@@ -349,6 +355,7 @@ FAULTS: tuple[Fault, ...] = (
                 body=article_html("TITLE", "BODY", charset=None)
                 .encode()
                 .replace("Ngày đăng".encode(), b"Ng\xb5y \xae\xa8ng")
+                .replace(UPLOADER.encode(), TCVN3_UPLOADER)
                 .replace(b">TITLE<", b">" + TCVN3_TITLE + b"<")
                 .replace(b">BODY<", b">" + TCVN3_BODY + b"<"),
             )
