@@ -137,6 +137,11 @@ class Config:
     (``NEWSFEED_RECHECK_WINDOW_HOURS``; 0 = never, except when its listing entry changes)."""
     recheck_every_hours: float = 6
     """...and at most once per this long (``NEWSFEED_RECHECK_EVERY_HOURS``)."""
+    recheck_budget: int = 10
+    """Besides: each run fetches again this many of a portal's articles of the last
+    :data:`RECHECK_DAYS` days, those checked longest ago (``NEWSFEED_RECHECK_BUDGET``; 0 =
+    none). At 48 runs a day (cron every 30 minutes) that re-checks every article of a portal
+    publishing up to 37 a day within a week (README "Incremental crawling")."""
     stale_after_hours: float = 6
     """A portal not crawled for this long is ``stale_crawl``: WARNING
     (``NEWSFEED_STALE_AFTER_HOURS``) ..."""
@@ -186,6 +191,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {exc}") from None
 
 
+RECHECK_DAYS = 90
+"""The re-check budget covers the articles of this many last days."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _POSITIVE = {"item_limit", "health_after_runs", "stale_after_hours", "stale_critical_hours"}
 
@@ -225,7 +232,7 @@ def _coerce(name: str, value: Any, where: str) -> Any:
         raise ConfigError(f"{where}: {value!r} is not {kind}") from None
     if name in _POSITIVE and result <= 0:
         raise ConfigError(f"{where}: {value!r} must be more than 0")
-    if isinstance(result, float) and result < 0:
+    if isinstance(result, (int, float)) and not isinstance(result, bool) and result < 0:
         raise ConfigError(f"{where}: {value!r} must not be negative")
     if name == "log_level":
         result = result.upper()

@@ -111,10 +111,11 @@ def crawl_settings(
     for field, setting in (
         ("recheck_window_hours", "NEWSFEED_RECHECK_WINDOW_HOURS"),
         ("recheck_every_hours", "NEWSFEED_RECHECK_EVERY_HOURS"),
+        ("recheck_budget", "NEWSFEED_RECHECK_BUDGET"),
     ):
         value = getattr(config, field, None)
         if value is not None:
-            settings.set(setting, float(value), priority="cmdline")
+            settings.set(setting, value, priority="cmdline")
     if extra:
         settings.setdict(extra, priority="cmdline")
     if overrides:

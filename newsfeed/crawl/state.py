@@ -108,6 +108,14 @@ class CrawlState:
             self._failed_read(exc)
         yield from due
 
+    def least_recently_checked(
+        self, portal: str, *, published_after: datetime, checked_before: datetime, limit: int
+    ) -> list[tuple[str, str, str]]:
+        """(guid, url, category) of the portal's recent articles checked longest ago."""
+        return self.store.least_recently_checked(
+            portal, published_after=published_after, checked_before=checked_before, limit=limit
+        )
+
     def completed(self, portal: str) -> set[str]:
         """Categories whose pagination some earlier run completed (read once per portal)."""
         if portal not in self._complete_before:

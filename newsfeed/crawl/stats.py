@@ -42,7 +42,8 @@ class Counter(StrEnum):
     ARTICLES_SKIPPED_GONE = "articles_skipped_gone"
     """Listed articles not asked for: their page answered 404/410 within the gone window."""
     ARTICLES_RECHECKED = "articles_rechecked"
-    """Stored articles fetched again; also a group by reason (``window``, ``listing_changed``)."""
+    """Stored articles fetched again; also a group by reason (``window``, ``listing_changed``,
+    ``oldest``: the run's re-check budget)."""
     ARTICLES_NEW = "articles_new"
     ARTICLES_UPDATED = "articles_updated"
     ARTICLES_UNCHANGED = "articles_unchanged"

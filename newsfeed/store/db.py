@@ -324,6 +324,23 @@ class Store:
         )
         return [(str(r[0]), str(r[1])) for r in rows]
 
+    def least_recently_checked(
+        self, portal: str, *, published_after: datetime, checked_before: datetime, limit: int
+    ) -> list[tuple[str, str, str]]:
+        """(guid, url, a category) of the portal's ``limit`` articles published (or, undated,
+        first seen) after ``published_after`` whose page was checked longest ago, before
+        ``checked_before``: the re-check budget of one run, oldest check first."""
+        if limit <= 0:
+            return []
+        rows = self.db.execute(
+            "SELECT a.guid, a.url, (SELECT min(c.category) FROM article_categories c"
+            " WHERE c.guid = a.guid) AS category FROM articles a"
+            " WHERE a.portal = ? AND a.last_seen < ? AND a.sort_key > ?"
+            " ORDER BY a.last_seen, a.guid LIMIT ?",
+            (portal, checked_before.isoformat(), published_after.isoformat(), limit),
+        )
+        return [(str(r[0]), str(r[1]), str(r[2] or "")) for r in rows]
+
     def guid_for_url(self, url: str) -> str | None:
         row = self.db.execute("SELECT guid FROM article_urls WHERE url = ?", (url,)).fetchone()
         return None if row is None else str(row["guid"])

@@ -191,11 +191,20 @@ def _v5_fulltext(db: Connection) -> None:
     create_schema(db)
 
 
+def _v6_last_checked(db: Connection) -> None:
+    """An index on when each article page was last checked (``articles.last_seen``: the last
+    time its page was fetched and stored, ``unchanged`` included), by portal: each run
+    re-checks a portal's least recently checked articles (:meth:`Store.least_recently_checked`)
+    without sorting the table."""
+    db.execute("CREATE INDEX IF NOT EXISTS articles_last_checked ON articles (portal, last_seen)")
+
+
 STEPS: tuple[tuple[int, Step], ...] = (
     (2, _v2_baseline),
     (3, _v3_indexes_and_sketch_version),
     (4, _v4_portal_state),
     (5, _v5_fulltext),
+    (6, _v6_last_checked),
 )
 """The numbered steps, oldest first; a store at version N has run every step up to N."""
 

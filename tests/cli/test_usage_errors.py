@@ -27,6 +27,8 @@ CASES: list[tuple[tuple[str, ...], dict[str, str], int, str]] = [
     (("crawl", "hanoi", "--category", "nosuch"), {}, 2, "unknown category 'nosuch'"),
     (("crawl", "-s", "DOWNLOAD_DELAY"), {}, 2, "invalid -s value 'DOWNLOAD_DELAY': use -s NAME="),
     (("run", "-s", "=3"), {}, 2, "invalid -s value '=3': use -s NAME=VALUE"),
+    (("build",), {"NEWSFEED_RECHECK_BUDGET": "-1"}, 2, "RECHECK_BUDGET: '-1' must not be negative"),
+    (("build",), {"NEWSFEED_RECHECK_BUDGET": "2.5"}, 2, "'2.5' is not a whole number"),
 ]
 
 

@@ -151,3 +151,53 @@ def test_rechecks_inside_the_window_and_on_listing_changes(
     assert title != "Tiêu đề cũ", "the listing as now shown is recorded after the fetch"
     fourth = _crawl(reactor_thread, liferay_warc, tmp_path)
     assert (fourth["articles_rechecked"], fourth["article_pages_fetched"]) == (0, 0)
+
+
+def test_an_edit_of_an_older_article_is_noticed_by_the_recheck_budget(
+    reactor_thread: Any, liferay_warc: Path, tmp_path: Path
+) -> None:
+    """Out of the young window and unchanged on its listing, an article is still fetched again
+    when its turn in the budget comes (checked longest ago), and its new content replaces the
+    stored one."""
+    portal = Registry().get("sotttt_hanoi")
+
+    def crawl(budget: int) -> dict[str, Any]:
+        config = Config(var_dir=tmp_path / "var", recheck_budget=budget)
+        report = crawl_here(reactor_thread, [portal], config, replay=liferay_warc).report
+        return report["portals"]["sotttt_hanoi"]  # type: ignore[no-any-return]
+
+    assert crawl(1)["articles_new"] == 20
+    store = tmp_path / "var" / "newsfeed.sqlite3"
+    now = datetime.now(UTC)
+    edited = "tag:newsfeed,2025:sotttt_hanoi/4409341"
+    with sqlite3.connect(store) as db:
+        (title,) = db.execute(
+            "SELECT json_extract(data, '$.title') FROM articles WHERE guid = ?", (edited,)
+        ).fetchone()
+        # published 10 days ago, checked 20 days ago; the edited one 21 days ago, as it was
+        # stored before the portal corrected it
+        db.execute(
+            "UPDATE articles SET sort_key = ?, first_seen = ?, last_seen = ?",
+            (
+                (now - timedelta(days=10)).isoformat(),
+                (now - timedelta(days=20)).isoformat(),
+                (now - timedelta(days=20)).isoformat(),
+            ),
+        )
+        db.execute(
+            "UPDATE articles SET last_seen = ?, content_hash = 'old',"
+            " data = json_set(data, '$.title', 'Tiêu đề trước khi sửa') WHERE guid = ?",
+            ((now - timedelta(days=21)).isoformat(), edited),
+        )
+    second = crawl(1)
+    assert second["articles_rechecked"] == 1
+    assert (second["articles_updated"], second["articles_unchanged"]) == (1, 0)
+    with sqlite3.connect(store) as db:
+        stored_title, changed = db.execute(
+            "SELECT json_extract(data, '$.title'), changed FROM articles WHERE guid = ?", (edited,)
+        ).fetchone()
+    assert stored_title == title and changed is not None
+    # the next run takes the next article in line, and a budget of 0 takes none
+    third = crawl(1)
+    assert (third["articles_rechecked"], third["articles_unchanged"]) == (1, 1)
+    assert crawl(0)["articles_rechecked"] == 0

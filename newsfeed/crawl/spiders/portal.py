@@ -45,6 +45,7 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from newsfeed.config import RECHECK_DAYS
 from newsfeed.crawl.state import CrawlState
 from newsfeed.crawl.stats import CategoryCounter, Counter, Fault, category_stat, stat
 from newsfeed.extraction.article import uploader_names
@@ -84,12 +85,18 @@ class RecheckPolicy:
     """Re-check only articles first seen less than this long ago (0 disables)."""
     every: timedelta = timedelta(hours=6)
     """And only if their page was last fetched at least this long ago."""
+    budget: int = 10
+    """Besides, each run fetches again this many of the portal's articles of the last ``days``,
+    those checked longest ago (``oldest``): edits made later are noticed too, every article
+    being re-checked in turn (README "Incremental crawling")."""
+    days: timedelta = timedelta(days=RECHECK_DAYS)
 
     @classmethod
     def from_settings(cls, settings: Any) -> RecheckPolicy:
         return cls(
             window=timedelta(hours=settings.getfloat("NEWSFEED_RECHECK_WINDOW_HOURS", 48)),
             every=timedelta(hours=settings.getfloat("NEWSFEED_RECHECK_EVERY_HOURS", 6)),
+            budget=settings.getint("NEWSFEED_RECHECK_BUDGET", 10),
         )
 
 
@@ -163,6 +170,9 @@ class PortalSpider(scrapy.Spider):
                     undiscovered.append(category.key)
                     continue
                 yield self.first_listing(portal, category.key, url)
+            if not self.only_category:
+                for request in self.oldest_rechecks(portal.key):
+                    yield request
             if undiscovered:
                 # categories known by label only: find their links in the portal's menu
                 yield Request(
@@ -405,6 +415,39 @@ class PortalSpider(scrapy.Spider):
                     item=item,
                     recheck="window",
                 )
+
+    def oldest_rechecks(self, portal_key: str) -> Iterator[Request]:
+        """The run's re-check budget: the portal's recent articles checked longest ago, asked
+        after its listings and new articles (a lower priority)."""
+        policy = self.recheck
+        if policy.budget <= 0:
+            return
+        now = utcnow()
+        due = self.state.least_recently_checked(
+            portal_key,
+            published_after=now - policy.days,
+            checked_before=now - policy.every,
+            # a page that answered 404/410 keeps its old check time: room to skip a few
+            limit=3 * policy.budget,
+        )
+        left = policy.budget
+        for guid, url, category in due:
+            if left <= 0:
+                return
+            if guid in self._requested or self._recently_gone(url):
+                continue
+            left -= 1
+            if category:
+                self._seen_categories[guid].add(category)
+            request = self.article_request(
+                None,
+                portal_key=portal_key,
+                category=category,
+                guid=guid,
+                item=ListingItem(url=url),
+                recheck="oldest",
+            )
+            yield request.replace(priority=-1)
 
     def article_request(
         self,
