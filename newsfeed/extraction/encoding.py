@@ -169,21 +169,32 @@ def choose_encoding(body: bytes, declared: str | None) -> EncodingChoice:
     if len(sample) < len(body):
         # a cut in the middle of a multi-byte letter is not an error of the page
         sample = sample[: sample.rfind(b"\n") + 1] or sample
-    scores: dict[str, Score] = {}
-    for name in dict.fromkeys((first, *CANDIDATES)):
-        try:
-            scores[name] = vietnamese_score(sample.decode(name))
-        except UnicodeDecodeError:
-            continue
-    utf8 = scores.get("utf-8")
-    if first != "utf-8" and utf8 is not None and utf8.clean and utf8.letters:
+    tried: dict[str, Score | None] = {}
+
+    def score(name: str) -> Score | None:
+        # each candidate decoded and scored once, and only when the answer needs it: a page
+        # that reads right as declared (nearly every page) is decoded once, not three times
+        if name not in tried:
+            try:
+                tried[name] = vietnamese_score(sample.decode(name))
+            except UnicodeDecodeError:
+                tried[name] = None
+        return tried[name]
+
+    utf8 = score("utf-8") if first != "utf-8" else None
+    if utf8 is not None and utf8.clean and utf8.letters:
         # valid UTF-8 that is not ASCII is UTF-8, whatever was declared
         return EncodingChoice(
             encoding="utf-8", status="repaired", detail=f"declared {first}, decoded as utf-8"
         )
-    declared_score = scores.get(first)
+    declared_score = score(first)
     if declared_score is not None and declared_score.clean:
         return EncodingChoice(encoding=first, status="ok")
+    scores = {
+        name: found
+        for name in dict.fromkeys((first, *CANDIDATES))
+        if (found := score(name)) is not None
+    }
     clean = [
         (s.letters - 5 * s.bad, -i, n)
         for i, (n, s) in enumerate(scores.items())

@@ -785,6 +785,98 @@ def bench_build(n: int = BUILD_ARTICLES, items: int = 50) -> None:
         line(f"build scratch ({int(wide['rendered'])} feeds, 50 items)", wide)
 
 
+# -- crawl speed: newsfeed against a bare Scrapy spider (issue 14) ---------------------------
+
+CRAWL_ARTICLES = 3_000
+CRAWL_RUNS = 3
+LIFTED = ("CONCURRENT_REQUESTS_PER_DOMAIN=16", "DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=0")
+"""Politeness lifted the same way for both crawlers (``-s``): 16 requests per host, no delay."""
+
+
+def _crawl_once(which: str, base_url: str, count: int, work: Path) -> dict[str, float]:
+    """One crawl of the synthetic portal in its own process: pages, articles, wall and CPU
+    seconds (the whole process, Python's start-up and imports included)."""
+    import resource
+    import subprocess
+
+    work.mkdir(parents=True)
+    env = {**os.environ, "NEWSFEED_PROFILES_DIR": str(work.parent / "profiles")}
+    env.pop("NEWSFEED_CONFIG", None)
+    env.pop("NEWSFEED_DOWNLOAD_DELAY", None)
+    if which == "scrapy":
+        command = [sys.executable, "-m", "tests.tools.synthetic_portal", "bare", base_url]
+        command += [str(count), *LIFTED]
+    else:
+        command = [sys.executable, "-m", "newsfeed", "--var-dir", str(work / "var"), "crawl"]
+        command += ["synthetic", *(arg for pair in LIFTED for arg in ("-s", pair))]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"{which} crawl failed: {done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if which == "scrapy":
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        pages, articles = figures["responses"] - 1, figures["items"]  # less robots.txt
+    else:
+        report = subprocess.run(
+            [sys.executable, "-m", "newsfeed", "--var-dir", str(work / "var"), "report", "--json"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        entry = json.loads(report.stdout)["portals"]["synthetic"]
+        pages = entry["listing_pages_fetched"] + entry["article_pages_fetched"]
+        articles = entry["articles_new"]
+    return {"pages": pages, "articles": articles, "seconds": seconds, "cpu": cpu}
+
+
+def bench_crawl(count: int = CRAWL_ARTICLES, runs: int = CRAWL_RUNS) -> None:
+    """Crawl pages/s of newsfeed and of a bare Scrapy spider over the same local synthetic
+    Liferay portal (``tests/tools/synthetic_portal.py``, served by its own process), runs
+    interleaved, politeness lifted alike; their ratio and CPU ms per article."""
+    import subprocess
+
+    from tests.tools.synthetic_portal import profile_toml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.tools.synthetic_portal", "serve", str(count)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert server.stdout is not None
+            base_url = server.stdout.readline().strip()
+            profiles = Path(tmp) / "profiles"
+            profiles.mkdir()
+            (profiles / "synthetic.toml").write_text(profile_toml(base_url), encoding="utf-8")
+            results: dict[str, list[dict[str, float]]] = {"scrapy": [], "newsfeed": []}
+            for run in range(runs):
+                for which, rows in results.items():
+                    rows.append(_crawl_once(which, base_url, count, Path(tmp) / f"{which}-{run}"))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    speed: dict[str, float] = {}
+    print(f"crawl: synthetic Liferay portal, {count} articles on 127.0.0.1, {runs} runs each")
+    for which, label in (("scrapy", "bare Scrapy spider"), ("newsfeed", "newsfeed crawl")):
+        rows = results[which]
+        speed[which] = statistics.median(r["pages"] / r["seconds"] for r in rows)
+        cpu_ms = statistics.median(1000 * r["cpu"] / max(1, r["articles"]) for r in rows)
+        print(
+            f"{label:<34} {speed[which]:7.1f} pages/s (median)  {cpu_ms:6.2f} CPU ms/article"
+            f"  pages {int(rows[0]['pages'])}  articles {int(rows[0]['articles'])}"
+            f"  wall {statistics.median(r['seconds'] for r in rows):5.1f} s"
+        )
+    print(f"{'newsfeed / bare Scrapy':<34} {speed['newsfeed'] / speed['scrapy']:7.2f}x pages/s")
+
+
 def main() -> int:
     registry = Registry()
     pages = list(_pages())
@@ -816,6 +908,7 @@ def main() -> int:
     bench_upserts()
     bench_backend_build()
     bench_fleet()
+    bench_crawl()
     return 0
 
 
