@@ -122,6 +122,9 @@ def _scenario(store: Store) -> None:
     store.recheck_due(
         "a", "tin", first_seen_after=now - timedelta(days=2), fetched_before=now + timedelta(1)
     )
+    store.least_recently_checked(
+        "a", published_after=now - timedelta(days=90), checked_before=now, limit=10
+    )
     store.guid_for_url("https://a.gov.vn/1")
     store.get(guid)
     store.articles(portal="a", category="tin", limit=10)
