@@ -249,7 +249,7 @@ def test_reindex_rebuilds_an_old_or_stale_index(tmp_path: Path) -> None:
 
 
 def test_a_store_from_before_the_index_is_indexed_once(tmp_path: Path) -> None:
-    """Upgrading a v3 store: the migration creates the index empty; search fills it once."""
+    """Upgrading a v4 store: the migration creates the index empty; search fills it once."""
     path = tmp_path / "var" / "newsfeed.sqlite3"
     with Store(path) as store:
         store.upsert(article(1, body="Khu công nghiệp Hòa Khánh"))
@@ -257,7 +257,8 @@ def test_a_store_from_before_the_index_is_indexed_once(tmp_path: Path) -> None:
         raw.execute("DROP TABLE article_text")
         raw.execute("DROP TABLE article_text_docs")
         raw.execute("DELETE FROM store_meta WHERE key = 'fulltext'")
-        raw.execute("DELETE FROM schema_migrations WHERE version = 5")
+        raw.execute("DROP INDEX articles_last_checked")
+        raw.execute("DELETE FROM schema_migrations WHERE version > 4")
         raw.execute("PRAGMA user_version = 4")
     with Store(path) as store:
         assert not fulltext.is_current(store.db)
@@ -269,7 +270,7 @@ def test_a_store_from_before_the_index_is_indexed_once(tmp_path: Path) -> None:
         assert fulltext.is_current(store.db)
 
 
-def test_migration_step_is_the_last_and_runs_on_an_empty_store(tmp_path: Path) -> None:
+def test_the_fulltext_migration_runs_on_an_empty_store(tmp_path: Path) -> None:
     assert "_v5_fulltext" in {step.__name__ for _, step in STEPS}
     with Store(tmp_path / "s.sqlite3") as store:
         assert migrate(store.db) == []
