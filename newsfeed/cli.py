@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from newsfeed import USER_AGENT, __version__
@@ -26,12 +26,16 @@ from newsfeed.store.dialect import db_errors
 from newsfeed.store.errors import StoreFailure, explain
 from newsfeed.store.locks import PortalLockedError
 
+if TYPE_CHECKING:
+    from newsfeed.crawl.progress import ProgressLine
+
 logger = logging.getLogger("newsfeed")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron should just try next time
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 class LockedError(RuntimeError):
@@ -110,6 +114,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if problem := _unwritable(config.var_dir):
         print(f"newsfeed: {problem}", file=sys.stderr)
         return EXIT_FAILED
+    progress = _progress_line(args, len(portals))
     try:
         report = run_crawl(
             portals,
@@ -119,6 +124,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             replay=replay,
             record=Path(args.record) if args.record else None,
             overrides=overrides,
+            progress=progress,
         )
     except PortalLockedError as exc:
         print(f"newsfeed: {exc}; exiting", file=sys.stderr)
@@ -152,10 +158,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if problem := _unwritable(config.feeds_dir, config.var_dir):
         print(f"newsfeed: {problem}", file=sys.stderr)
         return EXIT_FAILED
+    portals = _select(registry, args.portals)
+    progress = _progress_line(args, len(portals))
     try:
         with run_lock(config.lock_path):
             report = run_crawl(
-                _select(registry, args.portals), config, registry=registry, overrides=overrides
+                portals, config, registry=registry, overrides=overrides, progress=progress
             )
             files = build_feeds(config, registry)
     except (LockedError, PortalLockedError) as exc:
@@ -186,6 +194,30 @@ def _unwritable(*folders: Path) -> str | None:
         if problem := unwritable(folder):
             return f"{problem}; make it writable or choose another folder in newsfeed.toml"
     return None
+
+
+PROGRESS_ENV = "NEWSFEED_PROGRESS"
+_PROGRESS_OFF = ("0", "false", "no", "off")
+_PROGRESS_ON = ("", "1", "true", "yes", "on")
+
+
+def _progress_line(args: argparse.Namespace, portals: int) -> ProgressLine | None:
+    """The live progress line of a crawl, for a person: only when stderr is a terminal that
+    can redraw a line, unless ``--no-progress`` or ``NEWSFEED_PROGRESS=0``. Under cron, in a
+    pipe or a test: None, and stderr gets exactly what it got without it."""
+    value = os.environ.get(PROGRESS_ENV, "").strip().lower()
+    if value not in _PROGRESS_OFF + _PROGRESS_ON:
+        raise ConfigError(
+            f"{PROGRESS_ENV}={os.environ[PROGRESS_ENV]}: use 0 (no progress line) or 1"
+            " (a progress line on a terminal)"
+        )
+    if getattr(args, "no_progress", False) or value in _PROGRESS_OFF:
+        return None
+    if not sys.stderr.isatty() or os.environ.get("TERM", "") in ("dumb", "unknown"):
+        return None
+    from newsfeed.crawl.progress import ProgressLine
+
+    return ProgressLine(portals)
 
 
 def _summary_wanted(args: argparse.Namespace) -> bool:
@@ -736,6 +768,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("portals", nargs="*", metavar="PORTAL")
     p.add_argument("--summary", action="store_true", help="print the table even off a terminal")
     p.add_argument("--verbose", action="store_true", help="say so when another run holds the lock")
+    _add_progress_arg(p)
     p.add_argument("--base-url", help="public URL of the feeds folder")
     _add_setting_arg(p)
     p.set_defaults(func=cmd_run)
@@ -746,6 +779,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", help="only this category key")
     p.add_argument("--replay", metavar="WARC", help="answer every request from a WARC file")
     p.add_argument("--record", metavar="WARC", help="record what was fetched into a WARC file")
+    _add_progress_arg(p)
     _add_setting_arg(p)
     p.set_defaults(func=cmd_crawl)
 
@@ -875,6 +909,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_progress_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no live progress line on a terminal (also NEWSFEED_PROGRESS=0; never shown"
+        " off a terminal)",
+    )
+
+
 def _add_setting_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-s",
@@ -907,6 +950,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # what is still buffered goes now, inside this try: flushed at exit, a closed pipe
         # would print "Exception ignored ... BrokenPipeError" and exit 120
         sys.stdout.flush()
+    except KeyboardInterrupt:
+        # Ctrl-C before a crawl's own handler was installed (while Python and Scrapy load):
+        # said once, as the crawl says it, not a traceback
+        print("newsfeed: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `newsfeed portals | head`: the reader has gone; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsfeed.config import Config
 from newsfeed.crawl.runner import SIGNAL_STAT, crawl
@@ -35,6 +35,9 @@ from newsfeed.timezone import LOCAL_TZ
 from newsfeed.web.site import write_site
 from newsfeed.web.status import write_status_page
 
+if TYPE_CHECKING:
+    from newsfeed.crawl.progress import ProgressLine
+
 logger = logging.getLogger(__name__)
 
 
@@ -49,10 +52,12 @@ def run_crawl(
     local: bool = False,
     extra_settings: dict[str, Any] | None = None,
     overrides: Mapping[str, str] | None = None,
+    progress: ProgressLine | None = None,
 ) -> dict[str, Any]:
     """Crawl ``portals`` into the store and return the crawl report.
 
-    ``overrides`` are Scrapy settings as the command line's ``-s`` gives them.
+    ``overrides`` are Scrapy settings as the command line's ``-s`` gives them; ``progress``
+    the line to show the crawl on (:mod:`newsfeed.crawl.progress`), on a terminal.
 
     The report is made by :func:`report_crawl` when the spider closes
     (:class:`CrawlReportExtension`), in this process as in a scrapyd job; this reads it back.
@@ -68,6 +73,7 @@ def run_crawl(
         local=local,
         extra_settings={"NEWSFEED_CONFIG_OBJECT": config, **(extra_settings or {})},
         overrides=overrides,
+        progress=progress,
     )
     return written_report(config, stats)
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -39,6 +39,9 @@ from newsfeed.crawl.spiders.portal import PortalSpider
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.db import Store
 from newsfeed.store.locks import PortalLockedError
+
+if TYPE_CHECKING:
+    from newsfeed.crawl.progress import ProgressLine
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +137,12 @@ def crawl(
     local: bool = False,
     extra_settings: dict[str, Any] | None = None,
     overrides: Mapping[str, str] | None = None,
+    progress: ProgressLine | None = None,
 ) -> dict[str, Any]:
     """Crawl ``portals`` into the store (blocking, in this process); return Scrapy's stats.
+
+    ``progress``: a progress line to show the crawl on (:mod:`newsfeed.crawl.progress`; the
+    CLI gives one on a terminal), shown from before the crawl starts to after it ends.
 
     The stats hold the per-portal counters (:mod:`newsfeed.crawl.stats`), Scrapy's
     ``finish_reason`` and ``newsfeed/run_id``: the id of the report that
@@ -158,8 +165,48 @@ def crawl(
     settings.set(
         "CONCURRENT_REQUESTS", global_concurrency(settings, len(portals)), priority="project"
     )
-    process = _SignalledProcess(settings)
-    if logging.getLevelName(config.log_level.upper()) in (logging.WARNING, logging.ERROR):
+    if progress is not None:
+        from newsfeed.crawl.progress import MIDDLEWARE, MIDDLEWARE_PRIORITY, PROGRESS_SETTING
+
+        settings.set(PROGRESS_SETTING, progress, priority="cmdline")
+        middlewares = {
+            **settings.getdict("DOWNLOADER_MIDDLEWARES"),
+            MIDDLEWARE: MIDDLEWARE_PRIORITY,
+        }
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, "cmdline")
+        # before the process: the log handler it installs then writes above the line
+        progress.start()
+    stats: dict[str, Any] = {}
+    try:
+        stats = _run(
+            settings,
+            portals,
+            category=category,
+            registry=registry,
+            log_level=config.log_level,
+            say=progress.say if progress is not None else None,
+        )
+    finally:
+        if progress is not None:
+            # a crawl that found its portal claimed did nothing: no line left to say so
+            progress.stop(keep=stats.get("finish_reason") != LOCKED)
+    if stats.get("finish_reason") == LOCKED:
+        raise PortalLockedError(str(stats.get("newsfeed/locked", "")).split(","))
+    return stats
+
+
+def _run(
+    settings: Settings,
+    portals: Sequence[Portal],
+    *,
+    category: str | None,
+    registry: Registry | None,
+    log_level: str,
+    say: Callable[[str], None] | None,
+) -> dict[str, Any]:
+    """One CrawlerProcess: create, crawl, wait for its end; Scrapy's stats."""
+    process = _SignalledProcess(settings, say=say)
+    if logging.getLevelName(log_level.upper()) in (logging.WARNING, logging.ERROR):
         # Failed downloads (with tracebacks) are counted in the report, portal by portal; at
         # the default level a cron job's stderr stays for what the report cannot say.
         for name in _REPORTED_LOGGERS:
@@ -170,8 +217,6 @@ def crawl(
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     if process.signal_received is not None:
         stats[SIGNAL_STAT] = process.signal_received
-    if stats.get("finish_reason") == LOCKED:
-        raise PortalLockedError(str(stats.get("newsfeed/locked", "")).split(","))
     return stats
 
 
@@ -188,11 +233,22 @@ SIGNAL_STAT = "shutdown_signal"
 """Scrapy stats key (no portal prefix): the number of the signal that stopped the crawl."""
 
 
+INTERRUPTED = "newsfeed: interrupted; saving what was fetched (press again to stop at once)"
+"""What the first SIGINT / SIGTERM of a crawl says, once, on stderr."""
+
+
 class _SignalledProcess(CrawlerProcess):
     """A CrawlerProcess that remembers which signal stopped it (the CLI exits 128 + signal)
-    and says so once on stderr, as a person who pressed Ctrl-C expects."""
+    and says so once on stderr, as a person who pressed Ctrl-C expects.
+
+    ``say``: how to say it while a progress line is shown (above the line, never into it);
+    called from the reactor loop, not from the signal handler."""
 
     signal_received: int | None = None
+
+    def __init__(self, settings: Settings, *, say: Callable[[str], None] | None = None) -> None:
+        super().__init__(settings)
+        self._say = say
 
     def _signal_shutdown(self, signum: int, frame: Any) -> None:
         if self.signal_received is None:
@@ -200,9 +256,11 @@ class _SignalledProcess(CrawlerProcess):
             for crawler in self.crawlers:  # the report is made at spider close, from stats
                 if crawler.stats:
                     crawler.stats.set_value(SIGNAL_STAT, signum)
-            # a plain write: logging is not safe in a signal handler (Scrapy's own note)
-            os.write(
-                2,
-                b"newsfeed: interrupted; saving what was fetched (press again to stop at once)\n",
-            )
+            if self._say is not None:
+                from twisted.internet import reactor
+
+                reactor.callFromThread(self._say, INTERRUPTED)
+            else:
+                # a plain write: logging is not safe in a signal handler (Scrapy's own note)
+                os.write(2, INTERRUPTED.encode() + b"\n")
         super()._signal_shutdown(signum, frame)

@@ -147,6 +147,9 @@ class PortalSpider(scrapy.Spider):
         # portal -> the platform its pages showed, when not the profile's
         self._platform_used: dict[str, str] = {}
         self._requested: set[str] = set()
+        # portals whose every start request the engine has taken (a portal is done for the
+        # progress line, newsfeed.crawl.progress, only once it is in here)
+        self.start_handed_out: set[str] = set()
 
     @cached_property
     def state(self) -> CrawlState:
@@ -183,6 +186,7 @@ class PortalSpider(scrapy.Spider):
                     meta={"portal": portal.key, "kind": "home"},
                     dont_filter=True,
                 )
+            self.start_handed_out.add(portal.key)
 
     def first_listing(self, portal: Portal, category: str, url: str) -> Request:
         """Page 1 of a category, as its platform asks for it (a GET unless it says otherwise)."""
