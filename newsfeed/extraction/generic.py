@@ -27,15 +27,17 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import replace
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
-from newsfeed.extraction.body import body_of_fragment, remove_keeping_tail
+from newsfeed.extraction.body import Body, body_of_fragment, remove_keeping_tail
 from newsfeed.extraction.bounds import SCAN_LIMIT
 from newsfeed.extraction.dates import (
     ParsedDate,
@@ -44,7 +46,7 @@ from newsfeed.extraction.dates import (
     parse_iso_date,
 )
 from newsfeed.extraction.html import absolutize
-from newsfeed.extraction.select import node_text
+from newsfeed.extraction.select import VISIBLE_TEXT
 from newsfeed.extraction.structured import (
     TITLE_SEPARATORS_RE,
     StructuredData,
@@ -56,7 +58,7 @@ from newsfeed.extraction.urls import canonical_url, host_of, make_guid
 from newsfeed.items import Article, Link
 from newsfeed.timezone import LOCAL_TZ
 
-__all__ = ["extract_generic"]
+__all__ = ["FIELDS", "extract_generic"]
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +187,24 @@ _BYLINE_LABEL_RE = re.compile(
 )
 
 
+# --- queries ------------------------------------------------------------------------------------
+
+
+@cache
+def _compiled(query: str, css: bool = False) -> etree.XPath:
+    """``query`` (XPath, or CSS when ``css``) compiled once: parsel compiles the string again
+    on every call, a fifth of a fallback extraction's time, and wraps every match."""
+    return etree.XPath(css2xpath(query) if css else query, smart_strings=False)
+
+
+def _elements(sel: Selector, query: str, *, css: bool = False) -> list[Any]:
+    """The elements ``query`` matches in ``sel``'s page, in document order."""
+    found = _compiled(query, css)(sel.root)
+    return [e for e in found if isinstance(e, etree._Element)] if isinstance(found, list) else []
+
+
+_LINK = etree.XPath(".//a[@href]")
+
 # --- JSON-LD ------------------------------------------------------------------------------------
 
 # --- the page around the title ------------------------------------------------------------------
@@ -207,31 +227,31 @@ class _Layout:
         keys = {fold(t) for t in structured}
         eligible: list[Any] = []
         for query in _TITLE_NODES:
-            for node in self.sel.xpath(query):
-                text = node_text(node)
+            for node in _elements(self.sel, query):
+                text = _text(node)
                 if (
                     not text
                     or self.data.is_site(text)
-                    or (node.xpath(".//a[@href]") and (fold(text) not in keys))
+                    or (_LINK(node) and (fold(text) not in keys))
                 ):
                     # a logo, or a breadcrumb h1 of links (Báo Cần Thơ's .titlecate)
                     continue
                 if fold(text) in keys:
-                    return node.root
-                if not _in_chrome(node.root):
-                    eligible.append(node.root)
+                    return node
+                if not _in_chrome(node):
+                    eligible.append(node)
         if not eligible:
             return None
         if not structured:
             return eligible[0]
         # the printed headline that best matches the declared one; a social variant of the
         # title (og:title edited for sharing) still overlaps the printed one
-        best = max(eligible, key=lambda n: _f1(node_text(Selector(root=n)), structured[0]))
-        return best if _f1(node_text(Selector(root=best)), structured[0]) >= 0.5 else None
+        best = max(eligible, key=lambda n: _f1(_text(n), structured[0]))
+        return best if _f1(_text(best), structured[0]) >= 0.5 else None
 
     def _body_node(self) -> Any | None:
         for query in _BODY_CONTAINERS:
-            matches = [m.root for m in self.sel.css(query)]
+            matches = _elements(self.sel, query, css=True)
             matches = [m for m in matches if not _in_chrome(m, self.title_node)]
             if not matches:
                 continue
@@ -267,9 +287,7 @@ class _Layout:
 
 
 def _text(element: Any) -> str:
-    return clean_text(
-        " ".join(element.xpath(".//text()[not(ancestor::script or ancestor::style)]"))
-    )
+    return clean_text(" ".join(VISIBLE_TEXT(element)))
 
 
 def _classes(element: Any) -> str:
@@ -340,7 +358,7 @@ def _f1(a: str, b: str) -> float:
 
 def _title(layout: _Layout, data: StructuredData) -> str:
     if layout.title_node is not None:
-        return node_text(Selector(root=layout.title_node))
+        return _text(layout.title_node)
     for title in data.titles():
         stripped = _strip_site(title, data)
         if stripped:
@@ -354,8 +372,7 @@ def _printed_dates(layout: _Layout) -> list[tuple[int, ParsedDate]]:
     found: list[tuple[int, int, ParsedDate]] = []
     seen: set[Any] = set()
     for query in _DATE_NODES:
-        for node in layout.sel.xpath(query):
-            element = node.root
+        for element in _elements(layout.sel, query):
             if element in seen or layout.in_body(element):
                 continue
             seen.add(element)
@@ -404,8 +421,7 @@ def _byline_nodes(layout: _Layout) -> Iterator[Any]:
     is followed by the name element inside it)."""
     seen: set[Any] = set()
     for query in _AUTHOR_NODES:
-        for node in layout.sel.xpath(query):
-            element = node.root
+        for element in _elements(layout.sel, query):
             if element in seen or re.search("comment|binh-?luan", _classes(element), re.I):
                 continue
             if layout.in_body(element) or layout.near_title(element) is not None:
@@ -446,8 +462,7 @@ def _printed_author(layout: _Layout, data: StructuredData, title: str) -> str | 
 
 def _summary(layout: _Layout, data: StructuredData, title: str) -> tuple[str | None, Any | None]:
     for query in _SUMMARY_NODES:
-        for node in layout.sel.xpath(query):
-            element = node.root
+        for element in _elements(layout.sel, query):
             if not (layout.in_body(element) or layout.near_title(element) is not None):
                 continue
             text = _text(element)
@@ -485,19 +500,21 @@ def _bold_lead(body: Any, title: str) -> str | None:
     return None
 
 
+_SHORT_HEADINGS = (
+    "//*[self::h2 or self::h3 or self::h4 or self::div or self::span or self::strong"
+    " or self::b or self::td or self::th or self::p]"
+    "[string-length(normalize-space()) < 40]"
+)
+
+
 def _related_boxes(layout: _Layout) -> Iterator[Any]:
     for query in _RELATED_BOXES:
-        for node in layout.sel.xpath(query):
-            yield node.root
-    for heading in layout.sel.xpath(
-        "//*[self::h2 or self::h3 or self::h4 or self::div or self::span or self::strong"
-        " or self::b or self::td or self::th or self::p]"
-        "[string-length(normalize-space()) < 40]"
-    ):
-        if _RELATED_HEADING_RE.match(node_text(heading)):
+        yield from _elements(layout.sel, query)
+    for heading in _elements(layout.sel, _SHORT_HEADINGS):
+        if _RELATED_HEADING_RE.match(_text(heading)):
             # the box: the nearest ancestor holding links (a table layout prints the heading
             # in a row of its own, the links in the rows below)
-            node = heading.root.getparent()
+            node = heading.getparent()
             for _ in range(3):
                 if node is None or node.tag in {"body", "html"}:
                     break
@@ -725,39 +742,64 @@ def _drop_last_block(markup: str, names: Iterable[str]) -> str:
 
 # --- entry point --------------------------------------------------------------------------------
 
+FIELDS = ("title", "published", "body_text", "author", "summary", "related_links")
+"""The fields :func:`extract_generic` can be asked for alone (``fields``)."""
 
-def extract_generic(sel: Selector, url: str, *, html_text: str | None = None) -> Article:
-    """An Article from any news page; ``portal`` is None. Never raises for a missing field."""
+
+def extract_generic(
+    sel: Selector,
+    url: str,
+    *,
+    html_text: str | None = None,
+    fields: Collection[str] | None = None,
+) -> Article:
+    """An Article from any news page; ``portal`` is None. Never raises for a missing field.
+
+    ``fields``: only these of ``title``, ``summary``, ``published``, ``author``, ``body_text``
+    and ``related_links`` are wanted (the per-field fallback asks for the ones a platform's
+    rules missed); each comes out as it would in a full extraction, the others empty. The
+    date search, the related boxes and the body cleaning, most of the work, run only when a
+    wanted field needs them (the author needs the body only for a credit line)."""
+    wanted = set(FIELDS if fields is None else fields)
     data = StructuredData(sel, url)
     layout = _Layout(sel, data)
     title = _title(layout, data)
-    summary, summary_node = _summary(layout, data, title)
-
-    printed_author = _printed_author(layout, data, title)
-    declared = declared_author(data, title)
-    if layout.body_node is None:
+    summary: str | None = None
+    summary_node: Any | None = None
+    if wanted & {"summary", "author", "body_text"}:
+        summary, summary_node = _summary(layout, data, title)
+    printed_author = declared = None
+    if "author" in wanted:
+        printed_author = _printed_author(layout, data, title)
+        declared = declared_author(data, title)
+    needs_body = bool(wanted & {"summary", "body_text"}) or (
+        "author" in wanted and not printed_author
+    )
+    if layout.body_node is None and (needs_body or wanted & {"published", "related_links"}):
         # no known container: trafilatura finds the main text, and the page element holding
         # it becomes the container, so the same cleaning and credit-line rules apply
         main_text = _trafilatura_text(html_text or sel.get(), url)
         layout.body_node = _container_of(sel, main_text) if main_text else None
-    if summary_node is None and layout.body_node is not None:
-        # no sapo element: a first paragraph printed all in bold is the lead (it stays in
-        # the body, as on the page)
-        summary = _bold_lead(layout.body_node, title) or summary
-    if layout.body_node is not None:
-        fragment = _clean_container(layout, title, summary_node, summary)
-    else:
-        raw = _trafilatura_body(html_text or sel.get(), url) or ""
-        fragment = _strip_lines(
-            raw, [title, summary or ""] if summary_node is not None else [title]
-        )
-    # a bare name closing the body, printed again in the byline box, is the byline
-    fragment = _drop_last_block(fragment, [printed_author or "", declared or ""])
-    body = body_of_fragment(fragment, url)
-    credit = acceptable_author(body.credit, data, title)
-    author = printed_author or credit or declared
-    body_text, body_html = body.text, body.html
-    published, source = _published(layout, data, url)
+    author = printed_author
+    body: Body | None = None
+    if needs_body:
+        if summary_node is None and layout.body_node is not None:
+            # no sapo element: a first paragraph printed all in bold is the lead (it stays
+            # in the body, as on the page)
+            summary = _bold_lead(layout.body_node, title) or summary
+        if layout.body_node is not None:
+            fragment = _clean_container(layout, title, summary_node, summary)
+        else:
+            raw = _trafilatura_body(html_text or sel.get(), url) or ""
+            fragment = _strip_lines(
+                raw, [title, summary or ""] if summary_node is not None else [title]
+            )
+        # a bare name closing the body, printed again in the byline box, is the byline
+        fragment = _drop_last_block(fragment, [printed_author or "", declared or ""])
+        body = body_of_fragment(fragment, url)
+        credit = acceptable_author(body.credit, data, title)
+        author = printed_author or credit or declared
+    published, source = _published(layout, data, url) if "published" in wanted else (None, None)
     if published is not None and published.has_time and published.value.utcoffset() == _UTC0:
         # a machine date in UTC (Drupal's <time datetime="...Z">) is shown as the local time
         # the page prints (another declared offset is kept)
@@ -777,10 +819,12 @@ def extract_generic(sel: Selector, url: str, *, html_text: str | None = None) ->
         date_source=source,
         updated=updated.iso() if updated else None,
         author=author,
-        body_html=body_html,
-        body_text=body_text,
-        images=tuple(body.images),
-        related_links=tuple(_related(layout, url, canonical)),
-        attachments=tuple(body.attachments),
+        body_html=body.html if body is not None else "",
+        body_text=body.text if body is not None else "",
+        images=tuple(body.images) if body is not None else (),
+        related_links=(
+            tuple(_related(layout, url, canonical)) if "related_links" in wanted else ()
+        ),
+        attachments=tuple(body.attachments) if body is not None else (),
         language=lang.split("-")[0].lower() or "vi",
     )

@@ -120,7 +120,7 @@ def first(node: Selector, queries: Selectors) -> SelectorList[Selector]:
 
 
 _VISIBLE_TEXT_QUERY = ".//text()[not(ancestor::script or ancestor::style)]"
-_VISIBLE_TEXT = etree.XPath(_VISIBLE_TEXT_QUERY, smart_strings=False)
+VISIBLE_TEXT = etree.XPath(_VISIBLE_TEXT_QUERY, smart_strings=False)
 
 
 def node_text(node: Selector) -> str:
@@ -128,7 +128,7 @@ def node_text(node: Selector) -> str:
     root = node.root
     if isinstance(root, etree._Element):
         # straight to lxml: a parsel Selector around each text node costs more than the query
-        texts = _VISIBLE_TEXT(root)
+        texts = VISIBLE_TEXT(root)
         return clean_text(" ".join(texts)) if isinstance(texts, list) else ""
     return clean_text(" ".join(node.xpath(_VISIBLE_TEXT_QUERY).getall()))
 
