@@ -204,6 +204,28 @@ def _elements(sel: Selector, query: str, *, css: bool = False) -> list[Any]:
 
 
 _LINK = etree.XPath(".//a[@href]")
+_CLASSES = etree.XPath("//@class", smart_strings=False)
+_IDS = etree.XPath("//@id", smart_strings=False)
+_SIMPLE_CSS_RE = re.compile(r"(?:[a-z]*(?:[.#][\w-]+)+\s*)+")
+
+
+def _names_in(sel: Selector) -> frozenset[str]:
+    """Every class (``.name``) and id (``#name``) the page uses: one scan of the document,
+    so that a container query naming one it does not use is not run (each is a scan)."""
+    classes, ids = _CLASSES(sel.root), _IDS(sel.root)
+    names = {"." + token for value in classes for token in str(value).split()}
+    names.update("#" + str(value).strip() for value in ids)
+    return frozenset(names)
+
+
+@cache
+def _names_needed(css: str) -> frozenset[str] | None:
+    """The classes and ids a simple CSS query (``div.a.b #c .d``) requires, all of them; None
+    for any other query (it is always run)."""
+    if not _SIMPLE_CSS_RE.fullmatch(css):
+        return None
+    return frozenset(re.findall(r"[.#][\w-]+", css))
+
 
 # --- JSON-LD ------------------------------------------------------------------------------------
 
@@ -250,7 +272,11 @@ class _Layout:
         return best if _f1(_text(best), structured[0]) >= 0.5 else None
 
     def _body_node(self) -> Any | None:
+        present = _names_in(self.sel)
         for query in _BODY_CONTAINERS:
+            needed = _names_needed(query)
+            if needed is not None and not needed <= present:
+                continue  # a class or id the page has nowhere: the query cannot match
             matches = _elements(self.sel, query, css=True)
             matches = [m for m in matches if not _in_chrome(m, self.title_node)]
             if not matches:
