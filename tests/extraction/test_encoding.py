@@ -12,6 +12,7 @@ from newsfeed.crawl.guards import retry_after_seconds
 from newsfeed.extraction.dates import choose_published, parse_iso_date, settle_dates
 from newsfeed.extraction.encoding import choose_encoding, vietnamese_score
 from newsfeed.items import Article
+from tests.conftest import REPO
 from tests.faultsite import TCVN3_BODY, TCVN3_BODY_TEXT, VIETNAMESE_BODY, windows_1258
 
 TEXT = "<p>" + VIETNAMESE_BODY + "</p>"
@@ -135,3 +136,31 @@ def test_an_explicit_offset_is_kept_over_the_printed_local_clock() -> None:
     chosen, source = choose_published(printed, [(declared, "meta")], "u", printed_trusted=True)
     assert chosen is not None and chosen.iso() == "2024-03-15T10:00:00+09:00"
     assert source == "meta"
+
+
+def test_the_score_counts_what_a_scan_of_the_whole_text_counts() -> None:
+    """vietnamese_score scans only the non-ASCII runs and their neighbours; on real pages in
+    every decoding a crawl tries, and on random mixes of letters, marks, symbols and ASCII,
+    it counts exactly what the two patterns find in the whole text."""
+    import random
+
+    from newsfeed.extraction import encoding
+
+    def whole(text: str) -> tuple[int, int]:
+        text = unicodedata.normalize("NFC", text)
+        return (
+            len(encoding._VI_LETTER_RE.findall(text)),
+            len(encoding._BAD_RE.findall(text)),
+        )
+
+    texts = []
+    for path in sorted((REPO / "tests" / "fixtures").glob("*/*.html"))[::3]:
+        raw = path.read_bytes()
+        texts += [raw.decode(name, "replace") for name in ("utf-8", "cp1258", "tcvn3", "cp1252")]
+    alphabet = "ab \n\t.,xyàáảãạăằắđêềộơờưứỳ\u0301\u0300©°•™ÄÖßÀÈÌÒÙ\ufffd\x85\x9fÃÂ»‘"
+    rng = random.Random(7)
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(0, 30))) for _ in range(3000)]
+    assert len(texts) > 3000
+    for text in texts:
+        score = vietnamese_score(text)
+        assert (score.letters, score.bad) == whole(text), repr(text[:200])
