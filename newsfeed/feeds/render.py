@@ -43,6 +43,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
@@ -88,7 +89,8 @@ FORMATS: dict[str, tuple[str, str]] = {
 # lone surrogates, U+FFFE and U+FFFF. C1 controls are allowed but never meant in Vietnamese text
 # (they come from mis-decoded Windows-1252) and some readers choke on them, so they go too.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SPACE_RE = re.compile(r"\s+")
+_BREAKS = str.maketrans("", "", "\t\n\r")
+"""Deleted before the printable check: allowed, and in most bodies."""
 _MEDIA_TYPE_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
 
 # A fixed table rather than the mimetypes module, whose answers depend on the machine's
@@ -526,10 +528,12 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
     base = _article_url(article)
     if base is None:  # _ranked drops these; kept as a guard for the type checker
         raise ValueError(f"article {article.guid!r} has no absolute http(s) URL")
-    body = _absolute_html(_clean(article.body_html), base)
-    summary = _text(article.summary or "") or _excerpt(_clean(article.body_text))
-    if not summary and body:
-        summary = _excerpt(lxml.html.fragment_fromstring(body, create_parent="div").text_content())
+    # The body is parsed once, for its links, its text and its images (not once for each).
+    body, root = _absolute_html(_clean(article.body_html), base)
+    lead_text = _text(article.summary or "")
+    summary = lead_text or _excerpt(article.body_text)
+    if not summary and root is not None:
+        summary = _excerpt(root.text_content())
     related = _unique_links(
         (url, _text(link.title) or url)
         for link in article.related_links
@@ -552,7 +556,6 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
     title = _text(article.title) or summary[:80] or base
     if entry.source and (province := _text(entry.source.province or "")):
         title = f"[{province}] {title}"
-    lead_text = _text(article.summary or "")
     summary_html = None
     if entry.passage:
         summary = _text("".join(f"«{t}»" if hit else t for t, hit in entry.passage))
@@ -573,6 +576,7 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
         summary_html=summary_html,
         content=_content_html(
             body,
+            root,
             base,
             lead_text=lead_text,
             lead=lead,
@@ -692,6 +696,7 @@ def _aware(value: datetime) -> datetime:
 
 def _content_html(
     body: str,
+    root: lxml.html.HtmlElement | None,
     base: str,
     *,
     lead_text: str = "",
@@ -705,11 +710,12 @@ def _content_html(
     published, files.
 
     Readers that show the full content hide the summary, so a lead kept only in
-    ``<description>`` / ``<summary>`` would never be read."""
+    ``<description>`` / ``<summary>`` would never be read. ``root``: ``body`` parsed (None
+    when it is blank)."""
     parts: list[str] = []
-    if lead_text and not _starts_with(body, lead_text):
+    if lead_text and not _starts_with(root, lead_text):
         parts.append(f'<p class="lead"><strong>{html.escape(lead_text, quote=False)}</strong></p>')
-    if lead is not None and lead[0] not in _image_sources(body, base):
+    if lead is not None and lead[0] not in _image_sources(root, base):
         url, caption = lead
         alt = html.escape(caption or "")
         figure = f'<figure><img src="{html.escape(url)}" alt="{alt}"/>'
@@ -729,12 +735,12 @@ def _content_html(
     return "\n".join(parts)
 
 
-def _starts_with(body: str, text: str) -> bool:
+def _starts_with(root: lxml.html.HtmlElement | None, text: str) -> bool:
     """Whether the body's text begins with ``text`` (whitespace and case aside)."""
-    if not body.strip():
+    if root is None:
         return False
-    root = lxml.html.fragment_fromstring(body, create_parent="div")
-    start = _text(root.text_content())[: len(text) + 10].casefold()
+    size = len(text) + 10
+    start = _text_head(root.text_content(), size)[:size].casefold()
     return start.startswith(_text(text).casefold().rstrip(" .…"))
 
 
@@ -746,28 +752,33 @@ def _html_list(links: Iterable[tuple[str, str]]) -> str:
     return f"<ul>{rows}</ul>"
 
 
-def _absolute_html(body: str, base: str) -> str:
-    """``body`` with every relative link resolved against the article URL.
+def _absolute_html(body: str, base: str) -> tuple[str, lxml.html.HtmlElement | None]:
+    """``body`` with every relative link resolved against the article URL, and that body
+    parsed (in a ``div``; None when the body is blank).
 
     Returned unchanged (not re-serialized) when it has no relative link, which is the case the
     Article contract promises, so the bytes are the sanitizer's.
     """
     if not body.strip():
-        return ""
-    root = lxml.html.fragment_fromstring(body, create_parent="div")
+        return "", None
+    root = _fragment(body)
     if all(urlsplit(link.strip()).scheme for _, _, link, _ in root.iterlinks()):
-        return body
+        return body, root
     root.rewrite_links(lambda link: urljoin(base, link.strip()))
     inner = html.escape(root.text or "", quote=False)
     inner += "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
-    return inner
+    # parsed again, as the body now is (the rewritten tree need not be what its bytes parse to)
+    return inner, (_fragment(inner) if inner.strip() else None)
 
 
-def _image_sources(body: str, base: str) -> set[str]:
+def _fragment(body: str) -> lxml.html.HtmlElement:
+    return lxml.html.fragment_fromstring(body, create_parent="div")
+
+
+def _image_sources(root: lxml.html.HtmlElement | None, base: str) -> set[str]:
     """The body's image URLs, spelled as ``_http_url`` spells the lead image's."""
-    if not body.strip():
+    if root is None:
         return set()
-    root = lxml.html.fragment_fromstring(body, create_parent="div")
     return {
         url for img in root.iter("img") if (src := img.get("src")) and (url := _http_url(src, base))
     }
@@ -795,16 +806,39 @@ def _media_type(value: str) -> str:
 
 
 def _clean(value: str) -> str:
+    # Most text has none of them: a printable string (line breaks and tabs aside) has no
+    # control, surrogate or non-character, and isprintable() is much cheaper than the regex.
+    if value.isprintable() or value.translate(_BREAKS).isprintable():
+        return value
     return _CONTROL_RE.sub("", value)
 
 
 def _text(value: str) -> str:
     """One line of text for a title, name or attribute: no controls, whitespace collapsed."""
-    return _SPACE_RE.sub(" ", _clean(value)).strip()
+    # str.split() splits on the characters the regex \s matches (str.isspace), so this is
+    # sub(r"\s+", " ").strip(), without the regex.
+    return " ".join(_clean(value).split())
+
+
+def _text_head(value: str, size: int) -> str:
+    """The start of ``_text(value)``: all of it, or a prefix longer than ``size``.
+
+    A body's text is thousands of characters and a summary or a comparison needs the first
+    few hundred. ``_text`` of a prefix of ``value`` is a prefix of ``_text(value)`` (controls
+    go one by one, a cut run of spaces is still one space, and the strip at the end removes
+    at most that space), so growing prefixes are tried until one is long enough.
+    """
+    cut = 2 * size + 64
+    while cut < len(value):
+        head = _text(value[:cut])
+        if len(head) > size:
+            return head
+        cut *= 4
+    return _text(value)
 
 
 def _excerpt(text: str) -> str:
-    text = _text(text)
+    text = _text_head(text, SUMMARY_CHARS)
     if len(text) <= SUMMARY_CHARS:
         return text
     cut = text[:SUMMARY_CHARS]
@@ -814,8 +848,12 @@ def _excerpt(text: str) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
+@lru_cache(maxsize=8192)
 def _http_url(value: str, base: str | None = None) -> str | None:
-    """An absolute http(s) URI (non-ASCII escaped), resolved against ``base``; else None."""
+    """An absolute http(s) URI (non-ASCII escaped), resolved against ``base``; else None.
+
+    Cached: an article's URL is asked each time a feed of it is ranked and rendered.
+    """
     value = _text(value)
     if not value:
         return None
