@@ -10,7 +10,11 @@ and rendered; the others cost a stat. So a rebuild with nothing new renders noth
 nothing, and one new article re-renders only the feeds it appears in.
 
 Files are written feed by feed as they are rendered (each atomically, left alone when the bytes
-are unchanged), so memory does not grow with the number of feeds. The record of a build is
+are unchanged), so memory does not grow with the number of feeds. They are made durable in
+groups (:class:`newsfeed.files.DurableBatch`: temp files fsynced in one pass, then renamed,
+then each folder fsynced once), the last group in :meth:`FeedWriter.finish`, before the
+manifest records them: a build that fails leaves every file whole, old or new, and a manifest
+that never names a file the disk may not hold. The record of a build is
 the manifest, ``.newsfeed-manifest`` (JSON) in the feeds folder: per feed, its digest, its newest
 item date and item count (for ``index.html``, which needs them for every feed, rendered or
 not), and the files the build wrote. A feed file listed in the previous manifest that no
@@ -42,7 +46,7 @@ from newsfeed.feeds.render import (
     latest_news,
     render_opml,
 )
-from newsfeed.files import atomic_write
+from newsfeed.files import DurableBatch, atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +117,7 @@ class FeedWriter:
         self._listed: list[tuple[FeedSpec, str, str]] = []
         self._files: list[Path] = []
         self._pages: list[str] = []
+        self._batch = DurableBatch()
 
     @property
     def files(self) -> list[Path]:
@@ -154,12 +159,20 @@ class FeedWriter:
         else:
             entries = tuple(load()) if load is not None else spec.entries
             limited = replace(spec, entries=tuple(render._limited(entries, self.limit)))
-            for fmt, path in zip(FORMATS, paths, strict=True):
-                data = RENDERERS[fmt](
-                    limited, feed_url(self.base, stem, fmt), base_url=self.base, cache=self.cache
-                )
-                if atomic_write(path, data):
-                    self.counts.written.append(path)
+            try:
+                for fmt, path in zip(FORMATS, paths, strict=True):
+                    data = RENDERERS[fmt](
+                        limited,
+                        feed_url(self.base, stem, fmt),
+                        base_url=self.base,
+                        cache=self.cache,
+                    )
+                    if self._batch.write(path, data):
+                        self.counts.written.append(path)
+            except BaseException:
+                # the build fails: the feeds not committed yet keep their old files
+                self._batch.abort()
+                raise
             self.counts.rendered += 1
             latest = latest_news(entries)
             count = min(len({e.article.guid for e in entries}), self.limit)
@@ -181,7 +194,10 @@ class FeedWriter:
 
     def write_page(self, name: str, data: bytes) -> Path:
         """A page of the set (``index.opml``, ``status.html``, ``index.html``), written only
-        when its bytes changed."""
+        when its bytes changed. The feeds written so far are committed first: a page never
+        links a feed the disk may not hold yet, and sees the pages before it on disk
+        (``index.html`` links ``status.html`` only when that file exists)."""
+        self._batch.commit()
         path = self.out_dir / name
         if atomic_write(path, data):
             self.counts.written.append(path)
@@ -191,7 +207,9 @@ class FeedWriter:
 
     def finish(self) -> BuildCounts:
         """Remove the feed files earlier builds wrote that no feed of this build has, then
-        record the manifest (itself rewritten only when it changed)."""
+        record the manifest (itself rewritten only when it changed). Every file written is
+        on disk when this returns."""
+        self._batch.commit()
         keep = {path.relative_to(self.out_dir).as_posix() for path in self._files}
         earlier = self._previous.get("files", [])
         for name in earlier if isinstance(earlier, list) else []:
