@@ -33,6 +33,7 @@ from newsfeed.monitor.checks import CRITICAL
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.topics import TOPICS, topic_label
 from newsfeed.store.db import FeedRow, Store, StoredArticle
+from newsfeed.store.query_feeds import build_page_cache
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,22 @@ def feed_plans(
 
     A topic feed is the newest of its categories' feeds; it is planned from their rows, the
     ``2 x limit`` newest by the store's order (the renderer then keeps ``limit``).
+
+    The store's page cache is held small meanwhile (:func:`build_page_cache`): memory stays
+    flat however many articles are read.
     """
-    health = health or {}
+    with build_page_cache(store):
+        yield from _plans(store, portals, limit=limit, base_url=base_url, health=health or {})
+
+
+def _plans(
+    store: Store,
+    portals: Iterable[Portal],
+    *,
+    limit: int,
+    base_url: str,
+    health: Mapping[str, Article],
+) -> Iterator[PlannedFeed]:
     portals = list(portals)
     rows = _Rows(store, {p.key: p for p in portals})
     aggregates: list[PlannedFeed] = []

@@ -110,7 +110,11 @@ class FeedWriter:
         self.base = render._base_url(base_url)
         self.limit = limit
         self.counts = BuildCounts()
-        self.cache = ItemCache()
+        # Items are shared by the formats of a feed and by feeds rendered one after another
+        # (an article in two categories); a portal's "all" and the topic feeds come after
+        # every category feed, too far back for any cache that keeps memory flat. Each item
+        # holds its article, so 4,096 of them were ~30 MiB of a 100,000-article build.
+        self.cache = ItemCache(size=max(256, 2 * limit))
         self._inputs = f"{code_digest()}\0{self.base}\0{limit}"
         self._previous = _read_manifest(out_dir)
         self._feeds: dict[str, dict[str, Any]] = {}

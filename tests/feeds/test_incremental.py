@@ -7,14 +7,23 @@ import json
 import os
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from newsfeed.config import Config, Watch
+from newsfeed.feeds import writer
+from newsfeed.feeds.build import feed_plans
+from newsfeed.feeds.render import RENDERERS
 from newsfeed.feeds.writer import MANIFEST
+from newsfeed.files import DurableBatch
 from newsfeed.items import Article
 from newsfeed.jobs import build_feed_set
 from newsfeed.portals import Portal, portal_from_dict
 from newsfeed.store.db import Store
+from newsfeed.store.query_feeds import BUILD_PAGE_CACHE_KIB
 
 NOW = datetime(2026, 8, 6, 2, tzinfo=UTC)
 BASE = "https://feeds.example.org/vn/"
@@ -214,3 +223,62 @@ def test_a_broken_manifest_means_a_full_build_not_a_failure(tmp_path: Path) -> N
     assert counts.rendered == 13
     assert counts.written == [config.feeds_dir / MANIFEST]  # the feeds' bytes were the same
     assert json.loads((config.feeds_dir / MANIFEST).read_text(encoding="utf-8"))["version"] == 1
+
+
+@pytest.mark.parametrize("group", [512, 4])
+def test_a_build_failing_at_one_feed_leaves_every_file_whole_and_the_next_build_right(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group: int
+) -> None:
+    """A build that dies while rendering its 6th feed: no file is half written, none is a temp
+    file; each is the previous build's or (a group committed before) this build's, whole; the
+    manifest is the previous one, so the next build makes everything right."""
+    config = seeded(tmp_path)
+    build_feed_set(config, PORTALS, now=NOW)
+    before = contents(config.feeds_dir)
+    with Store(config.store_path) as store:  # every feed changes
+        for n, (portal, category) in enumerate(
+            [(p.key, c.key) for p in PORTALS for c in p.categories], start=10
+        ):
+            store.upsert(article(n, portal, category, day=7, title=f"Tin mới {n}"), now=NOW)
+    scratch = replace(config, feeds_dir=tmp_path / "scratch")
+    build_feed_set(scratch, PORTALS, now=NOW)
+    after = contents(scratch.feeds_dir)
+
+    monkeypatch.setattr(writer, "DurableBatch", partial(DurableBatch, group=group))
+    real = RENDERERS["atom"]
+    rendered = 0
+
+    def dies_at_the_sixth(*args: Any, **kwargs: Any) -> bytes:
+        nonlocal rendered
+        rendered += 1
+        if rendered == 6:
+            raise RuntimeError("killed mid-build")
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(RENDERERS, "atom", dies_at_the_sixth)
+    with pytest.raises(RuntimeError, match="killed mid-build"):
+        build_feed_set(config, PORTALS, now=NOW)
+    left = contents(config.feeds_dir)
+    assert not [name for name in left if name.endswith(".tmp")]
+    assert set(left) == set(before)
+    new = {name for name, data in left.items() if data != before[name]}
+    assert all(left[name] == after[name] for name in new)  # whole: the new build's bytes
+    assert (len(new) > 0) == (group < 6 * 3)  # committed groups only
+    assert left[MANIFEST] == before[MANIFEST]
+
+    monkeypatch.undo()
+    build_feed_set(config, PORTALS, now=NOW)
+    assert contents(config.feeds_dir) == after
+
+
+def test_the_feed_plans_read_the_store_with_a_small_page_cache(tmp_path: Path) -> None:
+    config = seeded(tmp_path)
+    with Store(config.store_path) as store:
+        size = "PRAGMA cache_size"
+        crawl = store.db.execute(size).fetchone()[0]
+        plans = feed_plans(store, PORTALS, limit=10, base_url=BASE)
+        first = next(plans)
+        assert store.db.execute(size).fetchone()[0] == -BUILD_PAGE_CACHE_KIB != crawl
+        assert [e.article.guid for e in first.load()] == [ARTICLES[0].guid]
+        assert len([first, *plans]) == 12  # 5 categories, 3 portals' "all", 4 topics
+        assert store.db.execute(size).fetchone()[0] == crawl
