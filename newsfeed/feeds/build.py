@@ -32,6 +32,7 @@ from newsfeed.items import Article, Link
 from newsfeed.monitor.checks import CRITICAL
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.topics import TOPICS, topic_label
+from newsfeed.store import query_feeds
 from newsfeed.store.db import FeedRow, Store, StoredArticle
 from newsfeed.store.query_feeds import build_page_cache
 
@@ -208,7 +209,8 @@ def _plans(
 
 class _Rows:
     """Digests and entries of feeds from the store's rows, shared by every feed of a build:
-    each article's categories and other publications are asked once."""
+    each article's categories and other publications are asked once, a feed's worth in one
+    statement (:mod:`newsfeed.store.query_feeds`)."""
 
     def __init__(self, store: Store, portals: Mapping[str, Portal]) -> None:
         self.store = store
@@ -223,9 +225,11 @@ class _Rows:
         sources: Sequence[Source] | None = None,
     ) -> str:
         h = hashlib.sha256()
+        missing = [row.guid for row in found if row.guid not in self.categories]
+        if missing:
+            self.categories.update(query_feeds.categories(self.store, missing))
+            self.entries.prefetch(missing)
         for i, row in enumerate(found):
-            if row.guid not in self.categories:
-                self.categories[row.guid] = self.store.categories_of(row.guid)
             source = sources[i] if sources is not None else None
             part = (
                 row.guid,
@@ -247,8 +251,9 @@ class _Rows:
         sources: Sequence[Source] | None,
     ) -> tuple[FeedEntry, ...]:
         entries: list[FeedEntry] = []
+        articles = query_feeds.stored_articles(self.store, [row.guid for row in found])
         for i, row in enumerate(found):
-            stored = self.store.get(row.guid)
+            stored = articles.get(row.guid)
             if stored is None:  # deleted since it was planned
                 continue
             portal = self.portals.get(stored.article.portal or "")
@@ -336,6 +341,12 @@ class _EntryMaker:
             )
             for s in stored
         )
+
+    def prefetch(self, guids: Sequence[str]) -> None:
+        """Ask the other publications of ``guids`` (those not known yet) at once."""
+        missing = [guid for guid in guids if guid not in self.elsewhere]
+        if missing:
+            self.elsewhere.update(query_feeds.also_published(self.store, missing))
 
     def also_published(self, guid: str) -> tuple[Link, ...]:
         if guid not in self.elsewhere:

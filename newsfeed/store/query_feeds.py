@@ -1,4 +1,11 @@
-"""How a feed build reads the store: many articles, each once.
+"""How a feed build reads the store: many articles, each once, a feed's worth at a time.
+
+A feed shows ``limit`` articles, and a build needs each one's categories and other
+publications (for the feed's digest) and, when the feed is rendered, the article itself. Asked
+article by article (:meth:`Store.categories_of`, :meth:`Store.also_published`,
+:meth:`Store.get`) that is four statements per article; :func:`categories`,
+:func:`also_published` and :func:`stored_articles` ask the same for a whole feed at once, with
+the same answers in the same order.
 
 A crawl writes articles at random places in the indexes, so its connection keeps a large
 SQLite page cache (64 MiB, :func:`newsfeed.store.dialect.connect`). A build reads each
@@ -9,10 +16,16 @@ memory (``make bench``). :func:`build_page_cache` holds it small for the reads o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 
-from newsfeed.store.db import Store
+from newsfeed.items import Article, Link
+from newsfeed.store.db import Store, StoredArticle
+
+CHUNK = 500
+"""Guids per statement (an ``IN`` list; old SQLite builds allow 999 variables)."""
 
 BUILD_PAGE_CACHE_KIB = 8 * 1024
 """SQLite's page cache while a build reads: room for the indexes' hot pages."""
@@ -31,3 +44,65 @@ def build_page_cache(store: Store, kib: int = BUILD_PAGE_CACHE_KIB) -> Iterator[
         yield
     finally:
         store.db.execute(f"PRAGMA cache_size={before}")
+
+
+def categories(store: Store, guids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Per guid, :meth:`Store.categories_of` (empty for an article with none or gone)."""
+    found: dict[str, list[str]] = {guid: [] for guid in guids}
+    for chunk, marks in _chunks(found):
+        rows = store.db.execute(
+            f"SELECT guid, category FROM article_categories WHERE guid IN ({marks})"
+            " ORDER BY guid, category",
+            chunk,
+        )
+        for row in rows:
+            found[str(row[0])].append(str(row[1]))
+    return {guid: tuple(names) for guid, names in found.items()}
+
+
+def also_published(store: Store, guids: Sequence[str]) -> dict[str, tuple[Link, ...]]:
+    """Per guid, :meth:`Store.also_published`: the other portals' copies, in its order."""
+    found: dict[str, list[Link]] = {guid: [] for guid in guids}
+    for chunk, marks in _chunks(found):
+        rows = store.db.execute(
+            "SELECT n.guid, a.canonical_url, json_extract(a.data, '$.title')"
+            " FROM near_duplicates n"
+            " JOIN near_duplicates m ON m.cluster_id = n.cluster_id AND m.guid != n.guid"
+            " JOIN articles a ON a.guid = m.guid"
+            " JOIN articles self ON self.guid = n.guid"
+            f" WHERE n.guid IN ({marks}) AND a.portal IS NOT self.portal"
+            " ORDER BY n.guid, a.portal, a.sort_key DESC, a.guid",
+            chunk,
+        )
+        for row in rows:
+            found[str(row[0])].append(Link(url=str(row[1]), title=str(row[2] or "")))
+    return {guid: tuple(links) for guid, links in found.items()}
+
+
+def stored_articles(store: Store, guids: Sequence[str]) -> dict[str, StoredArticle]:
+    """Per guid still stored, :meth:`Store.get` (an article deleted meanwhile is absent)."""
+    names = categories(store, guids)
+    found: dict[str, StoredArticle] = {}
+    for chunk, marks in _chunks(names):
+        rows = store.db.execute(
+            "SELECT guid, data, first_seen, last_seen, changed FROM articles"
+            f" WHERE guid IN ({marks})",
+            chunk,
+        )
+        for row in rows:
+            article = Article.from_dict(json.loads(row[1]))
+            found[str(row[0])] = StoredArticle(
+                article=article.replace(categories=names[str(row[0])]),
+                first_seen=datetime.fromisoformat(row[2]),
+                last_seen=datetime.fromisoformat(row[3]),
+                changed=datetime.fromisoformat(row[4]) if row[4] else None,
+            )
+    return found
+
+
+def _chunks(guids: Iterable[str]) -> Iterator[tuple[list[str], str]]:
+    """The distinct guids ``CHUNK`` at a time, with the statement's ``?`` marks."""
+    unique = list(dict.fromkeys(guids))
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        yield chunk, ",".join("?" * len(chunk))

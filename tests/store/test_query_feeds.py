@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from newsfeed.items import Article
+from newsfeed.store import query_feeds
 from newsfeed.store.db import Store
 from newsfeed.store.query_feeds import BUILD_PAGE_CACHE_KIB, build_page_cache
 
@@ -25,3 +28,71 @@ def test_the_page_cache_is_small_while_a_build_reads_and_restored_after(tmp_path
             assert cache_size(store) == -1024
             raise RuntimeError("the build failed")
         assert cache_size(store) == crawl
+
+
+def test_a_feeds_worth_of_reads_answers_as_the_store_does_article_by_article(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "Ủy ban nhân dân tỉnh vừa ban hành kế hoạch triển khai công tác cải cách hành chính năm"
+        " 2026, tập trung nâng cao chất lượng giải quyết thủ tục hành chính, số hóa hồ sơ và"
+        " đẩy mạnh cung cấp dịch vụ công trực tuyến toàn trình cho người dân, doanh nghiệp."
+    )
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    with Store(tmp_path / "newsfeed.sqlite3") as store:
+        for portal, n, body, categories in [
+            ("a", 1, text, ("tin", "su_kien")),
+            ("b", 1, "Theo VGP. " + text, ("thoi_su",)),  # a near-duplicate of a/1
+            ("c", 1, text + " (PV)", ("tin",)),  # and another
+            ("a", 2, "Một tin khác hẳn, về giao thông nông thôn.", ()),
+        ]:
+            url = f"https://{portal}.gov.vn/tin/{n}"
+            store.upsert(
+                Article(
+                    url=url,
+                    canonical_url=url,
+                    guid=f"tag:newsfeed,2025:{portal}/{n}",
+                    portal=portal,
+                    categories=categories,
+                    title=f"Bài {portal} {n}",
+                    published=f"2026-11-{n:02d}T08:00:00+07:00",
+                    body_text=body,
+                ),
+                now=now,
+            )
+        guids = [f"tag:newsfeed,2025:{key}" for key in ("c/1", "a/2", "a/1", "b/1", "gone/9")]
+        guids.append(guids[0])  # a guid twice is asked once
+        assert query_feeds.categories(store, guids) == {g: store.categories_of(g) for g in guids}
+        elsewhere = query_feeds.also_published(store, guids)
+        assert elsewhere == {g: tuple(store.also_published(g)) for g in guids}
+        assert len(elsewhere["tag:newsfeed,2025:a/1"]) == 2  # b's and c's copies, in order
+        stored = query_feeds.stored_articles(store, guids)
+        assert stored == {g: store.get(g) for g in guids if store.get(g) is not None}
+        assert set(stored) == set(guids) - {"tag:newsfeed,2025:gone/9"}
+        assert stored["tag:newsfeed,2025:a/1"].article.categories == ("su_kien", "tin")
+
+
+def test_reads_of_more_articles_than_one_statement_takes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(query_feeds, "CHUNK", 2)
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    with Store(tmp_path / "newsfeed.sqlite3") as store:
+        guids = []
+        for n in range(5):
+            url = f"https://a.gov.vn/tin/{n}"
+            guids.append(f"tag:newsfeed,2025:a/{n}")
+            store.upsert(
+                Article(
+                    url=url,
+                    canonical_url=url,
+                    guid=guids[-1],
+                    portal="a",
+                    categories=(f"muc_{n % 2}",),
+                    title=f"Bài {n}",
+                    body_text=f"Tin số {n} về một việc riêng của nó, số {n * 7919}.",
+                ),
+                now=now,
+            )
+        assert query_feeds.categories(store, guids) == {g: store.categories_of(g) for g in guids}
+        assert query_feeds.stored_articles(store, guids) == {g: store.get(g) for g in guids}

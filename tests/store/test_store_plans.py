@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from newsfeed.items import Article, ListingItem
+from newsfeed.store import query_feeds
 from newsfeed.store.db import StateRow, Store, Validators
 from newsfeed.store.dialect import Connection
 
@@ -150,6 +151,11 @@ def _scenario(store: Store) -> None:
     store.discovered_url("a", "tin")
     store.remember_discovered("a", "tin", None)
     store.also_published("tag:newsfeed,2025:b/1")
+    # the feed build's batched reads (newsfeed.store.query_feeds), checked here too
+    feed = [guid, "tag:newsfeed,2025:a/2", "tag:newsfeed,2025:b/1"]
+    query_feeds.categories(store, feed)
+    query_feeds.also_published(store, feed)
+    query_feeds.stored_articles(store, feed)
     store.near_duplicate_clusters()
     store.db.execute("DELETE FROM store_meta")  # as in a store from an older version
     store.index_missing_near_duplicates()
