@@ -126,7 +126,9 @@ def _plans(
         )
         warning = _health_entry(health.get(portal.key))
         for category in portal.categories:
-            found = store.feed_rows(portal=portal.key, category=category.key, limit=limit)
+            found = query_feeds.feed_rows(
+                store, portal=portal.key, category=category.key, limit=limit
+            )
             if not found:
                 continue
             spec = FeedSpec(

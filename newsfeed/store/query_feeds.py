@@ -1,11 +1,12 @@
 """How a feed build reads the store: many articles, each once, a feed's worth at a time.
 
-A feed shows ``limit`` articles, and a build needs each one's categories and other
-publications (for the feed's digest) and, when the feed is rendered, the article itself. Asked
-article by article (:meth:`Store.categories_of`, :meth:`Store.also_published`,
-:meth:`Store.get`) that is four statements per article; :func:`categories`,
-:func:`also_published` and :func:`stored_articles` ask the same for a whole feed at once, with
-the same answers in the same order.
+:func:`feed_rows` finds a category feed's rows the cheaper of two ways (the store has no
+index of a category's articles by date). A feed shows ``limit`` articles, and a build needs
+each one's categories and other publications (for the feed's digest) and, when the feed is
+rendered, the article itself. Asked article by article (:meth:`Store.categories_of`,
+:meth:`Store.also_published`, :meth:`Store.get`) that is four statements per article;
+:func:`categories`, :func:`also_published` and :func:`stored_articles` ask the same for a
+whole feed at once, with the same answers in the same order.
 
 A crawl writes articles at random places in the indexes, so its connection keeps a large
 SQLite page cache (64 MiB, :func:`newsfeed.store.dialect.connect`). A build reads each
@@ -22,7 +23,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from newsfeed.items import Article, Link
-from newsfeed.store.db import Store, StoredArticle
+from newsfeed.store.db import FeedRow, Store, StoredArticle
 
 CHUNK = 500
 """Guids per statement (an ``IN`` list; old SQLite builds allow 999 variables)."""
@@ -44,6 +45,57 @@ def build_page_cache(store: Store, kib: int = BUILD_PAGE_CACHE_KIB) -> Iterator[
         yield
     finally:
         store.db.execute(f"PRAGMA cache_size={before}")
+
+
+WALK_COST = 2
+"""How much more a row costs when a category's rows are read by guid than when the portal's
+are walked newest first (measured at 100,000 articles: 3.5 against 1.9 µs a row)."""
+
+
+def feed_rows(store: Store, *, portal: str, category: str, limit: int) -> list[FeedRow]:
+    """:meth:`Store.feed_rows` of one category feed, the same rows in the same order, read the
+    cheaper way.
+
+    :meth:`Store.feed_rows` walks the portal's articles newest first (``articles_portal``)
+    until ``limit`` of them are in the category: about ``limit x portal / category`` rows,
+    cheap for a category with much of the portal's news, but the whole portal for a small
+    one (a portal of 49 categories: 2,450 rows and 9 ms for each 50-article feed). Reading
+    the category's own rows (``categories_feed``) and sorting them costs its size instead.
+    Both counts come from covering indexes.
+    """
+    if store.backend == "sqlite":
+        in_category = _count(
+            store,
+            "SELECT COUNT(*) FROM article_categories WHERE portal = ? AND category = ?",
+            (portal, category),
+        )
+        in_portal = _count(store, "SELECT COUNT(*) FROM articles WHERE portal = ?", (portal,))
+        if WALK_COST * in_category * in_category < limit * in_portal:
+            rows = store.db.execute(
+                "SELECT a.guid, a.content_hash, a.first_seen, a.changed, a.sort_key"
+                " FROM articles a WHERE a.guid IN ("
+                " SELECT b.guid FROM article_categories c CROSS JOIN articles b"
+                " ON b.guid = c.guid WHERE c.portal = ? AND c.category = ? AND b.portal = ?"
+                " ORDER BY b.sort_key DESC, b.guid LIMIT ?)"
+                " ORDER BY a.sort_key DESC, a.guid",
+                (portal, category, portal, limit),
+            )
+            return [
+                FeedRow(
+                    guid=str(r[0]),
+                    content_hash=str(r[1]),
+                    first_seen=str(r[2]),
+                    changed=None if r[3] is None else str(r[3]),
+                    sort_key=str(r[4]),
+                )
+                for r in rows
+            ]
+    # PostgreSQL's planner has the statistics to choose by itself
+    return store.feed_rows(portal=portal, category=category, limit=limit)
+
+
+def _count(store: Store, sql: str, args: tuple[str, ...]) -> int:
+    return int(store.db.execute(sql, args).fetchone()[0])
 
 
 def categories(store: Store, guids: Sequence[str]) -> dict[str, tuple[str, ...]]:

@@ -96,3 +96,42 @@ def test_reads_of_more_articles_than_one_statement_takes(
             )
         assert query_feeds.categories(store, guids) == {g: store.categories_of(g) for g in guids}
         assert query_feeds.stored_articles(store, guids) == {g: store.get(g) for g in guids}
+
+
+def test_a_category_feeds_rows_are_the_stores_whichever_way_they_are_read(
+    tmp_path: Path,
+) -> None:
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    with Store(tmp_path / "newsfeed.sqlite3") as store:
+        for n in range(60):
+            url = f"https://a.gov.vn/tin/{n}"
+            store.upsert(
+                Article(
+                    url=url,
+                    canonical_url=url,
+                    guid=f"tag:newsfeed,2025:a/{n}",
+                    portal="a",
+                    # "nho": three of the oldest; every fifth shares its minute (ties by guid)
+                    categories=("lon", "nho") if n in (3, 5, 8) else ("lon",),
+                    title=f"Bài {n}",
+                    published=f"2026-11-{n // 5 + 1:02d}T08:00:00+07:00",
+                    body_text=f"Tin số {n} về một việc riêng của nó, số {n * 7919}.",
+                ),
+                now=now,
+            )
+        statements: list[str] = []
+        store.db.raw.set_trace_callback(statements.append)
+        for category, limit, read_by_guid in [
+            ("nho", 10, True),  # 3 rows of 60: read them
+            ("nho", 2, True),
+            ("lon", 10, False),  # the whole portal: walk it newest first
+            ("lon", 60, False),  # every row needed, still the cheaper walk
+            ("khong_co", 10, True),
+        ]:
+            statements.clear()
+            rows = query_feeds.feed_rows(store, portal="a", category=category, limit=limit)
+            assert rows == store.feed_rows(portal="a", category=category, limit=limit)
+            assert any("CROSS JOIN" in sql for sql in statements) == read_by_guid
+        assert [r.guid.rsplit("/")[-1] for r in rows] == []
+        nho = query_feeds.feed_rows(store, portal="a", category="nho", limit=10)
+        assert [r.guid.rsplit("/")[-1] for r in nho] == ["5", "8", "3"]  # 5 and 8: one day, by guid

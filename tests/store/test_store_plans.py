@@ -153,6 +153,8 @@ def _scenario(store: Store) -> None:
     store.also_published("tag:newsfeed,2025:b/1")
     # the feed build's batched reads (newsfeed.store.query_feeds), checked here too
     feed = [guid, "tag:newsfeed,2025:a/2", "tag:newsfeed,2025:b/1"]
+    query_feeds.feed_rows(store, portal="a", category="tin", limit=10)  # walks the portal
+    query_feeds.feed_rows(store, portal="a", category="thong_bao", limit=10)  # reads its rows
     query_feeds.categories(store, feed)
     query_feeds.also_published(store, feed)
     query_feeds.stored_articles(store, feed)
