@@ -282,3 +282,27 @@ def test_the_feed_plans_read_the_store_with_a_small_page_cache(tmp_path: Path) -
         assert [e.article.guid for e in first.load()] == [ARTICLES[0].guid]
         assert len([first, *plans]) == 12  # 5 categories, 3 portals' "all", 4 topics
         assert store.db.execute(size).fetchone()[0] == crawl
+
+
+def test_every_file_a_build_wrote_is_on_disk_when_it_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file written was fsynced (its temp file: a rename keeps the inode), and so was
+    each folder that got one, before ``build_feed_set`` returned; each folder once per group."""
+    config = seeded(tmp_path)
+    fsynced: list[int] = []
+    real = os.fsync
+
+    def record(fd: int) -> None:
+        fsynced.append(os.fstat(fd).st_ino)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", record)
+    _files, counts = build_feed_set(config, PORTALS, now=NOW)
+    monkeypatch.undo()
+    written = {path.stat().st_ino for path in counts.written}
+    folders = {path.parent.stat().st_ino for path in counts.written}
+    assert len(written) == len(counts.written) > 13 * 3
+    assert written <= set(fsynced) and folders <= set(fsynced)
+    # one pass per group, not a folder fsync per file: 5 folders, 3 pages and the manifest
+    assert len(fsynced) < len(written) + 2 * len(folders) + 2 * 4
