@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.items import Article, Link, ListingItem
@@ -112,6 +112,20 @@ class FeedRow:
     changed: str | None
     sort_key: str
 
+    COLUMNS: ClassVar[str] = "a.guid, a.content_hash, a.first_seen, a.changed, a.sort_key"
+    """The columns :meth:`of_row` reads, in its order."""
+
+    @classmethod
+    def of_row(cls, row: Sequence[Any]) -> FeedRow:
+        """A row of :attr:`COLUMNS`."""
+        return cls(
+            guid=str(row[0]),
+            content_hash=str(row[1]),
+            first_seen=str(row[2]),
+            changed=None if row[3] is None else str(row[3]),
+            sort_key=str(row[4]),
+        )
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StoredArticle:
@@ -121,6 +135,33 @@ class StoredArticle:
     first_seen: datetime
     last_seen: datetime
     changed: datetime | None
+
+
+def _newest_first(
+    columns: str, *, portal: str | None, category: str | None, limit: int | None
+) -> tuple[str, list[Any]]:
+    """The statement selecting ``columns`` of articles newest first, optionally one feed's
+    (a portal, a category of it, or a category across portals), and its arguments."""
+    sql = f"SELECT {columns} FROM articles a"
+    args: list[Any] = []
+    where: list[str] = []
+    if category is not None:
+        sql += " JOIN article_categories c ON c.guid = a.guid"
+        where.append("c.category = ?")
+        args.append(category)
+        if portal is not None:
+            where.append("c.portal = ?")
+            args.append(portal)
+    if portal is not None:
+        where.append("a.portal = ?")
+        args.append(portal)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY a.sort_key DESC, a.guid"
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(limit)
+    return sql, args
 
 
 class Store:
@@ -357,25 +398,7 @@ class Store:
         limit: int | None = None,
     ) -> list[StoredArticle]:
         """Articles newest first (by published, else first seen), optionally one feed's."""
-        sql = "SELECT a.* FROM articles a"
-        args: list[Any] = []
-        where: list[str] = []
-        if category is not None:
-            sql += " JOIN article_categories c ON c.guid = a.guid"
-            where.append("c.category = ?")
-            args.append(category)
-            if portal is not None:
-                where.append("c.portal = ?")
-                args.append(portal)
-        if portal is not None:
-            where.append("a.portal = ?")
-            args.append(portal)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY a.sort_key DESC, a.guid"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
+        sql, args = _newest_first("a.*", portal=portal, category=category, limit=limit)
         return [self._stored(row) for row in self.db.execute(sql, args)]
 
     def feed_rows(
@@ -387,35 +410,8 @@ class Store:
     ) -> list[FeedRow]:
         """What :meth:`articles` would return, without the articles: enough to tell whether a
         feed changed (an article's data changes only with its content hash)."""
-        sql = "SELECT a.guid, a.content_hash, a.first_seen, a.changed, a.sort_key FROM articles a"
-        args: list[Any] = []
-        where: list[str] = []
-        if category is not None:
-            sql += " JOIN article_categories c ON c.guid = a.guid"
-            where.append("c.category = ?")
-            args.append(category)
-            if portal is not None:
-                where.append("c.portal = ?")
-                args.append(portal)
-        if portal is not None:
-            where.append("a.portal = ?")
-            args.append(portal)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY a.sort_key DESC, a.guid"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
-        return [
-            FeedRow(
-                guid=str(r[0]),
-                content_hash=str(r[1]),
-                first_seen=str(r[2]),
-                changed=None if r[3] is None else str(r[3]),
-                sort_key=str(r[4]),
-            )
-            for r in self.db.execute(sql, args)
-        ]
+        sql, args = _newest_first(FeedRow.COLUMNS, portal=portal, category=category, limit=limit)
+        return [FeedRow.of_row(row) for row in self.db.execute(sql, args)]
 
     def count(self, portal: str | None = None) -> int:
         if portal is None:

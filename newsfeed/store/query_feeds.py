@@ -72,24 +72,14 @@ def feed_rows(store: Store, *, portal: str, category: str, limit: int) -> list[F
         in_portal = _count(store, "SELECT COUNT(*) FROM articles WHERE portal = ?", (portal,))
         if WALK_COST * in_category * in_category < limit * in_portal:
             rows = store.db.execute(
-                "SELECT a.guid, a.content_hash, a.first_seen, a.changed, a.sort_key"
-                " FROM articles a WHERE a.guid IN ("
+                f"SELECT {FeedRow.COLUMNS} FROM articles a WHERE a.guid IN ("
                 " SELECT b.guid FROM article_categories c CROSS JOIN articles b"
                 " ON b.guid = c.guid WHERE c.portal = ? AND c.category = ? AND b.portal = ?"
                 " ORDER BY b.sort_key DESC, b.guid LIMIT ?)"
                 " ORDER BY a.sort_key DESC, a.guid",
                 (portal, category, portal, limit),
             )
-            return [
-                FeedRow(
-                    guid=str(r[0]),
-                    content_hash=str(r[1]),
-                    first_seen=str(r[2]),
-                    changed=None if r[3] is None else str(r[3]),
-                    sort_key=str(r[4]),
-                )
-                for r in rows
-            ]
+            return [FeedRow.of_row(row) for row in rows]
     # PostgreSQL's planner has the statistics to choose by itself
     return store.feed_rows(portal=portal, category=category, limit=limit)
 
