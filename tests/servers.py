@@ -19,17 +19,19 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import IO
 
 import pytest
 
 from newsfeed.demo import demo_profile_data
-from newsfeed.demo.server import serve_demo_site
+from newsfeed.demo.server import DemoRequestHandler
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -211,15 +213,89 @@ def write_profile(folder: Path, data: dict[str, object]) -> Path:
     return path
 
 
+class Gate:
+    """Holds a demo portal's article pages at a point of the crawl the test chooses, instead of
+    a download delay: the first ``passed`` article pages are answered, every later request
+    waits until :meth:`release` (or the site is shut down). ``reached`` is set when the first
+    request is held: the crawl is then at that point, and stays there."""
+
+    def __init__(self, passed: int = 1) -> None:
+        self.passed = passed
+        self.reached = threading.Event()
+        self._open = threading.Event()
+        self._lock = threading.Lock()
+        self._articles = 0
+
+    def release(self) -> None:
+        """Every held request is answered, and no more are held."""
+        self._open.set()
+
+    def wait_reached(self, timeout: float = 60) -> None:
+        assert self.reached.wait(timeout), f"the crawl did not reach the gate in {timeout} s"
+
+    def hold(self, path: str) -> None:
+        if self._open.is_set():
+            return
+        with self._lock:
+            if "/-/view_content/" in path and self._articles < self.passed:
+                self._articles += 1
+                return
+            if self._articles < self.passed:
+                return  # listing pages before the articles let through
+        self.reached.set()
+        self._open.wait(120)
+
+
+class _GatedHandler(DemoRequestHandler):
+    server: _DemoServer
+
+    def do_GET(self) -> None:
+        if self.server.gate is not None:
+            self.server.gate.hold(self.path)
+        super().do_GET()
+
+
+class _DemoServer(ThreadingHTTPServer):
+    daemon_threads = True
+    gate: Gate | None = None
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet about clients gone (a crawl killed while a request was held); loud else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextlib.contextmanager
-def demo_portals(keys: list[str], profiles: Path) -> Iterator[dict[str, str]]:
+def serve_demo(gate: Gate | None = None) -> Iterator[str]:
+    """The demo portal (:mod:`newsfeed.demo.server`'s handler) on a free 127.0.0.1 port,
+    optionally behind ``gate``; yields its base URL. Shut down at once at the end (a short
+    poll), held requests let go first."""
+    server = _DemoServer(("127.0.0.1", 0), _GatedHandler)
+    server.gate = gate
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        if gate is not None:
+            gate.release()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def demo_portals(
+    keys: list[str], profiles: Path, gates: dict[str, Gate] | None = None
+) -> Iterator[dict[str, str]]:
     """One demo portal site per key on its own 127.0.0.1 port, with its profile in
-    ``profiles`` (for ``NEWSFEED_PROFILES_DIR``); yields key -> base URL."""
+    ``profiles`` (for ``NEWSFEED_PROFILES_DIR``); yields key -> base URL. A key in ``gates``
+    has its site behind that :class:`Gate`."""
     profiles.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         urls: dict[str, str] = {}
         for key in keys:
-            base = stack.enter_context(serve_demo_site())
+            base = stack.enter_context(serve_demo((gates or {}).get(key)))
             data = demo_profile_data(base)
             data["key"] = key
             data["name"] = f"Cổng TTĐT {key}"
@@ -324,6 +400,7 @@ def start_scrapyd(folder: Path, env: dict[str, str], *, slots: int = 2) -> Scrap
 __all__ = [
     "REPO",
     "REQUIRE_TOOLS",
+    "Gate",
     "PostgresServer",
     "ScrapydNode",
     "cli_env",
@@ -331,6 +408,7 @@ __all__ = [
     "pg_url",
     "postgres",
     "private_postgres",
+    "serve_demo",
     "start_cli",
     "start_scrapyd",
 ]

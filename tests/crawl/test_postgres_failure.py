@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 
 from newsfeed.store.db import Store
-from tests.servers import cli_env, demo_portals, private_postgres, start_cli
+from tests.servers import Gate, cli_env, demo_portals, private_postgres, start_cli
 
 KEY = "pg_gone"
 DEMO_ARTICLES = 11
@@ -26,13 +26,17 @@ def _stored(url: str) -> int:
 
 
 def test_a_postgresql_server_stopped_mid_crawl_ends_it_in_one_line(tmp_path: Path) -> None:
-    with private_postgres() as server, demo_portals([KEY], tmp_path / "profiles"):
+    gate = Gate(passed=1)  # the crawl is held after one article until the server is down
+    with (
+        private_postgres() as server,
+        demo_portals([KEY], tmp_path / "profiles", gates={KEY: gate}),
+    ):
         url = server.create_database()
         secret = url.replace("postgres@", "postgres:s3cret-pw@")  # trust: any password works
         env = cli_env(
             NEWSFEED_DATABASE_URL=secret,
             NEWSFEED_PROFILES_DIR=str(tmp_path / "profiles"),
-            NEWSFEED_DOWNLOAD_DELAY="0.3",
+            NEWSFEED_DOWNLOAD_DELAY="0",
             NEWSFEED_VAR_DIR=str(tmp_path / "var"),
         )
         proc = start_cli("crawl", KEY, cwd=tmp_path, env=env)
@@ -42,7 +46,9 @@ def test_a_postgresql_server_stopped_mid_crawl_ends_it_in_one_line(tmp_path: Pat
                 assert time.monotonic() < deadline, "nothing stored in 60 s"
                 assert proc.poll() is None, proc.communicate()
                 time.sleep(0.05)
+            gate.wait_reached()
             server.stop(mode="fast")  # the server shuts down: every session is ended
+            gate.release()  # the crawl goes on, and meets the server gone
             out, err = proc.communicate(timeout=120)
         finally:
             if proc.poll() is None:
@@ -79,7 +85,6 @@ def test_a_postgresql_server_stopped_mid_crawl_ends_it_in_one_line(tmp_path: Pat
                 assert found.article.title and found.article.body_text
                 assert found.article.categories
             assert store.reports() == []
-        env["NEWSFEED_DOWNLOAD_DELAY"] = "0"
         again = start_cli("crawl", KEY, cwd=tmp_path, env=env)
         out, err = again.communicate(timeout=120)
         assert again.returncode == 0, f"{out}\n{err}"

@@ -27,7 +27,7 @@ from newsfeed.store.locks import PortalLockedError, PortalLocks
 from newsfeed.store.migrations import SCHEMA_VERSION, migrate, store_version
 from newsfeed.store.transfer import TransferError, export_store, import_store
 from tests.crawling import crawl_here
-from tests.servers import cli_env, demo_portals, start_cli
+from tests.servers import Gate, cli_env, demo_portals, start_cli
 from tests.store.test_migrations import _step_adds_column, _step_fails, old_store
 
 # every demo portal lists 11 articles (one in both categories)
@@ -236,12 +236,16 @@ def test_a_second_crawl_of_the_same_portal_exits_75(
     profiles = tmp_path / "profiles"
     extra = {"NEWSFEED_DATABASE_URL": pg_url} if backend == "postgres" else {}
     target = pg_url if backend == "postgres" else str(tmp_path / "var" / "newsfeed.sqlite3")
-    with demo_portals(["demo_same"], profiles), contextlib.ExitStack() as cleanup:
-        # a slow first crawl (about 15 s): the second starts well before it ends
-        slow = _crawl_env(profiles, **{**extra, "NEWSFEED_DOWNLOAD_DELAY": "1"})
-        first = start_cli("crawl", "demo_same", cwd=tmp_path, env=slow)
+    gate = Gate(passed=1)
+    with (
+        demo_portals(["demo_same"], profiles, gates={"demo_same": gate}),
+        contextlib.ExitStack() as cleanup,
+    ):
+        # the first crawl is held by its site after one article, until the second has ended
+        first = start_cli("crawl", "demo_same", cwd=tmp_path, env=_crawl_env(profiles, **extra))
         cleanup.callback(_stop, first)
         _wait_until_claimed(target, "demo_same", first)
+        gate.wait_reached()
         second = start_cli("crawl", "demo_same", cwd=tmp_path, env=_crawl_env(profiles, **extra))
         cleanup.callback(_stop, second)
         _, err = second.communicate(timeout=120)
@@ -249,6 +253,7 @@ def test_a_second_crawl_of_the_same_portal_exits_75(
         assert second.returncode == 75, err[-2000:]
         assert "demo_same is being crawled by another process" in err
         assert err.count("\n") == 1, "one line, no traceback"
+        gate.release()
         _, err = first.communicate(timeout=240)
         assert first.returncode == 0, err[-3000:]
     with Store(target) as store:
