@@ -9,34 +9,68 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from newsfeed.store.db import Store
-from tests.servers import ScrapydNode, cli_env, demo_portals, start_cli, start_scrapyd
+from tests.servers import (
+    Gate,
+    PostgresServer,
+    ScrapydNode,
+    cli_env,
+    demo_portals,
+    start_cli,
+    start_scrapyd,
+)
 
 DEMO_ARTICLES = 11
 
 
-@contextlib.contextmanager
-def _fleet(
-    tmp_path: Path, pg_url: str, keys: list[str], *, delay: str, slots: int = 2
-) -> Iterator[tuple[list[ScrapydNode], dict[str, str]]]:
-    profiles = tmp_path / "profiles"
-    with demo_portals(keys, profiles), contextlib.ExitStack() as stack:
-        nodes = []
-        for name in ("node1", "node2"):
-            env = cli_env(
+GATED = ["kill_a", "slot1_a", "slot1_b", "slot2_a", "slot2_b"]
+KEYS = ["fleet_a", "fleet_b", "fleet_c", "fleet_d", "kill_b", *GATED]
+
+
+@dataclass
+class Fleet:
+    """Two scrapyd nodes shared by this module's tests, crawling the demo portals ``KEYS``
+    into one PostgreSQL database (each test schedules portals of its own, and reads only
+    theirs). The sites of ``GATED`` portals hold their crawls after one article until the
+    test lets them go (:class:`tests.servers.Gate`), instead of a download delay."""
+
+    nodes: list[ScrapydNode]
+    env: dict[str, str]
+    """The scheduler's environment."""
+    node_env: dict[str, str]
+    folder: Path
+    gates: dict[str, Gate]
+    pg_url: str
+
+
+@pytest.fixture(scope="module")
+def fleet(postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    folder = tmp_path_factory.mktemp("fleet")
+    profiles = folder / "profiles"
+    gates = {key: Gate(passed=1) for key in GATED}
+    pg_url = postgres.create_database()
+    try:
+        with demo_portals(KEYS, profiles, gates=gates), contextlib.ExitStack() as stack:
+            node_env = cli_env(
                 NEWSFEED_DATABASE_URL=pg_url,
                 NEWSFEED_PROFILES_DIR=str(profiles),
-                NEWSFEED_DOWNLOAD_DELAY=delay,
-                NEWSFEED_VAR_DIR=str(tmp_path / name / "var"),
+                NEWSFEED_DOWNLOAD_DELAY="0",
+                NEWSFEED_VAR_DIR=str(folder / "nodes" / "var"),
             )
-            node = start_scrapyd(tmp_path / name, env, slots=slots)
-            stack.callback(node.kill)
-            nodes.append(node)
-        yield nodes, cli_env(NEWSFEED_DATABASE_URL=pg_url, NEWSFEED_PROFILES_DIR=str(profiles))
+            nodes = []
+            for name in ("node1", "node2"):
+                node = start_scrapyd(folder / name, node_env, slots=2)
+                stack.callback(node.kill)
+                nodes.append(node)
+            env = cli_env(NEWSFEED_DATABASE_URL=pg_url, NEWSFEED_PROFILES_DIR=str(profiles))
+            yield Fleet(nodes, env, node_env, folder, gates, pg_url)
+    finally:
+        postgres.drop_database(pg_url)
 
 
 def _schedule(
@@ -46,28 +80,31 @@ def _schedule(
     cwd: Path,
     env: dict[str, str],
     slots: int | None = None,
+    build: bool = True,
 ) -> subprocess.Popen[str]:
     args = [a for n in nodes for a in ("--scrapyd", n.url)]
+    if not build:
+        args.append("--no-build")
     if slots is not None:
         args += ["--slots", str(slots)]
     return start_cli("schedule", *args, *keys, cwd=cwd, env=env)
 
 
 def test_schedule_spreads_one_job_per_portal_over_two_nodes_then_builds(
-    tmp_path: Path, pg_url: str
+    tmp_path: Path, fleet: Fleet
 ) -> None:
     keys = ["fleet_a", "fleet_b", "fleet_c", "fleet_d"]
-    with _fleet(tmp_path, pg_url, keys, delay="0") as (nodes, env):
-        # no --slots: each node takes what its daemonstatus.json shows it can
-        proc = _schedule(nodes, keys, cwd=tmp_path, env=env)
-        out, err = proc.communicate(timeout=300)
-        logs = "\n".join(n.log() for n in nodes)
-        assert proc.returncode == 0, f"{out}\n{err}\n{logs}"
+    nodes = fleet.nodes
+    # no --slots: each node takes what its daemonstatus.json shows it can
+    proc = _schedule(nodes, keys, cwd=tmp_path, env=fleet.env)
+    out, err = proc.communicate(timeout=300)
+    logs = "\n".join(n.log() for n in nodes)
+    assert proc.returncode == 0, f"{out}\n{err}\n{logs}"
     for node in nodes:
         assert out.count(f"on {node.url}") >= 2, f"jobs on both nodes:\n{out}"
     assert "4 portals: 4 ok" in out or ("4 portals:" in out and "0 failed" in out), out
-    with Store(pg_url) as store:
-        reports = store.reports()
+    with Store(fleet.pg_url) as store:
+        reports = [r for r in store.reports() if set(r["portals"]) & set(keys)]
         assert sorted(k for r in reports for k in r["portals"]) == keys, "one job per portal"
         assert all(r.get("job") for r in reports), "each written by its scrapyd job"
         for key in keys:
@@ -79,8 +116,8 @@ def test_schedule_spreads_one_job_per_portal_over_two_nodes_then_builds(
     metrics = (tmp_path / "var" / "metrics" / "newsfeed.prom").read_text(encoding="utf-8")
     assert all(f'portal="{key}"' in metrics for key in keys)
     # the nodes wrote their own report files too, as `newsfeed crawl` does
-    written = [json.loads(p.read_text()) for p in tmp_path.glob("node*/var/reports/*.json")]
-    assert sorted(k for r in written for k in r["portals"]) == keys
+    written = [json.loads(p.read_text()) for p in fleet.folder.glob("nodes/var/reports/*.json")]
+    assert sorted(k for r in written for k in r["portals"] if k in keys) == keys
 
 
 def _running(node: ScrapydNode) -> list[str]:
@@ -89,30 +126,38 @@ def _running(node: ScrapydNode) -> list[str]:
 
 
 def test_a_node_killed_mid_job_is_reported_and_its_portal_crawled_again(
-    tmp_path: Path, pg_url: str
+    tmp_path: Path, fleet: Fleet
 ) -> None:
     keys = ["kill_a", "kill_b"]
-    with _fleet(tmp_path, pg_url, keys, delay="0.4", slots=1) as (nodes, env):
-        proc = _schedule(nodes, keys, cwd=tmp_path, env=env, slots=1)
+    gate = fleet.gates["kill_a"]
+    # the node to kill is this test's own; the other is the fleet's second node
+    doomed = start_scrapyd(tmp_path / "doomed", fleet.node_env, slots=1)
+    nodes = [doomed, fleet.nodes[1]]
+    try:
+        proc = _schedule(nodes, keys, cwd=tmp_path, env=fleet.env, slots=1)
         try:
             deadline = time.monotonic() + 90
-            with Store(pg_url) as store:
-                # kill the first node once its job has stored something: mid-crawl
-                while not (_running(nodes[0]) and store.count("kill_a")):
+            with Store(fleet.pg_url) as store:
+                # kill the first node once its job has stored something and is held by the
+                # site: mid-crawl
+                while not (_running(doomed) and store.count("kill_a") and gate.reached.is_set()):
                     assert time.monotonic() < deadline, "no job started on node 1"
                     assert proc.poll() is None, proc.communicate()
                     time.sleep(0.1)
-            nodes[0].kill()
+            doomed.kill()
+            gate.release()  # the job scheduled again is not held
             out, err = proc.communicate(timeout=300)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+    finally:
+        doomed.kill()
     assert proc.returncode == 0, f"{out}\n{err}\n{nodes[1].log()}"
-    assert f"kill_a: failed: the node {nodes[0].url} stopped answering" in out, out
+    assert f"kill_a: failed: the node {doomed.url} stopped answering" in out, out
     assert "scheduling it once more" in out
     assert "kill_a: scheduled (again) as job" in out and f"on {nodes[1].url}" in out
-    with Store(pg_url) as store:
+    with Store(fleet.pg_url) as store:
         assert store.count("kill_a") == DEMO_ARTICLES, "the portal ends complete"
         assert store.count("kill_b") == DEMO_ARTICLES
         jobs = [r for r in store.reports() if "kill_a" in r["portals"]]
@@ -157,23 +202,35 @@ def _jobs_on(node: ScrapydNode) -> int:
 
 @pytest.mark.parametrize(("slots", "most_at_once"), [(None, 2), (1, 1)])
 def test_slots_default_to_what_the_node_takes_and_the_option_caps_them(
-    slots: int | None, most_at_once: int, tmp_path: Path, pg_url: str
+    slots: int | None, most_at_once: int, tmp_path: Path, fleet: Fleet
 ) -> None:
-    keys = ["slot_a", "slot_b"]
-    with _fleet(tmp_path, pg_url, keys, delay="0.3", slots=2) as (nodes, env):
-        node = nodes[0]  # the node has max_proc 2; only it is given to schedule
-        proc = _schedule([node], keys, cwd=tmp_path, env=env, slots=slots)
-        seen = 0
-        try:
-            while proc.poll() is None:
-                seen = max(seen, _jobs_on(node))
-                time.sleep(0.1)
-            out, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+    keys = [f"slot{most_at_once}_a", f"slot{most_at_once}_b"]
+    gates = [fleet.gates[key] for key in keys]
+    node = fleet.nodes[0]  # the node has max_proc 2; only it is given to schedule
+    # no build: the feeds are the first test's; here only the jobs at once count
+    proc = _schedule([node], keys, cwd=tmp_path, env=fleet.env, slots=slots, build=False)
+    seen = 0
+    first_held: float | None = None
+    try:
+        while proc.poll() is None:
+            seen = max(seen, _jobs_on(node))
+            if first_held is None and any(g.reached.is_set() for g in gates):
+                first_held = time.monotonic()
+            # a crawl is held by its site until a second job is seen on the node, or for 3 s
+            # (the scheduler asks every second: a free slot would have been given by then)
+            if first_held is not None and (seen >= 2 or time.monotonic() > first_held + 3):
+                for gate in gates:
+                    gate.release()
+            time.sleep(0.1)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        for gate in gates:
+            gate.release()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 0, f"{out}\n{err}\n{node.log()}"
+    assert first_held is not None, "a crawl was held by its site"
     assert seen == most_at_once, f"at most {seen} jobs at once on the node\n{out}"
-    with Store(pg_url) as store:
+    with Store(fleet.pg_url) as store:
         assert all(store.count(key) == DEMO_ARTICLES for key in keys)
