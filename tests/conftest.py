@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -49,6 +49,85 @@ def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.Completed
         timeout=timeout,
         check=False,
     )
+
+
+def _command(args: Iterable[str]) -> str:
+    """The command of ``newsfeed ARGS``: the first word after the global options."""
+    words = iter(args)
+    for word in words:
+        if word in {"--feeds-dir", "--var-dir", "--log-level", "--database-url"}:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return ""
+
+
+IN_PROCESS_REFUSED = frozenset({"demo", "serve"})
+"""Commands that serve until stopped: run them as a process (:func:`run_cli`)."""
+
+
+def cli_here(
+    *args: str, cwd: Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``newsfeed ARGS`` in this process (:func:`newsfeed.cli.main`), as :func:`run_cli` runs
+    it in a subprocess, without the second of Python and imports a process costs: the same
+    argv, working folder and environment (``env`` added, ``NEWSFEED_CONFIG`` unset), stdout
+    and stderr captured, logging configured as in a fresh process, exit code returned (also
+    from argparse's ``SystemExit``). For commands that crawl nothing: a crawl would start
+    Scrapy's reactor in the test process, so one started here fails the test instead. An
+    exception escaping ``main`` (what a user would see as a traceback) fails the test."""
+    import logging
+    from contextlib import redirect_stderr, redirect_stdout
+    from io import StringIO
+    from unittest import mock
+
+    from newsfeed import cli, jobs
+
+    command = _command(args)
+    assert command not in IN_PROCESS_REFUSED, f"run `newsfeed {command}` with run_cli"
+
+    def no_crawl(*_: object, **__: object) -> None:
+        raise AssertionError(f"`newsfeed {' '.join(args)}` started a crawl in the test process")
+
+    out, err = StringIO(), StringIO()
+    saved_env, saved_cwd = dict(os.environ), Path.cwd()
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    try:
+        os.environ.pop("NEWSFEED_CONFIG", None)
+        os.environ.update(env or {})
+        os.chdir(cwd)
+        root.handlers = []  # main's logging.basicConfig then writes to the stderr captured
+        with (
+            redirect_stdout(out),
+            redirect_stderr(err),
+            mock.patch.object(jobs, "run_crawl", no_crawl),
+        ):
+            try:
+                code = cli.main(list(args))
+            except SystemExit as exc:  # argparse: usage errors, --help
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        for handler in root.handlers:
+            if handler not in saved_handlers:
+                handler.close()
+        root.handlers = saved_handlers
+        root.setLevel(saved_level)
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["newsfeed", *args], code, out.getvalue(), err.getvalue())
+
+
+CRAWLING = frozenset({"crawl", "run", "schedule"})
+
+
+def newsfeed_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``newsfeed ARGS`` in this process (:func:`cli_here`) when the command crawls nothing,
+    else as a process (:func:`run_cli`): crawl, run, schedule, demo, serve."""
+    if _command(args) in CRAWLING | IN_PROCESS_REFUSED:
+        return run_cli(*args, cwd=cwd, timeout=timeout)
+    return cli_here(*args, cwd=cwd)
 
 
 def liferay_mirror_extra_urls(source: Path) -> Iterable[tuple[Path, list[str]]]:

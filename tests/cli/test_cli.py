@@ -9,11 +9,11 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from tests.conftest import corpus_path, run_cli
+from tests.conftest import corpus_path, newsfeed_cli
 
 
 def test_portals_json_lists_every_profile(tmp_path: Path) -> None:
-    result = run_cli("portals", "--json", cwd=tmp_path)
+    result = newsfeed_cli("portals", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     portals = {p["key"]: p for p in json.loads(result.stdout)}
     assert {"sotttt_hanoi", "bao_can_tho"} <= set(portals)
@@ -31,7 +31,7 @@ def test_portals_json_lists_every_profile(tmp_path: Path) -> None:
     assert portals["ho_chi_minh"]["evidence"]["platform_shown"] is True
     assert portals["quang_tri"]["status"] == "unknown"
     assert portals["quang_tri"]["evidence"] is None
-    plain = run_cli("portals", cwd=tmp_path)
+    plain = newsfeed_cli("portals", cwd=tmp_path)
     assert "sotttt_hanoi" in plain.stdout and "liferay62" in plain.stdout
     rows = {line.split()[0]: line.split() for line in plain.stdout.splitlines()}
     assert rows["sotttt_hanoi"][2] == "verified"
@@ -42,7 +42,7 @@ def test_portals_json_lists_every_profile(tmp_path: Path) -> None:
 def test_extract_a_saved_page_by_its_url(tmp_path: Path) -> None:
     page = corpus_path("baocantho", "article.html")
     url = "https://baocantho.com.vn/tap-trung-trien-khai-a196670.html"
-    result = run_cli("extract", str(page), "--url", url, cwd=tmp_path)
+    result = newsfeed_cli("extract", str(page), "--url", url, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     article = json.loads(result.stdout)
     assert article["portal"] == "bao_can_tho"
@@ -61,7 +61,7 @@ def test_extract_without_profile_uses_the_generic_extractor(tmp_path: Path) -> N
         + "</p></article></body></html>",
         encoding="utf-8",
     )
-    result = run_cli("extract", str(page), "--url", "https://example.vn/tin-moi", cwd=tmp_path)
+    result = newsfeed_cli("extract", str(page), "--url", "https://example.vn/tin-moi", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     article = json.loads(result.stdout)
     assert article["portal"] is None
@@ -72,15 +72,15 @@ def test_extract_without_profile_uses_the_generic_extractor(tmp_path: Path) -> N
 
 
 def test_clear_errors_for_bad_input(tmp_path: Path) -> None:
-    missing = run_cli("extract", "no-such-file.html", cwd=tmp_path)
+    missing = newsfeed_cli("extract", "no-such-file.html", cwd=tmp_path)
     assert missing.returncode == 1 and "cannot read no-such-file.html" in missing.stderr
-    unknown = run_cli("crawl", "nowhere", cwd=tmp_path)
+    unknown = newsfeed_cli("crawl", "nowhere", cwd=tmp_path)
     assert unknown.returncode == 2 and "unknown portal 'nowhere'" in unknown.stderr
-    no_warc = run_cli("crawl", "sotttt_hanoi", "--replay", "absent.warc.gz", cwd=tmp_path)
+    no_warc = newsfeed_cli("crawl", "sotttt_hanoi", "--replay", "absent.warc.gz", cwd=tmp_path)
     assert no_warc.returncode == 2 and "no such WARC file" in no_warc.stderr
-    report = run_cli("report", cwd=tmp_path)
+    report = newsfeed_cli("report", cwd=tmp_path)
     assert report.returncode == 1 and "no crawl report yet" in report.stderr
-    check = run_cli("check", cwd=tmp_path)
+    check = newsfeed_cli("check", cwd=tmp_path)
     assert check.returncode == 3 and check.stdout.startswith("NEWSFEED UNKNOWN")
 
 
@@ -91,8 +91,8 @@ def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path: Path) -> 
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         handle.write("12345")
         handle.flush()
-        result = run_cli("run", cwd=tmp_path, timeout=60)
-        verbose = run_cli("run", "--verbose", cwd=tmp_path, timeout=60)
+        result = newsfeed_cli("run", cwd=tmp_path, timeout=60)
+        verbose = newsfeed_cli("run", "--verbose", cwd=tmp_path, timeout=60)
     assert result.returncode == 75 and result.stderr == "", "quiet: cron mails nothing"
     assert verbose.returncode == 75
     assert "another newsfeed run is in progress (pid 12345)" in verbose.stderr
@@ -100,7 +100,7 @@ def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path: Path) -> 
 
 
 def test_demo_builds_feeds_a_reader_can_read(tmp_path: Path) -> None:
-    result = run_cli("demo", "--no-serve", cwd=tmp_path)
+    result = newsfeed_cli("demo", "--no-serve", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     root = tmp_path / "var" / "demo" / "feeds"
     assert f"feeds in {root}/" in result.stdout
@@ -127,5 +127,7 @@ def test_demo_builds_feeds_a_reader_can_read(tmp_path: Path) -> None:
             e.id for e in parsed.entries
         )
     assert ids_by_format["rss"] == ids_by_format["atom"], "the same ids in every format"
-    report = json.loads(run_cli("--var-dir", "var/demo", "report", "--json", cwd=tmp_path).stdout)
+    report = json.loads(
+        newsfeed_cli("--var-dir", "var/demo", "report", "--json", cwd=tmp_path).stdout
+    )
     assert report["status"] == "ok"

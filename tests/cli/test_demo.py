@@ -13,7 +13,7 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from tests.conftest import run_cli
+from tests.conftest import newsfeed_cli
 from tests.servers import cli_env, free_port, start_cli
 
 DEMO_GUID = "tag:newsfeed,2025:demo/"
@@ -22,7 +22,7 @@ DEMO_GUID = "tag:newsfeed,2025:demo/"
 def test_demo_writes_its_own_folder_and_a_real_build_serves_no_demo_article(
     tmp_path: Path,
 ) -> None:
-    demo = run_cli("demo", "--no-serve", cwd=tmp_path)
+    demo = newsfeed_cli("demo", "--no-serve", cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr[-3000:]
     demo_feeds = tmp_path / "var" / "demo" / "feeds"
     assert f"feeds in {demo_feeds}/" in demo.stdout  # printed, so the user finds them
@@ -31,7 +31,7 @@ def test_demo_writes_its_own_folder_and_a_real_build_serves_no_demo_article(
     assert not (tmp_path / "feeds").exists()
     assert not (tmp_path / "var" / "newsfeed.sqlite3").exists()
 
-    real = run_cli("build", cwd=tmp_path)  # the real installation, after the demo
+    real = newsfeed_cli("build", cwd=tmp_path)  # the real installation, after the demo
     assert real.returncode == 0, real.stderr[-3000:]
     served = [p for p in (tmp_path / "feeds").rglob("*") if p.is_file()]
     assert any(p.name == "index.html" for p in served)

@@ -1,6 +1,7 @@
 """Clear failures: a damaged, locked or unwritable store and a full disk end in one line.
 
-Each command runs as cron runs it (a subprocess). What must hold: exit 1 (``check``: 3,
+Crawls run as cron runs them (a subprocess); the other commands in the test process, with the
+same output and exit code (tests.conftest.newsfeed_cli). What must hold: exit 1 (``check``: 3,
 UNKNOWN), one line on stderr naming the path and what to do, no traceback, and the store's
 bytes exactly as they were.
 """
@@ -23,7 +24,7 @@ from newsfeed.files import remove_stale_temps
 from newsfeed.items import Article
 from newsfeed.store.db import Store
 from newsfeed.store.errors import StoreFailure, explain
-from tests.conftest import run_cli
+from tests.conftest import newsfeed_cli
 
 STORE = Path("var") / "newsfeed.sqlite3"
 
@@ -43,11 +44,11 @@ def test_a_file_that_is_not_a_database_is_named_and_left_alone(tmp_path: Path) -
     garbage = b"this is not a database\n" * 500
     store.write_bytes(garbage)
     for command in (("build",), ("crawl", "an_giang"), ("report",)):
-        result = run_cli(*command, cwd=tmp_path, timeout=120)
+        result = newsfeed_cli(*command, cwd=tmp_path, timeout=120)
         assert result.returncode == 1, (command, result.stderr[-2000:])
         line = _one_line(result, str(STORE), "cannot be read", "backup")
         assert line.startswith("newsfeed: ")
-    checked = run_cli("check", cwd=tmp_path)
+    checked = newsfeed_cli("check", cwd=tmp_path)
     assert checked.returncode == 3 and checked.stdout.startswith("NEWSFEED UNKNOWN - ")
     assert store.read_bytes() == garbage, "the store was touched"
     assert not (tmp_path / "var" / "reports").exists()
@@ -59,7 +60,7 @@ def test_a_damaged_store_is_named_and_left_alone(tmp_path: Path) -> None:
     data = bytearray(store.read_bytes())
     data[100:4096] = b"\xff" * (4096 - 100)  # page 1: the schema
     store.write_bytes(bytes(data))
-    result = run_cli("build", cwd=tmp_path)
+    result = newsfeed_cli("build", cwd=tmp_path)
     assert result.returncode == 1
     _one_line(result, str(STORE), "cannot be read")
     assert store.read_bytes() == bytes(data)
@@ -84,8 +85,8 @@ def test_a_read_only_var_folder_is_named(tmp_path: Path) -> None:
     (var / "newsfeed.sqlite3-shm").unlink(missing_ok=True)
     before = (var / "newsfeed.sqlite3").read_bytes()
     with _immutable(var):
-        run = run_cli("run", "an_giang", cwd=tmp_path)
-        crawl = run_cli("crawl", "an_giang", cwd=tmp_path)
+        run = newsfeed_cli("run", "an_giang", cwd=tmp_path)
+        crawl = newsfeed_cli("crawl", "an_giang", cwd=tmp_path)
     assert run.returncode == 1
     _one_line(run, "var/", "cannot write", "writable")
     assert crawl.returncode == 1
@@ -211,6 +212,6 @@ def test_a_build_removes_the_temp_files_a_killed_build_left(tmp_path: Path) -> N
     assert fresh.exists() and not stale.exists()
     stale.write_text("half a feed")
     os.utime(stale, (old, old))
-    result = run_cli("build", cwd=tmp_path)
+    result = newsfeed_cli("build", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert not stale.exists()

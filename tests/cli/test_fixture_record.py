@@ -16,7 +16,7 @@ import pytest
 from newsfeed.crawl.warc import write_warc
 from newsfeed.platforms.extract import extract_page
 from newsfeed.portals import Registry
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, newsfeed_cli
 
 DEMO = REPO / "newsfeed" / "demo" / "site"
 ARTICLE = (DEMO / "articles" / "6079116.html").read_bytes()
@@ -59,7 +59,7 @@ def warc(tmp_path: Path) -> Path:
 
 def test_record_from_a_warc_in_the_fixture_layout(tmp_path: Path, warc: Path) -> None:
     into = tmp_path / "fixtures"
-    result = run_cli(
+    result = newsfeed_cli(
         "fixture", "record", "sotttt_hanoi", ARTICLE_URL, "--replay", str(warc),
         "--into", str(into), cwd=tmp_path,
     )  # fmt: skip
@@ -89,7 +89,7 @@ def test_record_from_a_warc_in_the_fixture_layout(tmp_path: Path, warc: Path) ->
 
 def test_record_a_listing_page(tmp_path: Path, warc: Path) -> None:
     into = tmp_path / "fixtures"
-    result = run_cli(
+    result = newsfeed_cli(
         "fixture", "record", "sotttt_hanoi", LISTING_URL, "--replay", str(warc), "--listing",
         "--name", "tin_tuc_su_kien_p1", "--into", str(into), cwd=tmp_path,
     )  # fmt: skip
@@ -105,15 +105,15 @@ def test_record_a_listing_page(tmp_path: Path, warc: Path) -> None:
 def test_record_live_from_a_local_server(tmp_path: Path) -> None:
     path = "/vi/tin-tuc-su-kien/-/view_content/6079116-hoi-nghi-mau.html"
     with serve({path: ARTICLE}) as base:
-        result = run_cli(
+        result = newsfeed_cli(
             "fixture", "record", "sotttt_hanoi", base + path, "--into", str(tmp_path / "f"),
             cwd=tmp_path,
         )  # fmt: skip
-        again = run_cli(
+        again = newsfeed_cli(
             "fixture", "record", "sotttt_hanoi", base + path, "--into", str(tmp_path / "f"),
             cwd=tmp_path,
         )  # fmt: skip
-        missing = run_cli(
+        missing = newsfeed_cli(
             "fixture", "record", "sotttt_hanoi", base + "/vi/khong-co", "--into",
             str(tmp_path / "f"), cwd=tmp_path,
         )  # fmt: skip
@@ -127,14 +127,14 @@ def test_record_live_from_a_local_server(tmp_path: Path) -> None:
 
 
 def test_record_usage_errors(tmp_path: Path, warc: Path) -> None:
-    unknown = run_cli("fixture", "record", "nope", ARTICLE_URL, cwd=tmp_path)
+    unknown = newsfeed_cli("fixture", "record", "nope", ARTICLE_URL, cwd=tmp_path)
     assert unknown.returncode == 2 and "unknown portal 'nope'" in unknown.stderr
-    no_warc = run_cli(
+    no_warc = newsfeed_cli(
         "fixture", "record", "sotttt_hanoi", ARTICLE_URL, "--replay", str(tmp_path / "x.warc.gz"),
         cwd=tmp_path,
     )  # fmt: skip
     assert no_warc.returncode == 2 and "no such WARC file" in no_warc.stderr
-    absent = run_cli(
+    absent = newsfeed_cli(
         "fixture", "record", "sotttt_hanoi", ARTICLE_URL.replace("6079116", "1"),
         "--replay", str(warc), "--into", str(tmp_path / "f"), cwd=tmp_path,
     )  # fmt: skip

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import cli_here, run_cli
 
 CASES: list[tuple[tuple[str, ...], dict[str, str], int, str]] = [
     # args, environment, exit code, what the line must say
@@ -65,18 +65,22 @@ FILE_CASES: list[tuple[tuple[str, ...], str, int, str]] = [
 
 
 def _run(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, **env}
-    if "NEWSFEED_CONFIG" not in env:
-        full.pop("NEWSFEED_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed", *args],
-        cwd=cwd,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """The command in this process (what it prints and exits with are the same as a
+    process's: tests.conftest.cli_here), but ``serve``, which would serve until stopped."""
+    if args[0] == "serve":
+        full = {**os.environ, **env}
+        if "NEWSFEED_CONFIG" not in env:
+            full.pop("NEWSFEED_CONFIG", None)
+        return subprocess.run(
+            [sys.executable, "-m", "newsfeed", *args],
+            cwd=cwd,
+            env=full,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    return cli_here(*args, cwd=cwd, env=env)
 
 
 @pytest.mark.parametrize(("args", "env", "code", "says"), CASES)

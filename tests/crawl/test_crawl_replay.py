@@ -10,7 +10,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import newsfeed_cli
 
 SECOND_URL_IDS = {"4421549", "4409341", "4409310", "4400169", "4418033", "4410299"}
 
@@ -20,7 +20,7 @@ def _db(workdir: Path) -> sqlite3.Connection:
 
 
 def test_replay_crawl_yields_the_twenty_articles_once(liferay_warc: Path, tmp_path: Path) -> None:
-    first = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
+    first = newsfeed_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
     db = _db(tmp_path)
     guids = [row[0] for row in db.execute("SELECT guid FROM articles")]
@@ -35,7 +35,7 @@ def test_replay_crawl_yields_the_twenty_articles_once(liferay_warc: Path, tmp_pa
     for categories in merged.values():
         assert "tin_tuc_su_kien" in categories.split(",")
 
-    report = json.loads(run_cli("report", "--json", cwd=tmp_path).stdout)
+    report = json.loads(newsfeed_cli("report", "--json", cwd=tmp_path).stdout)
     portal = report["portals"]["sotttt_hanoi"]
     assert portal["articles_new"] == 20
     news = portal["categories"]["tin_tuc_su_kien"]
@@ -49,9 +49,9 @@ def test_replay_crawl_yields_the_twenty_articles_once(liferay_warc: Path, tmp_pa
     assert report["status"] == "ok"
 
     # a second run of the unchanged site asks for no article page and changes nothing
-    second = run_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
+    second = newsfeed_cli("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-3000:]
-    again = json.loads(run_cli("report", "--json", cwd=tmp_path).stdout)["portals"]
+    again = json.loads(newsfeed_cli("report", "--json", cwd=tmp_path).stdout)["portals"]
     assert again["sotttt_hanoi"]["article_pages_fetched"] == 0
     assert again["sotttt_hanoi"]["articles_new"] == 0
     assert [row[0] for row in _db(tmp_path).execute("SELECT guid FROM articles")] == guids
@@ -63,9 +63,9 @@ def test_replay_never_touches_the_network(tmp_path: Path) -> None:
 
     empty = tmp_path / "empty.warc.gz"
     write_warc(empty, [])
-    result = run_cli("crawl", "bao_can_tho", "--replay", str(empty), cwd=tmp_path)
+    result = newsfeed_cli("crawl", "bao_can_tho", "--replay", str(empty), cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(run_cli("report", "--json", cwd=tmp_path).stdout)
+    report = json.loads(newsfeed_cli("report", "--json", cwd=tmp_path).stdout)
     portal = report["portals"]["bao_can_tho"]
     assert portal["listing_pages_fetched"] == 0
     assert portal["status"] == "critical"

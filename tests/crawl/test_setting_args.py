@@ -11,7 +11,7 @@ import pytest
 
 from newsfeed.config import Config
 from newsfeed.crawl.runner import SettingArgError, crawl_settings, parse_setting_args
-from tests.conftest import run_cli
+from tests.conftest import newsfeed_cli
 
 
 def test_pairs_split_at_the_first_equals_sign_and_the_last_one_wins() -> None:
@@ -44,7 +44,7 @@ def test_values_are_read_as_scrapy_reads_them_and_go_on_last(tmp_path: Path) -> 
 
 def test_a_setting_given_with_s_changes_the_crawl(liferay_warc: Path, tmp_path: Path) -> None:
     """A title bound of 5 characters: every article is over it, none stored."""
-    result = run_cli(
+    result = newsfeed_cli(
         "crawl",
         "sotttt_hanoi",
         "--replay",
@@ -54,7 +54,9 @@ def test_a_setting_given_with_s_changes_the_crawl(liferay_warc: Path, tmp_path: 
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    portal = json.loads(run_cli("report", "--json", cwd=tmp_path).stdout)["portals"]["sotttt_hanoi"]
+    portal = json.loads(newsfeed_cli("report", "--json", cwd=tmp_path).stdout)["portals"][
+        "sotttt_hanoi"
+    ]
     assert portal["articles_new"] == 0
     assert portal["faults"]["too_large"] == 20
 

@@ -21,7 +21,7 @@ from newsfeed.store import fulltext
 from newsfeed.store.db import Store
 from newsfeed.store.migrations import STEPS, migrate
 from newsfeed.store.query import QueryError, parse_query
-from tests.conftest import run_cli
+from tests.conftest import cli_here as run_cli
 
 NFD = "Nguye\u0302\u0303n Va\u0306n A"  # "Nguyễn Văn A" as an old editor pastes it (NFD)
 

@@ -18,7 +18,7 @@ from newsfeed.monitor.report import build_report
 from newsfeed.monitor.state import current_view, record_run
 from newsfeed.portals import Registry, portal_from_dict
 from newsfeed.store.db import Store
-from tests.conftest import run_cli
+from tests.conftest import newsfeed_cli
 
 T0 = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
 CLOSED_PROXY = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
@@ -237,18 +237,18 @@ def test_offline_run_then_a_bogus_category_crawl_leaves_everything_down(tmp_path
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        run = run_cli("run", cwd=tmp_path)
+        run = newsfeed_cli("run", cwd=tmp_path)
         assert run.returncode == 0, run.stderr[-3000:]
-        bogus = run_cli("crawl", "hanoi", "--category", "nosuch", cwd=tmp_path)
+        bogus = newsfeed_cli("crawl", "hanoi", "--category", "nosuch", cwd=tmp_path)
         assert bogus.returncode == 2
         assert bogus.stderr.count("\n") == 1 and "unknown category 'nosuch'" in bogus.stderr
-        partial = run_cli("crawl", "hanoi", "--category", "tin_tuc_su_kien", cwd=tmp_path)
+        partial = newsfeed_cli("crawl", "hanoi", "--category", "tin_tuc_su_kien", cwd=tmp_path)
         assert partial.returncode == 0, partial.stderr[-3000:]
-        build = run_cli("build", cwd=tmp_path)
+        build = newsfeed_cli("build", cwd=tmp_path)
         assert build.returncode == 0, build.stderr[-3000:]
-        check = run_cli("check", cwd=tmp_path)
-        one = run_cli("check", "--portal", "hanoi", cwd=tmp_path)
-        as_json = run_cli("check", "--json", cwd=tmp_path)
+        check = newsfeed_cli("check", cwd=tmp_path)
+        one = newsfeed_cli("check", "--portal", "hanoi", cwd=tmp_path)
+        as_json = newsfeed_cli("check", "--json", cwd=tmp_path)
     finally:
         for key, value in old.items():
             if value is None:
@@ -322,9 +322,9 @@ def test_under_cron_the_first_run_mails_one_line_per_portal_then_nothing(
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        first = run_cli("run", *keys, cwd=tmp_path)
-        second = run_cli("run", *keys, cwd=tmp_path)
-        summary = run_cli("crawl", "hanoi", "--summary", cwd=tmp_path)
+        first = newsfeed_cli("run", *keys, cwd=tmp_path)
+        second = newsfeed_cli("run", *keys, cwd=tmp_path)
+        summary = newsfeed_cli("crawl", "hanoi", "--summary", cwd=tmp_path)
     finally:
         for key, value in old.items():
             if value is None:

@@ -17,7 +17,7 @@ from newsfeed.items import Article
 from newsfeed.monitor.report import build_report, format_table, write_report
 from newsfeed.portals import Portal, portal_from_dict
 from newsfeed.store.db import Store
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, newsfeed_cli
 
 STARTED = datetime(2026, 11, 27, 7, 30, tzinfo=UTC)
 FINISHED = STARTED + timedelta(minutes=1)
@@ -215,7 +215,7 @@ def test_check_is_ok_after_a_good_crawl_and_warns_of_drift_after_the_markup_chan
     good.mkdir()
     crawled = crawl_demo(reactor_thread, good, REPO / "newsfeed" / "demo" / "site", monkeypatch)
     assert crawled["status"] != "critical", crawled  # `newsfeed demo` exits 0
-    ok = run_cli("--var-dir", "var/demo", "check", cwd=good)
+    ok = newsfeed_cli("--var-dir", "var/demo", "check", cwd=good)
     print(ok.stdout)
     assert ok.returncode == 0, ok.stdout
     assert ok.stdout.startswith("NEWSFEED OK - 1 portal ok, 11 new articles | articles_new=11;")
@@ -233,11 +233,13 @@ def test_check_is_ok_after_a_good_crawl_and_warns_of_drift_after_the_markup_chan
     # the platform's selectors miss title, date and body now; the generic extractor saves
     # every article, and the drift is a warning that says which fields it had to fill
     assert crawled["status"] != "critical", crawled  # `newsfeed demo` exits 0
-    drifting = run_cli("--var-dir", "var/demo", "check", cwd=broken)
+    drifting = newsfeed_cli("--var-dir", "var/demo", "check", cwd=broken)
     assert drifting.returncode == 1, drifting.stdout
     assert drifting.stdout.startswith("NEWSFEED WARNING - "), drifting.stdout
     assert "articles took fields from the generic fallback" in drifting.stdout
-    report = json.loads(run_cli("--var-dir", "var/demo", "report", "--json", cwd=broken).stdout)
+    report = json.loads(
+        newsfeed_cli("--var-dir", "var/demo", "report", "--json", cwd=broken).stdout
+    )
     demo = report["portals"]["demo"]
     assert demo["articles_listed"] == 12 and demo["articles_new"] == 11
     assert {c["name"] for c in demo["checks"]} == {"selectors_drifting"}
