@@ -304,6 +304,51 @@ def demo_portals(
         yield urls
 
 
+class HoldingProxy:
+    """A proxy on 127.0.0.1 that forwards nothing: every connection is held open, unanswered,
+    until :meth:`release`, then answered 502 (as the closed port ``127.0.0.1:9`` refuses).
+    A crawl through it (``http_proxy`` / ``https_proxy``) is held at its first requests for as
+    long as the test needs, and touches no network. ``reached`` is set at the first
+    connection held."""
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self._open = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    def __enter__(self) -> HoldingProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+        self._sock.close()
+        self._thread.join(timeout=5)
+
+    def release(self) -> None:
+        self._open.set()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+
+    def _hold(self, conn: socket.socket) -> None:
+        with conn:
+            if not self._open.is_set():
+                self.reached.set()
+                self._open.wait(120)
+            # an answer, not a bare close: Scrapy waits out its download timeout for a tunnel
+            # closed before the proxy answered its CONNECT
+            with contextlib.suppress(OSError):
+                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+
+
 def cli_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:newsfeed", **extra}
     env.pop("NEWSFEED_CONFIG", None)
@@ -401,6 +446,7 @@ __all__ = [
     "REPO",
     "REQUIRE_TOOLS",
     "Gate",
+    "HoldingProxy",
     "PostgresServer",
     "ScrapydNode",
     "cli_env",

@@ -24,6 +24,7 @@ from newsfeed.jobs import build_feeds
 from newsfeed.portals import Registry
 from tests.crawl.test_crawl_replay import SECOND_URL_IDS
 from tests.crawling import crawl_here
+from tests.servers import HoldingProxy
 
 
 def _start(*args: str, cwd: Path, **env: str) -> subprocess.Popen[str]:
@@ -160,20 +161,26 @@ def test_sigterm_stops_gracefully_and_the_report_says_interrupted(
 
 
 def test_two_concurrent_runs_never_both_crawl(tmp_path: Path) -> None:
-    """Two real ``newsfeed run`` processes; the crawl goes through a proxy on a closed
-    127.0.0.1 port, so every request fails at once without touching the network."""
+    """Two real ``newsfeed run`` processes; the first one's crawl goes through a proxy that
+    holds its requests until the second has ended, then closes them (nothing touches the
+    network); the second's through a proxy on a closed 127.0.0.1 port."""
     closed = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
-    slow = {**closed, "no_proxy": "", "NEWSFEED_DOWNLOAD_DELAY": "1"}
-    first = _start("run", "sotttt_hanoi", cwd=tmp_path, **slow)
-    lock = tmp_path / "var" / "run.lock"
-    deadline = time.monotonic() + 60
-    while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
-        assert time.monotonic() < deadline and first.poll() is None, "the first run took no lock"
-        time.sleep(0.05)
-    second = _start("run", "sotttt_hanoi", "--verbose", cwd=tmp_path, **closed)
-    _, second_err = second.communicate(timeout=60)
-    still_running = first.poll() is None
-    _, first_err = first.communicate(timeout=120)
+    with HoldingProxy() as proxy:
+        held = {"http_proxy": proxy.url, "https_proxy": proxy.url, "no_proxy": ""}
+        first = _start("run", "sotttt_hanoi", cwd=tmp_path, **held, NEWSFEED_DOWNLOAD_DELAY="0")
+        lock = tmp_path / "var" / "run.lock"
+        deadline = time.monotonic() + 60
+        while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
+            assert time.monotonic() < deadline and first.poll() is None, (
+                "the first run took no lock"
+            )
+            time.sleep(0.05)
+        assert proxy.reached.wait(60), "the first run is crawling"
+        second = _start("run", "sotttt_hanoi", "--verbose", cwd=tmp_path, **closed)
+        _, second_err = second.communicate(timeout=60)
+        still_running = first.poll() is None
+        proxy.release()
+        _, first_err = first.communicate(timeout=120)
     assert still_running, "the runs overlapped"
     assert second.returncode == 75, second_err[-2000:]
     assert f"another newsfeed run is in progress (pid {first.pid})" in second_err
