@@ -3,6 +3,7 @@ and the CLI run as a user runs it (a subprocess: Scrapy's reactor runs once per 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -89,6 +90,14 @@ def cli_here(
     def no_crawl(*_: object, **__: object) -> None:
         raise AssertionError(f"`newsfeed {' '.join(args)}` started a crawl in the test process")
 
+    def fresh_settings() -> None:
+        # the Scrapy settings module reads newsfeed.toml and NEWSFEED_* when imported, as in
+        # each new process: read again for this folder and environment (and after it, for
+        # the test process's own)
+        settings = sys.modules.get("newsfeed.crawl.settings")
+        if settings is not None:
+            importlib.reload(settings)
+
     out, err = StringIO(), StringIO()
     saved_env, saved_cwd = dict(os.environ), Path.cwd()
     root = logging.getLogger()
@@ -97,6 +106,7 @@ def cli_here(
         os.environ.pop("NEWSFEED_CONFIG", None)
         os.environ.update(env or {})
         os.chdir(cwd)
+        fresh_settings()
         root.handlers = []  # main's logging.basicConfig then writes to the stderr captured
         with (
             redirect_stdout(out),
@@ -116,6 +126,7 @@ def cli_here(
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
+        fresh_settings()
     return subprocess.CompletedProcess(["newsfeed", *args], code, out.getvalue(), err.getvalue())
 
 

@@ -587,7 +587,7 @@ _S = TypeVar("_S", bound=ThreadingHTTPServer)
 def serving(server: _S) -> Iterator[_S]:
     """``server`` answering in a thread while the block runs; its ``stopping`` event (if it
     has one) set first, so handlers that stall on purpose let go, then shut down."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield server

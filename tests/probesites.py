@@ -147,7 +147,7 @@ class _SiteServer(ThreadingHTTPServer):
 def serve(site: Site, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve ``site`` on ``host`` (a loopback address); yields its base URL ``http://h:p``."""
     server = _SiteServer((host, port), site)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield f"http://{host}:{server.server_address[1]}"

@@ -21,6 +21,7 @@ from newsfeed.items import ListingItem
 from newsfeed.portals import Registry, portal_from_dict
 from newsfeed.store.db import KnownArticle
 from tests.crawling import crawl_here
+from tests.servers import serve_demo
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 POLICY = RecheckPolicy(window=timedelta(hours=48), every=timedelta(hours=6))
@@ -83,9 +84,7 @@ def _crawl_demo(reactor: Any, base_url: str, var_dir: Path) -> dict[str, Any]:
 def test_unchanged_listings_answer_304_and_nothing_is_fetched(
     reactor_thread: Any, tmp_path: Path
 ) -> None:
-    from newsfeed.demo.server import serve_demo_site
-
-    with serve_demo_site() as base_url:
+    with serve_demo() as base_url:
         first = _crawl_demo(reactor_thread, base_url, tmp_path / "var")["portals"]["demo"]
         with sqlite3.connect(tmp_path / "var" / "newsfeed.sqlite3") as db:
             saved = db.execute("SELECT count(*) FROM http_validators").fetchone()[0]

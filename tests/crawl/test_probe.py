@@ -5,9 +5,7 @@ again offline from the WARC the first run recorded."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import tomllib
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -18,22 +16,15 @@ import pytest
 
 from newsfeed import USER_AGENT
 from newsfeed.portals import Registry, load_profile
+from tests.conftest import cli_here
 from tests.probesites import Site, free_port, serve
 
 
 def newsfeed(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "NEWSFEED_DOWNLOAD_DELAY": "0", **env}
-    full.pop("NEWSFEED_CONFIG", None)
+    """``newsfeed ARGS`` (probe and discover fetch with urllib, not Scrapy: in this process)."""
+    full = {"NEWSFEED_DOWNLOAD_DELAY": "0", **env}
     full.setdefault("NEWSFEED_PROFILES_DIR", str(cwd / "profiles"))
-    return subprocess.run(
-        [sys.executable, "-m", "newsfeed", *args],
-        cwd=cwd,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli_here(*args, cwd=cwd, env=full)
 
 
 def test_probe_live_then_replay(tmp_path: Path) -> None:

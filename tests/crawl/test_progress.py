@@ -23,9 +23,9 @@ from newsfeed.crawl.progress import (
 )
 from newsfeed.crawl.stats import portal_counters
 from newsfeed.demo import demo_profile_data
-from newsfeed.demo.server import serve_demo_site
 from newsfeed.portals import Portal, portal_from_dict
 from tests.crawling import crawl_here
+from tests.servers import serve_demo
 
 
 class Recorder:
@@ -63,8 +63,8 @@ def _portal(key: str, base: str) -> Portal:
 def two_portals() -> Iterator[list[Portal]]:
     """``fast`` on 127.0.0.1 and ``slow`` on localhost (another download slot, delayed)."""
     with ExitStack() as stack:
-        fast = stack.enter_context(serve_demo_site())
-        slow = stack.enter_context(serve_demo_site()).replace("127.0.0.1", "localhost")
+        fast = stack.enter_context(serve_demo())
+        slow = stack.enter_context(serve_demo()).replace("127.0.0.1", "localhost")
         yield [_portal("fast", fast), _portal("slow", slow)]
 
 

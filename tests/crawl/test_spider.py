@@ -22,6 +22,7 @@ from newsfeed.monitor.report import format_table
 from newsfeed.portals import Portal, portal_from_dict
 from newsfeed.store.db import Store, utcnow
 from tests.crawling import crawl_here
+from tests.servers import serve_demo
 
 ARTICLE = "6121007"
 """Listed first in "Tin tức sự kiện": Kế hoạch tổ chức Ngày hội Chuyển đổi số."""
@@ -36,7 +37,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path
     copy = tmp_path / "site"
     shutil.copytree(server.SITE_DIR, copy)
     monkeypatch.setattr(server, "SITE_DIR", copy)
-    with server.serve_demo_site() as base_url:
+    with serve_demo() as base_url:  # the demo handler, quick to shut down
         yield copy, base_url
 
 

@@ -18,6 +18,7 @@ from newsfeed.monitor.report import build_report, format_table, write_report
 from newsfeed.portals import Portal, portal_from_dict
 from newsfeed.store.db import Store
 from tests.conftest import REPO, newsfeed_cli
+from tests.servers import serve_demo
 
 STARTED = datetime(2026, 11, 27, 7, 30, tzinfo=UTC)
 FINISHED = STARTED + timedelta(minutes=1)
@@ -182,14 +183,13 @@ def crawl_demo(
     """What ``newsfeed demo`` does (its own store under ``var/demo``, then the feeds), with the
     demo portal served from ``site``, in this process; returns the crawl report."""
     from newsfeed.demo import server
-    from newsfeed.demo.server import serve_demo_site
     from newsfeed.jobs import build_feeds
     from newsfeed.portals import Registry
     from tests.crawling import crawl_here
 
     monkeypatch.setattr(server, "SITE_DIR", site.resolve())
     config = Config(var_dir=cwd / "var" / "demo", feeds_dir=cwd / "feeds", database_url="")
-    with serve_demo_site() as base_url:
+    with serve_demo() as base_url:
         portal = portal_from_dict(demo_profile_data(base_url), source="demo profile")
         report = crawl_here(reactor_thread, [portal], config).report
     build_feeds(config, Registry([portal]))
