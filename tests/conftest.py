@@ -3,6 +3,7 @@ and the CLI run as a user runs it (a subprocess: Scrapy's reactor runs once per 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -94,9 +95,13 @@ def cli_here(
         # the Scrapy settings module reads newsfeed.toml and NEWSFEED_* when imported, as in
         # each new process: read again for this folder and environment (and after it, for
         # the test process's own)
+        from newsfeed.config import ConfigError
+
         settings = sys.modules.get("newsfeed.crawl.settings")
         if settings is not None:
-            importlib.reload(settings)
+            # a bad setting: the command says so (main reads the configuration first)
+            with contextlib.suppress(ConfigError):
+                importlib.reload(settings)
 
     out, err = StringIO(), StringIO()
     saved_env, saved_cwd = dict(os.environ), Path.cwd()
@@ -202,20 +207,18 @@ def liferay_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-# -- scheduling under pytest-xdist (`make test`: -n 2 --dist loadgroup) --------------------------
+# -- scheduling under pytest-xdist (`make test`: -n 2 --dist loadfile) ---------------------------
+# Each test file runs on one worker (its module-scoped fixtures are built once). Not
+# loadgroup: under pytest 9, pytest-xdist 3.8's loadgroup cannot rename the tests it groups
+# (Node.nodeid is read-only), so its xdist_group marks placed nothing.
 
 _DURATIONS_KEY = "newsfeed/durations"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # pytest-xdist registers it too; declared here for runs with -p no:xdist (--strict-markers)
-    config.addinivalue_line("markers", "xdist_group(name): tests run on one xdist worker")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slowest test files of the last run first (so no long test starts last and runs
-    alone), and the tests that share a module-scoped fixture on one worker (built once, not
-    twice). Only the order and placement change: every test runs, and runs the same."""
+    """The slowest test files of the last run first, so that no long file starts last and
+    runs alone while the other worker idles. Only the order changes: every test runs, and
+    runs the same."""
     cache = getattr(config, "cache", None)
     last: dict[str, float] = cache.get(_DURATIONS_KEY, {}) if cache is not None else {}
     if last:
@@ -223,14 +226,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for nodeid, seconds in last.items():
             file = nodeid.split("::", 1)[0]
             per_file[file] = per_file.get(file, 0.0) + seconds
-        # whole files move (a module's fixtures are built once); a stable sort keeps the
-        # order inside a file, and new files after the known slow ones
+        # whole files move; a stable sort keeps the order inside a file, and new files after
+        # the known slow ones
         items.sort(key=lambda item: -per_file.get(item.nodeid.split("::", 1)[0], 0.0))
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        defs = info.name2fixturedefs.values() if info is not None else ()
-        if any(d[-1].scope == "module" for d in defs if d):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 _durations: dict[str, float] = {}
