@@ -26,6 +26,7 @@ from newsfeed.store.dialect import connect
 from newsfeed.store.locks import PortalLockedError, PortalLocks
 from newsfeed.store.migrations import SCHEMA_VERSION, migrate, store_version
 from newsfeed.store.transfer import TransferError, export_store, import_store
+from tests.conftest import cli_here
 from tests.crawling import crawl_here
 from tests.servers import Gate, cli_env, demo_portals, start_cli
 from tests.store.test_migrations import _step_adds_column, _step_fails, old_store
@@ -76,18 +77,10 @@ def test_store_export_and_import_commands(tmp_path: Path, pg_url: str) -> None:
     (work / "var").mkdir(parents=True)
     old_store(work / "var" / "newsfeed.sqlite3")
     dump = tmp_path / "store.jsonl"
-    env = cli_env()
 
     def cli(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*start_cli_args(), *args],
-            cwd=work,
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        # in this process: the store commands crawl nothing (tests.conftest.cli_here)
+        return cli_here(*args, cwd=work, env=extra)
 
     done = cli("store", "export", str(dump))
     assert done.returncode == 0, done.stderr
@@ -103,12 +96,6 @@ def test_store_export_and_import_commands(tmp_path: Path, pg_url: str) -> None:
     assert done.returncode == 0 and "20261120T010000000Z" in done.stdout
     bad = cli("report", NEWSFEED_DATABASE_URL="mysql://x@y/z")
     assert bad.returncode == 2 and "PostgreSQL URL" in bad.stderr
-
-
-def start_cli_args() -> list[str]:
-    import sys
-
-    return [sys.executable, "-m", "newsfeed"]
 
 
 def test_migrations_run_in_one_transaction_on_postgres(pg_url: str) -> None:
