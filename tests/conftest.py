@@ -8,6 +8,7 @@ import importlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -187,11 +188,23 @@ def liferay_mirror_extra_urls(source: Path) -> Iterable[tuple[Path, list[str]]]:
 
 @pytest.fixture(scope="session")
 def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The feeds folder ``newsfeed demo`` (a real process) writes, made once per session and
-    read by the feed, reader and site tests: treat it as read-only."""
-    cwd = tmp_path_factory.mktemp("demo")
-    result = run_cli("demo", "--no-serve", cwd=cwd)
-    assert result.returncode == 0, result.stderr[-3000:]
+    """The feeds folder ``newsfeed demo`` (a real process) writes, made once per run (shared
+    by the xdist workers: the first one makes it, under a lock) and read by the feed, reader,
+    README and site tests: treat it as read-only."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # this run's folder, above each worker's own
+    cwd, made = root / "demo-output", root / "demo-output.made"
+    with (root / "demo-output.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            shutil.rmtree(cwd, ignore_errors=True)  # a failed attempt of another worker
+            cwd.mkdir()
+            result = run_cli("demo", "--no-serve", cwd=cwd)
+            assert result.returncode == 0, result.stderr[-3000:]
+            made.touch()
     return cwd / "var" / "demo" / "feeds"
 
 
