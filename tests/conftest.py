@@ -190,7 +190,8 @@ def liferay_mirror_extra_urls(source: Path) -> Iterable[tuple[Path, list[str]]]:
 def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The feeds folder ``newsfeed demo`` (a real process) writes, made once per run (shared
     by the xdist workers: the first one makes it, under a lock) and read by the feed, reader,
-    README and site tests: treat it as read-only."""
+    README, CLI and site tests: treat it as read-only. What the command printed is in
+    ``demo-output.stdout`` beside the folder it ran in (``demo_output.parents[2]``)."""
     import fcntl
 
     root = tmp_path_factory.getbasetemp()
@@ -204,6 +205,7 @@ def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
             cwd.mkdir()
             result = run_cli("demo", "--no-serve", cwd=cwd)
             assert result.returncode == 0, result.stderr[-3000:]
+            (root / "demo-output.stdout").write_text(result.stdout, encoding="utf-8")
             made.touch()
     return cwd / "var" / "demo" / "feeds"
 
