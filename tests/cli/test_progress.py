@@ -29,6 +29,7 @@ import pyte
 import pytest
 
 from newsfeed.crawl.runner import INTERRUPTED
+from tests.conftest import cli_here
 from tests.servers import cli_env, demo_portals
 
 COLUMNS, ROWS = 160, 40
@@ -249,15 +250,8 @@ def test_off_a_terminal_stderr_is_only_the_status_lines_as_cron_mails_them(
 
 
 def test_a_progress_setting_that_means_nothing_is_bad_usage(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "newsfeed", "crawl", "hanoi"],
-        cwd=tmp_path,
-        env=cli_env(NEWSFEED_PROGRESS="maybe"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # refused before any crawl: in this process (a crawl started there fails the test)
+    done = cli_here("crawl", "hanoi", cwd=tmp_path, env={"NEWSFEED_PROGRESS": "maybe"})
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "NEWSFEED_PROGRESS=maybe" in done.stderr
     assert not (tmp_path / "var" / "reports").exists(), "nothing was crawled"

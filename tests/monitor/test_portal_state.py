@@ -18,7 +18,7 @@ from newsfeed.monitor.report import build_report
 from newsfeed.monitor.state import current_view, record_run
 from newsfeed.portals import Registry, portal_from_dict
 from newsfeed.store.db import Store
-from tests.conftest import newsfeed_cli
+from tests.conftest import cli_here, newsfeed_cli
 
 T0 = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
 CLOSED_PROXY = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
@@ -239,7 +239,8 @@ def test_offline_run_then_a_bogus_category_crawl_leaves_everything_down(tmp_path
     try:
         run = newsfeed_cli("run", cwd=tmp_path)
         assert run.returncode == 0, run.stderr[-3000:]
-        bogus = newsfeed_cli("crawl", "hanoi", "--category", "nosuch", cwd=tmp_path)
+        # refused before any crawl: in this process
+        bogus = cli_here("crawl", "hanoi", "--category", "nosuch", cwd=tmp_path)
         assert bogus.returncode == 2
         assert bogus.stderr.count("\n") == 1 and "unknown category 'nosuch'" in bogus.stderr
         partial = newsfeed_cli("crawl", "hanoi", "--category", "tin_tuc_su_kien", cwd=tmp_path)
