@@ -34,6 +34,11 @@ DOWNLOAD_DELAY = 0.5
 # hold the others.
 CONCURRENT_REQUESTS = 16
 NEWSFEED_CONCURRENT_REQUESTS_MAX = 1024
+# Scrapy runs the items and requests of one response through CONCURRENT_ITEMS tasks (100 by
+# default, a hundred asyncio tasks created for every page). newsfeed's pipelines are
+# synchronous (an article is one store transaction) and a page yields one article or one
+# listing's links, so more than a few buy nothing; 100 cost over a millisecond of CPU a page.
+CONCURRENT_ITEMS = 8
 DNSCACHE_ENABLED = True
 DNSCACHE_SIZE = 20_000
 REACTOR_THREADPOOL_MAXSIZE = 20
