@@ -63,13 +63,17 @@ __all__ = ["FIELDS", "extract_generic"]
 logger = logging.getLogger(__name__)
 
 # --- selectors: tuples of fallbacks, structured data first --------------------------------------
+# A query testing classes starts with [@class] (or the attributes it tests): an element without
+# them cannot match, and the test for the attribute is a fraction of a dozen contains() on an
+# empty string, for every element of the page (these queries took 40% less time with it).
 
 _TITLE_NODES = (
     "//h1[@itemprop='headline']",
     "//*[@itemprop='headline'][not(self::meta)]",
     "//h1",
-    "//*[self::h2 or self::div or self::p][contains(concat(' ', normalize-space(@class), ' '),"
-    " ' title-detail ') or contains(@class, 'detail-title') or contains(@class, 'article-title')"
+    "//*[@class][self::h2 or self::div or self::p]"
+    "[contains(concat(' ', normalize-space(@class), ' '), ' title-detail ')"
+    " or contains(@class, 'detail-title') or contains(@class, 'article-title')"
     " or contains(@class, 'title_detail') or contains(@class, 'post-title')"
     " or contains(@class, 'entry-title') or contains(@class, 'cms-title')"
     " or contains(@class, 'article__title')]",
@@ -113,20 +117,21 @@ _BODY_CONTAINERS = (
 )
 _SUMMARY_NODES = (
     "//*[@itemprop='description'][not(self::meta)]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' sapo ')]",
-    "//*[contains(@class, 'detail-sapo') or contains(@class, 'article-sapo')"
+    "//*[@class][contains(concat(' ', normalize-space(@class), ' '), ' sapo ')]",
+    "//*[@class][contains(@class, 'detail-sapo') or contains(@class, 'article-sapo')"
     " or contains(@class, 'article__sapo') or contains(@class, 'singular-sapo')"
     " or contains(@class, 'news-sapo') or contains(@class, 'cms-desc')"
     " or contains(@class, 'ArticleSummary') or contains(@class, 'article-summary')"
     " or contains(@class, 'tomtat') or contains(@class, 'tom-tat') or contains(@class, 'tom_tat')]",
     "//p[contains(concat(' ', normalize-space(@class), ' '), ' description ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' lead ')]",
+    "//*[@class][contains(concat(' ', normalize-space(@class), ' '), ' lead ')]",
 )
 _DATE_NODES = (
     "//*[@itemprop='datePublished'][not(self::meta)]",
     "//time",
     "//*[@data-role='publishdate']",
-    "//*[not(self::html or self::body)][contains(@class, 'date') or contains(@class, 'time')"
+    "//*[@class or @id][not(self::html or self::body)][contains(@class, 'date')"
+    " or contains(@class, 'time')"
     " or contains(@class, 'publish') or contains(@class, 'Date') or contains(@class, 'Time')"
     " or contains(@class, 'ngay-dang') or contains(@class, 'ngaydang')"
     " or contains(@class, 'ngay_dang')"
@@ -135,13 +140,13 @@ _DATE_NODES = (
 _AUTHOR_NODES = (
     "//*[@itemprop='author'][not(self::meta)]",
     "//a[@rel='author']",
-    "//*[not(self::html or self::body or self::meta)][contains(@class, 'author')"
+    "//*[@class][not(self::html or self::body or self::meta)][contains(@class, 'author')"
     " or contains(@class, 'byline') or contains(@class, 'tac-gia') or contains(@class, 'tacgia')"
     " or contains(@class, 'Author') or contains(@class, 'writer')]",
 )
 # Boxes of the page's own "related / other news" list, by class or by their heading.
 _RELATED_BOXES = (
-    "//*[contains(@class, 'related') or contains(@class, 'relate')"
+    "//*[@class or @type][contains(@class, 'related') or contains(@class, 'relate')"
     " or contains(@class, 'lien-quan') or contains(@class, 'lienquan')"
     " or contains(@class, 'tin-khac') or contains(@class, 'tinkhac')"
     " or contains(@class, 'other') or contains(@class, 'cung-chuyen-muc')"
@@ -239,6 +244,7 @@ class _Layout:
     def __init__(self, sel: Selector, data: StructuredData) -> None:
         self.sel = sel
         self.data = data
+        self._boxes: dict[Any, bool] = {}
         self.title_node = self._title_node()
         self.body_node = self._body_node()
         anchor = self.title_node if self.title_node is not None else self.body_node
@@ -260,7 +266,7 @@ class _Layout:
                     continue
                 if fold(text) in keys:
                     return node
-                if not _in_chrome(node):
+                if not self._in_chrome(node):
                     eligible.append(node)
         if not eligible:
             return None
@@ -278,7 +284,7 @@ class _Layout:
             if needed is not None and not needed <= present:
                 continue  # a class or id the page has nowhere: the query cannot match
             matches = _elements(self.sel, query, css=True)
-            matches = [m for m in matches if not _in_chrome(m, self.title_node)]
+            matches = [m for m in matches if not self._in_chrome(m, self.title_node)]
             if not matches:
                 continue
             best = max(matches, key=lambda m: len(_text(m)))
@@ -298,9 +304,31 @@ class _Layout:
                 if ancestor.tag in {"body", "html"} or level > _MAX_STEPS:
                     return None
                 return level
-            if _is_other_box(ancestor):
+            if self._other_box(ancestor):
                 return None
         return None
+
+    def _other_box(self, element: Any) -> bool:
+        """:func:`_is_other_box`, remembered: the candidates of a page share their ancestors,
+        and each was tested again for every candidate (a fifth of a fallback's time)."""
+        box = self._boxes.get(element)
+        if box is None:
+            box = self._boxes[element] = _is_other_box(element)
+        return box
+
+    def _in_chrome(self, element: Any, article: Any | None = None) -> bool:
+        """True inside the site's navigation, footer, sidebars or boxes of other articles. An
+        ancestor that also holds ``article`` (the title) is the article's column, whatever its
+        class: VnExpress calls its main column "sidebar-1" (2026)."""
+        exempt = set(article.iterancestors()) if article is not None else set()
+        for ancestor in element.iterancestors():
+            if ancestor in exempt:
+                continue
+            if ancestor.tag == "header" and ancestor.find(".//h1") is None:
+                return True
+            if self._other_box(ancestor):
+                return True
+        return False
 
     def in_body(self, element: Any) -> bool:
         body = self.body_node
@@ -322,21 +350,6 @@ def _classes(element: Any) -> str:
 
 def _is_other_box(element: Any) -> bool:
     return element.tag in _CHROME_TAGS or bool(_NOT_ARTICLE_RE.search(_classes(element)))
-
-
-def _in_chrome(element: Any, article: Any | None = None) -> bool:
-    """True inside the site's navigation, footer, sidebars or boxes of other articles. An
-    ancestor that also holds ``article`` (the title) is the article's column, whatever its
-    class: VnExpress calls its main column "sidebar-1" (2026)."""
-    exempt = set(article.iterancestors()) if article is not None else set()
-    for ancestor in element.iterancestors():
-        if ancestor in exempt:
-            continue
-        if ancestor.tag == "header" and ancestor.find(".//h1") is None:
-            return True
-        if _is_other_box(ancestor):
-            return True
-    return False
 
 
 def _doc_index(element: Any) -> int:
