@@ -39,14 +39,18 @@ def corpus_path(*parts: str) -> Path:
     return path
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``newsfeed ARGS`` in a subprocess, as cron or a user runs it."""
-    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:newsfeed"}
-    env.pop("NEWSFEED_CONFIG", None)
+def run_cli(
+    *args: str, cwd: Path, timeout: float = 300, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``newsfeed ARGS`` in a subprocess, as cron or a user runs it (``env`` added to this
+    process's environment; ``NEWSFEED_CONFIG`` unset unless ``env`` sets it)."""
+    full = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:newsfeed"}
+    full.pop("NEWSFEED_CONFIG", None)
+    full.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "newsfeed", *args],
         cwd=cwd,
-        env=env,
+        env=full,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -4,10 +4,8 @@ file or the port and what to do, with the exit code the README promises (2 usage
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -68,18 +66,7 @@ def _run(args: tuple[str, ...], env: dict[str, str], cwd: Path) -> subprocess.Co
     """The command in this process (what it prints and exits with are the same as a
     process's: tests.conftest.cli_here), but ``serve``, which would serve until stopped."""
     if args[0] == "serve":
-        full = {**os.environ, **env}
-        if "NEWSFEED_CONFIG" not in env:
-            full.pop("NEWSFEED_CONFIG", None)
-        return subprocess.run(
-            [sys.executable, "-m", "newsfeed", *args],
-            cwd=cwd,
-            env=full,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return run_cli(*args, cwd=cwd, env=env, timeout=120)
     return cli_here(*args, cwd=cwd, env=env)
 
 
