@@ -232,6 +232,35 @@ def _names_needed(css: str) -> frozenset[str] | None:
     return frozenset(re.findall(r"[.#][\w-]+", css))
 
 
+_CLASS_TEST_RE = re.compile(
+    r"contains\(@class, '([^']+)'\)"
+    r"|contains\(concat\(' ', normalize-space\(@class\), ' '\), ' ([^' ]+) '\)"
+)
+
+
+@cache
+def _class_needles(query: str) -> tuple[str, ...] | None:
+    """Strings one of which some class attribute of the page must contain for ``query`` to
+    match anything, or None when the query does not say (it is always run).
+
+    Only a query whose every predicate naming ``@class`` is an ``or`` of ``contains(@class,
+    'x')`` (or of the ``' x '`` token form) qualifies, and one with no other attribute and no
+    union: then an element matches only if its class holds one of the x, and a page whose
+    class attributes hold none of them is not scanned (each such query is a scan of every
+    element, the most expensive step of a fallback extraction)."""
+    if "|" in query or "not(contains" in query or set(re.findall(r"@([\w-]+)", query)) != {"class"}:
+        return None
+    needles: list[str] = []
+    for predicate in re.findall(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]", query):
+        if "@class" not in predicate:
+            continue
+        rest = _CLASS_TEST_RE.sub("", predicate).replace("@class", "")
+        if not re.fullmatch(r"(?:\s*or\s*)*", rest):
+            return None
+        needles += [a or b for a, b in _CLASS_TEST_RE.findall(predicate)]
+    return tuple(needles) or None
+
+
 # --- JSON-LD ------------------------------------------------------------------------------------
 
 # --- the page around the title ------------------------------------------------------------------
@@ -245,6 +274,7 @@ class _Layout:
         self.sel = sel
         self.data = data
         self._boxes: dict[Any, bool] = {}
+        self._class_text: str | None = None
         self.title_node = self._title_node()
         self.body_node = self._body_node()
         anchor = self.title_node if self.title_node is not None else self.body_node
@@ -255,7 +285,7 @@ class _Layout:
         keys = {fold(t) for t in structured}
         eligible: list[Any] = []
         for query in _TITLE_NODES:
-            for node in _elements(self.sel, query):
+            for node in self.elements(query):
                 text = _text(node)
                 if (
                     not text
@@ -307,6 +337,17 @@ class _Layout:
             if self._other_box(ancestor):
                 return None
         return None
+
+    def elements(self, query: str) -> list[Any]:
+        """:func:`_elements`, not run when no class on the page holds what the query needs
+        (:func:`_class_needles`)."""
+        needles = _class_needles(query)
+        if needles is not None:
+            if self._class_text is None:
+                self._class_text = "\n".join(str(v) for v in _CLASSES(self.sel.root))
+            if not any(needle in self._class_text for needle in needles):
+                return []
+        return _elements(self.sel, query)
 
     def _other_box(self, element: Any) -> bool:
         """:func:`_is_other_box`, remembered: the candidates of a page share their ancestors,
@@ -411,7 +452,7 @@ def _printed_dates(layout: _Layout) -> list[tuple[int, ParsedDate]]:
     found: list[tuple[int, int, ParsedDate]] = []
     seen: set[Any] = set()
     for query in _DATE_NODES:
-        for element in _elements(layout.sel, query):
+        for element in layout.elements(query):
             if element in seen or layout.in_body(element):
                 continue
             seen.add(element)
@@ -460,7 +501,7 @@ def _byline_nodes(layout: _Layout) -> Iterator[Any]:
     is followed by the name element inside it)."""
     seen: set[Any] = set()
     for query in _AUTHOR_NODES:
-        for element in _elements(layout.sel, query):
+        for element in layout.elements(query):
             if element in seen or re.search("comment|binh-?luan", _classes(element), re.I):
                 continue
             if layout.in_body(element) or layout.near_title(element) is not None:
@@ -501,7 +542,7 @@ def _printed_author(layout: _Layout, data: StructuredData, title: str) -> str | 
 
 def _summary(layout: _Layout, data: StructuredData, title: str) -> tuple[str | None, Any | None]:
     for query in _SUMMARY_NODES:
-        for element in _elements(layout.sel, query):
+        for element in layout.elements(query):
             if not (layout.in_body(element) or layout.near_title(element) is not None):
                 continue
             text = _text(element)
@@ -548,7 +589,7 @@ _SHORT_HEADINGS = (
 
 def _related_boxes(layout: _Layout) -> Iterator[Any]:
     for query in _RELATED_BOXES:
-        yield from _elements(layout.sel, query)
+        yield from layout.elements(query)
     for heading in _elements(layout.sel, _SHORT_HEADINGS):
         if _RELATED_HEADING_RE.match(_text(heading)):
             # the box: the nearest ancestor holding links (a table layout prints the heading

@@ -257,3 +257,38 @@ def test_a_field_asked_for_alone_is_what_a_whole_extraction_gives() -> None:
             )
             for moved in MOVES[field]:
                 assert getattr(alone, moved) == getattr(whole, moved), f"{path}: {field}/{moved}"
+
+
+@pytest.mark.parametrize(
+    ("query", "needles"),
+    [
+        ("//*[contains(@class, 'sapo') or contains(@class, 'lead')]", ("sapo", "lead")),
+        ("//p[contains(concat(' ', normalize-space(@class), ' '), ' lead ')]", ("lead",)),
+        ("//*[@class][not(self::meta)][contains(@class, 'author')]", ("author",)),
+        # a match without the class: the query must always run
+        ("//*[self::h1 or contains(@class, 'title')]", None),
+        ("//*[contains(@class, 'date') or contains(@id, 'date')]", None),
+        ("//*[not(contains(@class, 'menu'))]", None),
+        ("//h1 | //*[contains(@class, 'title')]", None),
+        ("//h1", None),
+    ],
+)
+def test_a_class_query_is_skipped_only_when_no_class_could_match(
+    query: str, needles: tuple[str, ...] | None
+) -> None:
+    from newsfeed.extraction.generic import _class_needles
+
+    assert _class_needles(query) == needles
+
+
+def test_a_byline_whose_class_holds_the_needle_inside_a_longer_class_is_still_read() -> None:
+    """contains(@class, 'author') matches 'post-author-name': the page's class text is
+    searched for the needle as a substring, as XPath does, not as a whole class."""
+    page = (
+        "<html><body><article><h1>Lãnh đạo tỉnh thăm và làm việc tại xã biên giới</h1>"
+        "<div class='post-author-name'>Minh Anh</div>"
+        "<div class='content'><p>" + "Nội dung bài viết về chuyến công tác. " * 20 + "</p>"
+        "</div></article></body></html>"
+    )
+    article = extract_generic(Selector(text=page), "https://x.gov.vn/a.html", fields=("author",))
+    assert article.author == "Minh Anh"
