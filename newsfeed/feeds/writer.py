@@ -38,13 +38,13 @@ from typing import Any
 from newsfeed.feeds import render
 from newsfeed.feeds.render import (
     FORMATS,
-    RENDERERS,
     FeedEntry,
     FeedSpec,
     ItemCache,
     feed_url,
-    latest_news,
+    prepare,
     render_opml,
+    render_prepared,
 )
 from newsfeed.files import DurableBatch, atomic_write
 
@@ -61,7 +61,7 @@ def code_digest() -> str:
     """What renders the feeds: a change to the renderer's code or its libraries re-renders
     every feed (no version number to forget to bump)."""
     h = hashlib.sha256(Path(render.__file__).read_bytes())
-    for dist in ("feedgen", "lxml"):
+    for dist in ("feedgen", "lxml", "orjson"):
         h.update(f"\0{dist}={version(dist)}".encode())
     return h.hexdigest()
 
@@ -112,9 +112,8 @@ class FeedWriter:
         self.counts = BuildCounts()
         # Items are shared by the formats of a feed and by feeds rendered one after another
         # (an article in two categories); a portal's "all" and the topic feeds come after
-        # every category feed, too far back for any cache that keeps memory flat. Each item
-        # holds its article, so 4,096 of them were ~30 MiB of a 100,000-article build.
-        self.cache = ItemCache(size=max(256, 2 * limit))
+        # every category feed, too far back for any cache that keeps memory flat.
+        self.cache = ItemCache(self.base, size=max(256, 2 * limit))
         self._inputs = f"{code_digest()}\0{self.base}\0{limit}"
         self._previous = _read_manifest(out_dir)
         self._feeds: dict[str, dict[str, Any]] = {}
@@ -162,24 +161,19 @@ class FeedWriter:
             count = int(old.get("count") or 0)
         else:
             entries = tuple(load()) if load is not None else spec.entries
-            limited = replace(spec, entries=tuple(render._limited(entries, self.limit)))
+            prepared = prepare(entries, limit=self.limit, base_url=self.base, cache=self.cache)
             try:
                 for fmt, path in zip(FORMATS, paths, strict=True):
-                    data = RENDERERS[fmt](
-                        limited,
-                        feed_url(self.base, stem, fmt),
-                        base_url=self.base,
-                        cache=self.cache,
-                    )
-                    if self._batch.write(path, data):
+                    url = feed_url(self.base, stem, fmt)
+                    if self._batch.write(path, render_prepared(fmt, channel, prepared, url)):
                         self.counts.written.append(path)
             except BaseException:
                 # the build fails: the feeds not committed yet keep their old files
                 self._batch.abort()
                 raise
             self.counts.rendered += 1
-            latest = latest_news(entries)
-            count = min(len({e.article.guid for e in entries}), self.limit)
+            latest = prepared.latest
+            count = prepared.count
         self._feeds[stem] = {
             "digest": full,
             "latest": latest.isoformat() if latest else None,

@@ -16,7 +16,6 @@ import pytest
 from newsfeed.config import Config, Watch
 from newsfeed.feeds import writer
 from newsfeed.feeds.build import feed_plans
-from newsfeed.feeds.render import RENDERERS
 from newsfeed.feeds.writer import MANIFEST
 from newsfeed.files import DurableBatch
 from newsfeed.items import Article
@@ -245,17 +244,17 @@ def test_a_build_failing_at_one_feed_leaves_every_file_whole_and_the_next_build_
     after = contents(scratch.feeds_dir)
 
     monkeypatch.setattr(writer, "DurableBatch", partial(DurableBatch, group=group))
-    real = RENDERERS["atom"]
+    real = writer.render_prepared
     rendered = 0
 
-    def dies_at_the_sixth(*args: Any, **kwargs: Any) -> bytes:
+    def dies_at_the_sixth(fmt: str, *args: Any) -> bytes:
         nonlocal rendered
-        rendered += 1
+        rendered += fmt == "atom"
         if rendered == 6:
             raise RuntimeError("killed mid-build")
-        return real(*args, **kwargs)
+        return real(fmt, *args)
 
-    monkeypatch.setitem(RENDERERS, "atom", dies_at_the_sixth)
+    monkeypatch.setattr(writer, "render_prepared", dies_at_the_sixth)
     with pytest.raises(RuntimeError, match="killed mid-build"):
         build_feed_set(config, PORTALS, now=NOW)
     left = contents(config.feeds_dir)
