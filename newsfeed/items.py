@@ -44,6 +44,10 @@ class Attachment:
     """Media type guessed from the file extension, e.g. ``application/pdf``."""
 
 
+_FIELDS: dict[type, frozenset[str]] = {}
+"""Per class, the field names ``from_dict`` keeps (``dataclasses.fields`` is slow to ask)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Article:
     """One article as extracted from one page."""
@@ -108,7 +112,9 @@ class Article:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Article:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
-        known = {f.name for f in dataclasses.fields(cls)}
+        known = _FIELDS.get(cls)
+        if known is None:
+            known = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))
         values = {k: v for k, v in data.items() if k in known}
         values["categories"] = tuple(values.get("categories") or ())
         values["images"] = tuple(Image(**i) for i in values.get("images") or ())

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import lxml.html
@@ -596,7 +596,7 @@ def _item(entry: FeedEntry, published: datetime, updated: datetime) -> _Item:
     )
 
 
-def _json_item(item: _Item, base_url: str | None) -> dict[str, Any]:
+def _json_item(item: _Item, dates: _Dates, base_url: str | None) -> dict[str, Any]:
     """One JSON Feed item; optional members are left out rather than given as null."""
     data: dict[str, Any] = {"id": item.guid, "url": item.url, "title": item.title}
     if item.content:
@@ -608,9 +608,9 @@ def _json_item(item: _Item, base_url: str | None) -> dict[str, Any]:
         data["summary"] = item.summary
     if item.image:
         data["image"] = item.image
-    data["date_published"] = _rfc3339(item.published)
+    data["date_published"] = dates.published
     if item.updated > item.published:
-        data["date_modified"] = _rfc3339(item.updated)
+        data["date_modified"] = dates.updated
     if item.byline:
         data["authors"] = [{"name": item.byline}]
     if item.categories:
@@ -636,11 +636,6 @@ def _json_item(item: _Item, base_url: str | None) -> dict[str, Any]:
         # JSON Feed 1.1 extensions: an object whose key starts with "_", with an "about" URL.
         data["_newsfeed"] = {"about": ABOUT_URL, **extension}
     return data
-
-
-def _rfc3339(value: datetime) -> str:
-    """RFC 3339 at +07:00, whole seconds: the same instant Atom and RSS give."""
-    return _aware(value).isoformat()
 
 
 def _unique_links(links: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -701,17 +696,26 @@ class _Fragments:
 
 
 def _fragments(item: _Item, base_url: str | None) -> _Fragments:
-    # the body, the longest text by far, is escaped once for RSS and Atom
+    # What the formats share is made once: the body, the longest text by far, escaped for
+    # RSS and Atom; the dates in RFC 3339 (Atom, JSON Feed; RSS's RFC 822 is cut from it).
     content = _xml_text(item.content) if item.content else b""
+    dates = _Dates(item.published.isoformat(), item.updated.isoformat())
     return _Fragments(
         updated=item.updated,
-        rss=_rss_item(item, content, base_url),
-        atom=_atom_entry(item, content),
-        json=b"    " + _dumps(_json_item(item, base_url)).replace(b"\n", b"\n    "),
+        rss=_rss_item(item, content, dates, base_url),
+        atom=_atom_entry(item, content, dates),
+        json=b"    " + _dumps(_json_item(item, dates, base_url)).replace(b"\n", b"\n    "),
     )
 
 
-def _rss_item(item: _Item, content: bytes, base_url: str | None) -> bytes:
+class _Dates(NamedTuple):
+    """An item's dates in RFC 3339, at +07:00 and whole seconds (see :func:`_aware`)."""
+
+    published: str
+    updated: str
+
+
+def _rss_item(item: _Item, content: bytes, dates: _Dates, base_url: str | None) -> bytes:
     """An RSS 2.0 ``<item>`` (``content``: the escaped body): the elements feedgen 1.0
     wrote, in its order, indented as lxml's ``pretty_print`` places a channel's items."""
     if item.summary_html:
@@ -736,7 +740,7 @@ def _rss_item(item: _Item, content: bytes, base_url: str | None) -> bytes:
         tail.append(
             f'      <enclosure url="{_xa(first.url)}" length="0" type="{_xa(first.type)}"/>\n'
         )
-    tail.append(f"      <pubDate>{_rfc822(item.published)}</pubDate>\n")
+    tail.append(f"      <pubDate>{_rfc822(item.published, dates.published)}</pubDate>\n")
     if item.source and item.source.feed and base_url:
         url = feed_url(base_url, item.source.feed, "rss")
         tail.append(f'      <source url="{_xa(url)}">{_x(_text(item.source.name))}</source>\n')
@@ -746,11 +750,11 @@ def _rss_item(item: _Item, content: bytes, base_url: str | None) -> bytes:
     return head.encode("utf-8") + body + "".join(tail).encode("utf-8")
 
 
-def _atom_entry(item: _Item, content: bytes) -> bytes:
+def _atom_entry(item: _Item, content: bytes, dates: _Dates) -> bytes:
     """An Atom ``<entry>`` (``content``: the escaped body), at the depth of a feed's entries."""
     head = (
         f"  <entry>\n    <id>{_x(item.guid)}</id>\n    <title>{_x(item.title)}</title>\n"
-        f"    <updated>{item.updated.isoformat()}</updated>\n"
+        f"    <updated>{dates.updated}</updated>\n"
     )
     if item.byline:
         head += f"    <author>\n      <name>{_x(item.byline)}</name>\n    </author>\n"
@@ -762,7 +766,7 @@ def _atom_entry(item: _Item, content: bytes) -> bytes:
     elif item.summary:
         tail.append(f"    <summary>{_x(item.summary)}</summary>\n")
     tail.extend(f'    <category term="{_xa(c)}"/>\n' for c in item.categories)
-    tail.append(f"    <published>{item.published.isoformat()}</published>\n")
+    tail.append(f"    <published>{dates.published}</published>\n")
     for url, title in _unique_links((*item.related, *item.also_published)):
         tail.append(_atom_link(url, "related", "text/html", title))
     for enc in item.enclosures:
@@ -781,10 +785,13 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _rfc822(value: datetime) -> str:
-    """An RFC 822 date (``Wed, 27 Aug 2025 09:20:00 +0700``), English names whatever the
-    locale (``%a`` and ``%b`` would follow it)."""
+def _rfc822(value: datetime, rfc3339: str) -> str:
+    """``value`` (whose RFC 3339 spelling is ``rfc3339``) as an RFC 822 date, ``Wed, 27 Aug
+    2025 09:20:00 +0700``: English names whatever the locale (``%a`` and ``%b`` follow it)."""
     day, month = _DAYS[value.weekday()], _MONTHS[value.month - 1]
+    if len(rfc3339) == 25:  # 2025-08-27T09:20:00+07:00: cut, much cheaper than strftime
+        date, time, zone = rfc3339[8:10], rfc3339[11:19], rfc3339[19:22] + rfc3339[23:25]
+        return f"{day}, {date} {month} {rfc3339[:4]} {time} {zone}"
     return f"{day}, {value.day:02d} {month} {value:%Y %H:%M:%S %z}"
 
 
@@ -923,18 +930,20 @@ def _starts_with(root: lxml.html.HtmlElement | None, text: str) -> bool:
 
 def _body_start(root: lxml.html.HtmlElement, size: int) -> str:
     """The start of ``_text(root.text_content())`` (all of it, or a prefix longer than
-    ``size``), from the first text nodes only: see :func:`_text_head`."""
+    ``size``), from the first text nodes only and the fewest characters: as
+    :func:`_text_head` does, growing prefixes are tried, the first a little longer than
+    ``size`` (enough unless the start is mostly runs of spaces)."""
     pieces: list[str] = []
     length = 0
-    cut = 2 * size + 64
+    cut = size + 16
     for piece in root.itertext():
         pieces.append(piece)
         length += len(piece)
-        if length > cut:
-            head = _text("".join(pieces))
+        while length > cut:
+            head = _text("".join(pieces)[:cut])
             if len(head) > size:
                 return head
-            cut = 4 * length
+            cut *= 4
     return _text("".join(pieces))
 
 
@@ -981,24 +990,25 @@ def _fragment(body: str) -> lxml.html.HtmlElement:
     return found
 
 
-_LINK_ATTRIBUTES = etree.XPath(
-    "//@*[contains($names, concat(' ', name(), ' '))]", smart_strings=False
+_LINKS = etree.XPath(
+    "//object | //meta | //param | //style | //*[@style]"
+    " | //@*[contains($names, concat(' ', name(), ' '))]",
+    smart_strings=False,
 )
-"""Every attribute lxml's ``iterlinks`` reads as a link on any element."""
+"""Every attribute lxml's ``iterlinks`` reads as a link on any element, and the elements
+whose links it finds elsewhere (object's codebase, a refresh, CSS ``url()``), which sanitized
+bodies never have: one evaluation instead of ``iterlinks``' Python loop over every element."""
 _LINK_NAMES = " " + " ".join(sorted(lxml.html.defs.link_attrs)) + " "
-_OTHER_LINKS = etree.XPath("boolean(//object | //meta | //param | //style | //@style)")
-"""The elements whose links ``iterlinks`` finds elsewhere than in a link attribute (object's
-codebase, a refresh, CSS ``url()``): sanitized bodies never have them."""
 
 
 def _all_absolute(root: lxml.html.HtmlElement) -> bool:
-    """Whether every link lxml's ``iterlinks`` finds in ``root`` has a scheme. One XPath over
-    the link attributes; ``iterlinks`` itself (a Python loop over every element) only for
-    the bodies with the rare elements it reads otherwise."""
-    if _OTHER_LINKS(root):
-        return all(urlsplit(link.strip()).scheme for _, _, link, _ in root.iterlinks())
-    values = cast(list[str], _LINK_ATTRIBUTES(root, names=_LINK_NAMES))
-    return all(urlsplit(link.strip()).scheme for link in values)
+    """Whether every link lxml's ``iterlinks`` finds in ``root`` has a scheme."""
+    found = cast(list[object], _LINKS(root, names=_LINK_NAMES))
+    if all(isinstance(value, str) for value in found):
+        links = cast(list[str], found)
+    else:  # a rare element: iterlinks itself
+        links = [link for _, _, link, _ in root.iterlinks()]
+    return all(urlsplit(link.strip()).scheme for link in links)
 
 
 def _image_sources(root: lxml.html.HtmlElement | None, base: str) -> set[str]:

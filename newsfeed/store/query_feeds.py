@@ -132,9 +132,10 @@ def stored_articles(store: Store, guids: Sequence[str]) -> dict[str, StoredArtic
             chunk,
         )
         for row in rows:
-            article = Article.from_dict(json.loads(row[1]))
+            data = json.loads(row[1])
+            data["categories"] = names[str(row[0])]
             found[str(row[0])] = StoredArticle(
-                article=article.replace(categories=names[str(row[0])]),
+                article=Article.from_dict(data),
                 first_seen=datetime.fromisoformat(row[2]),
                 last_seen=datetime.fromisoformat(row[3]),
                 changed=datetime.fromisoformat(row[4]) if row[4] else None,
