@@ -127,7 +127,7 @@ def _plans(
         warning = _health_entry(health.get(portal.key))
         for category in portal.categories:
             found = query_feeds.feed_rows(
-                store, portal=portal.key, category=category.key, limit=limit
+                store, portal=portal.key, category=category.key, limit=limit, sizes=rows.sizes
             )
             if not found:
                 continue
@@ -219,6 +219,9 @@ class _Rows:
         self.portals = portals
         self.entries = _EntryMaker(store)
         self.categories: dict[str, tuple[str, ...]] = {}
+        self.sizes: dict[str, int] = {}
+        """Per portal, its article count (:func:`query_feeds.feed_rows`)."""
+        self._names: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
     def digest(
         self,
@@ -264,14 +267,23 @@ class _Rows:
                     article=stored.article,
                     first_seen=stored.first_seen,
                     changed=stored.changed,
-                    categories=(
-                        portal.category_names(stored.article.categories) if portal else None
-                    ),
+                    categories=self._category_names(portal, stored.article.categories),
                     also_published=self.entries.also_published(row.guid),
                     source=sources[i] if sources is not None else None,
                 )
             )
         return (*entries, *extra)
+
+    def _category_names(
+        self, portal: Portal | None, keys: tuple[str, ...]
+    ) -> tuple[str, ...] | None:
+        """:meth:`Portal.category_names`, asked once per portal and set of keys."""
+        if portal is None:
+            return None
+        known = self._names.get((portal.key, keys))
+        if known is None:
+            known = self._names[(portal.key, keys)] = portal.category_names(keys)
+        return known
 
 
 def _health_entry(article: Article | None) -> tuple[FeedEntry, ...]:
