@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from parsel import Selector
 
 from newsfeed.config import Config
+from newsfeed.crawl.spiders.portal import nested_deeper
 from newsfeed.demo import DEMO_PORTAL_KEY, demo_profile_data
 from newsfeed.monitor.report import format_table
 from newsfeed.portals import Portal, portal_from_dict
@@ -163,3 +165,15 @@ def test_a_gone_article_is_asked_again_only_after_seven_days(
     assert week_later.report["portals"][KEY]["articles_skipped_gone"] == 0
     assert "articles_skipped_gone" not in format_table(week_later.report)
     assert week_later.report["portals"][KEY]["articles_new"] == 1
+
+
+@pytest.mark.parametrize("depth", range(7))
+def test_the_dom_depth_bound_is_exact(depth: int) -> None:
+    # pages whose deepest branch holds ``levels`` elements below <body>, beside shallow ones;
+    # the bound is what counting every element's ancestors says
+    for levels in range(9):
+        deep = "<div>" * levels + "x" + "</div>" * levels
+        page = f"<html><body><p>a</p>{deep}<ul><li>b</li></ul></body></html>"
+        root = Selector(text=page).root
+        counted = bool(root.xpath(f"boolean(//*[count(ancestor::*) >= {depth}])"))
+        assert nested_deeper(root, depth) == counted, (depth, levels)
