@@ -256,7 +256,9 @@ class _Rows:
         sources: Sequence[Source] | None,
     ) -> tuple[FeedEntry, ...]:
         entries: list[FeedEntry] = []
-        articles = query_feeds.stored_articles(self.store, [row.guid for row in found])
+        articles = query_feeds.stored_articles(
+            self.store, [row.guid for row in found], self.categories
+        )
         for i, row in enumerate(found):
             stored = articles.get(row.guid)
             if stored is None:  # deleted since it was planned

@@ -18,7 +18,7 @@ memory (``make bench``). :func:`build_page_cache` holds it small for the reads o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -135,9 +135,17 @@ def also_published(store: Store, guids: Sequence[str]) -> dict[str, tuple[Link, 
     return {guid: tuple(links) for guid, links in found.items()}
 
 
-def stored_articles(store: Store, guids: Sequence[str]) -> dict[str, StoredArticle]:
-    """Per guid still stored, :meth:`Store.get` (an article deleted meanwhile is absent)."""
-    names = categories(store, guids)
+def stored_articles(
+    store: Store, guids: Sequence[str], known: Mapping[str, tuple[str, ...]] | None = None
+) -> dict[str, StoredArticle]:
+    """Per guid still stored, :meth:`Store.get` (an article deleted meanwhile is absent).
+
+    ``known``: the guids' categories when the caller has read them already (the builder, for
+    a feed's digest: the feed then shows the categories its digest was made of)."""
+    if known is not None and all(guid in known for guid in guids):
+        names = {guid: known[guid] for guid in guids}
+    else:
+        names = categories(store, guids)
     found: dict[str, StoredArticle] = {}
     for chunk, marks in _chunks(names):
         rows = store.db.execute(

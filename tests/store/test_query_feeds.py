@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,6 +71,16 @@ def test_a_feeds_worth_of_reads_answers_as_the_store_does_article_by_article(
         assert stored == {g: store.get(g) for g in guids if store.get(g) is not None}
         assert set(stored) == set(guids) - {"tag:newsfeed,2025:gone/9"}
         assert stored["tag:newsfeed,2025:a/1"].article.categories == ("su_kien", "tin")
+        # categories the caller read already (for a feed's digest) are what the articles carry
+        planned = dict.fromkeys(guids, ("da_doc",))
+        assert query_feeds.stored_articles(store, guids, planned)["tag:newsfeed,2025:a/1"] == (
+            replace(
+                stored["tag:newsfeed,2025:a/1"],
+                article=stored["tag:newsfeed,2025:a/1"].article.replace(categories=("da_doc",)),
+            )
+        )
+        del planned["tag:newsfeed,2025:a/1"]  # one unknown: all are read
+        assert query_feeds.stored_articles(store, guids, planned) == stored
 
 
 def test_reads_of_more_articles_than_one_statement_takes(
