@@ -152,7 +152,7 @@ class StructuredData:
             # a WebPage or an untyped object that still names a headline or a date
             self.article = next((n for n in nodes if "headline" in n or "datePublished" in n), None)
         self.nodes = nodes
-        self.site_keys = self._site_keys(url)
+        self._url = url
 
     def meta(self, *names: str) -> str | None:
         """The content of the first ``<meta>`` whose property, name or itemprop is one of
@@ -212,8 +212,11 @@ class StructuredData:
             names.append(parts[-1])
         return [n for n in names if n]
 
-    def _site_keys(self, url: str) -> set[str]:
-        host = host_of(url)
+    @functools.cached_property
+    def site_keys(self) -> set[str]:
+        """The site's names and host, squashed: made on first use, since only an author
+        candidate is compared with them and most pages' author comes from a byline first."""
+        host = host_of(self._url)
         keys = {_squash(host), _squash(host.split(".")[0])}
         keys.update(_squash(n) for n in (*self.site_names(), *self._known_sites))
         return {k for k in keys if k}

@@ -56,6 +56,13 @@ def test_the_site_name_is_no_author_for_a_platform_either() -> None:
     assert extract_article(named, URL, RULES, site_names=("Sở Nội vụ",)).author is None
 
 
+def test_the_host_is_the_site_too() -> None:
+    # the site's keys are made on first use, from the page's own URL
+    sel = page('<meta name="author" content="TINHX">')
+    assert extract_article(sel, URL, RULES, portal="x").author is None
+    assert extract_article(sel, "https://tinhy.gov.vn/a.html", RULES).author == "TINHX"
+
+
 def test_a_printed_date_only_takes_its_time_from_structured_data_of_that_day() -> None:
     head = '<meta property="article:published_time" content="2026-01-08T09:15:00+07:00">'
     platform = extract_article(page(head, date="08/01/2026"), URL, RULES, portal="x")
