@@ -18,7 +18,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from w3lib.url import safe_url_string
 
-from newsfeed.extraction.text import clean_text
+from newsfeed.extraction.text import clean_text, has_text
 
 __all__ = ["absolutize", "html_to_text", "looks_like_html", "sanitize_html"]
 
@@ -210,7 +210,7 @@ def _fix_links(root: lxml_html.HtmlElement, base_url: str) -> None:
 def _has_content(element: lxml_html.HtmlElement) -> bool:
     # any visible character (clean_text of the whole text is non-empty exactly when that of
     # one of its pieces is: usually the first piece answers), else an image, a table ...
-    if any(not piece.isspace() and clean_text(piece) for piece in element.itertext()):
+    if any(has_text(piece) for piece in element.itertext()):
         return True
     return next(element.iter(*_CONTENT_TAGS), None) is not None
 

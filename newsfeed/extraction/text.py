@@ -18,6 +18,7 @@ __all__ = [
     "clean_multiline",
     "clean_text",
     "fold",
+    "has_text",
     "is_cms_account",
     "normalize_author",
     "parse_credit_line",
@@ -65,6 +66,26 @@ def clean_text(text: str | None) -> str:
         joined = " ".join(_DROPPED_RE.sub("", text).split())
     # NFC neither makes nor takes whitespace apart from spaces, so it may come after
     return joined if joined.isascii() else unicodedata.normalize("NFC", joined)
+
+
+def has_text(text: str | None) -> bool:
+    """``bool(clean_text(text))``, mostly without cleaning: whether a character is left that
+    is neither whitespace nor one :func:`clean_text` drops.
+
+    The first character after the whitespace answers for nearly every piece of text: a
+    printable one other than U+FFFD is kept (every dropped character is a control, a format
+    character, a surrogate, a non-character or U+FFFD). Asked of each text piece of each
+    element a sanitized body may drop, on text that is mostly long paragraphs.
+    """
+    if not text:
+        return False
+    stripped = text.strip()  # str.strip strips what str.split splits at (str.isspace)
+    if not stripped:
+        return False
+    lead = stripped[0]
+    if lead.isprintable() and lead != "\ufffd":
+        return True
+    return bool(clean_text(stripped))
 
 
 def strip_unsafe(text: str) -> str:

@@ -14,6 +14,7 @@ from newsfeed.extraction.text import (
     clean_multiline,
     clean_text,
     fold,
+    has_text,
     is_cms_account,
     normalize_author,
     parse_credit_line,
@@ -55,6 +56,26 @@ def test_clean_text_is_idempotent_and_collapsed(text: str) -> None:
     assert "\n" not in once
     assert "\t" not in once
     assert unicodedata.is_normalized("NFC", once)
+
+
+def test_has_text_is_clean_text_not_empty_for_every_character() -> None:
+    # the shortcut trusts the first character after the whitespace: every character of the
+    # BMP, each plane's two non-characters, a few astral letters and symbols, a lone
+    # surrogate, after spaces, before a letter and before an invisible one
+    characters = [chr(c) for c in range(0x10000)]
+    characters += [chr(p << 16 | 0xFFFE) for p in range(1, 17)]
+    characters += [chr(p << 16 | 0xFFFF) for p in range(1, 17)]
+    characters += ["\U0001f600", "\U00020000", "\U000e0001", "\U000f0000"]
+    for char in characters:
+        for text in (f" \xa0{char}", f"{char}a", f"\n{char}\u200b"):
+            assert has_text(text) is bool(clean_text(text)), repr(text)
+    assert not has_text(None)
+    assert not has_text("")
+
+
+@given(st.text())
+def test_has_text_agrees_with_clean_text(text: str) -> None:
+    assert has_text(text) is bool(clean_text(text))
 
 
 @given(st.text(alphabet=st.sampled_from("ab \n\t\xa0\r\u200b\u0301e")))
