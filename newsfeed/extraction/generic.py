@@ -46,7 +46,7 @@ from newsfeed.extraction.dates import (
     parse_iso_date,
 )
 from newsfeed.extraction.html import absolutize
-from newsfeed.extraction.select import VISIBLE_TEXT
+from newsfeed.extraction.select import VISIBLE_TEXT, class_needles, css_names_needed
 from newsfeed.extraction.structured import (
     TITLE_SEPARATORS_RE,
     StructuredData,
@@ -211,7 +211,6 @@ def _elements(sel: Selector, query: str, *, css: bool = False) -> list[Any]:
 _LINK = etree.XPath(".//a[@href]")
 _CLASSES = etree.XPath("//@class", smart_strings=False)
 _IDS = etree.XPath("//@id", smart_strings=False)
-_SIMPLE_CSS_RE = re.compile(r"(?:[a-z]*(?:[.#][\w-]+)+\s*)+")
 
 
 def _names_in(sel: Selector) -> frozenset[str]:
@@ -221,44 +220,6 @@ def _names_in(sel: Selector) -> frozenset[str]:
     names = {"." + token for value in classes for token in str(value).split()}
     names.update("#" + str(value).strip() for value in ids)
     return frozenset(names)
-
-
-@cache
-def _names_needed(css: str) -> frozenset[str] | None:
-    """The classes and ids a simple CSS query (``div.a.b #c .d``) requires, all of them; None
-    for any other query (it is always run)."""
-    if not _SIMPLE_CSS_RE.fullmatch(css):
-        return None
-    return frozenset(re.findall(r"[.#][\w-]+", css))
-
-
-_CLASS_TEST_RE = re.compile(
-    r"contains\(@class, '([^']+)'\)"
-    r"|contains\(concat\(' ', normalize-space\(@class\), ' '\), ' ([^' ]+) '\)"
-)
-
-
-@cache
-def _class_needles(query: str) -> tuple[str, ...] | None:
-    """Strings one of which some class attribute of the page must contain for ``query`` to
-    match anything, or None when the query does not say (it is always run).
-
-    Only a query whose every predicate naming ``@class`` is an ``or`` of ``contains(@class,
-    'x')`` (or of the ``' x '`` token form) qualifies, and one with no other attribute and no
-    union: then an element matches only if its class holds one of the x, and a page whose
-    class attributes hold none of them is not scanned (each such query is a scan of every
-    element, the most expensive step of a fallback extraction)."""
-    if "|" in query or "not(contains" in query or set(re.findall(r"@([\w-]+)", query)) != {"class"}:
-        return None
-    needles: list[str] = []
-    for predicate in re.findall(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]", query):
-        if "@class" not in predicate:
-            continue
-        rest = _CLASS_TEST_RE.sub("", predicate).replace("@class", "")
-        if not re.fullmatch(r"(?:\s*or\s*)*", rest):
-            return None
-        needles += [a or b for a, b in _CLASS_TEST_RE.findall(predicate)]
-    return tuple(needles) or None
 
 
 # --- JSON-LD ------------------------------------------------------------------------------------
@@ -310,7 +271,7 @@ class _Layout:
     def _body_node(self) -> Any | None:
         present = _names_in(self.sel)
         for query in _BODY_CONTAINERS:
-            needed = _names_needed(query)
+            needed = css_names_needed(query)
             if needed is not None and not needed <= present:
                 continue  # a class or id the page has nowhere: the query cannot match
             matches = _elements(self.sel, query, css=True)
@@ -340,8 +301,8 @@ class _Layout:
 
     def elements(self, query: str) -> list[Any]:
         """:func:`_elements`, not run when no class on the page holds what the query needs
-        (:func:`_class_needles`)."""
-        needles = _class_needles(query)
+        (:func:`~newsfeed.extraction.select.class_needles`)."""
+        needles = class_needles(query)
         if needles is not None:
             if self._class_text is None:
                 self._class_text = "\n".join(str(v) for v in _CLASSES(self.sel.root))

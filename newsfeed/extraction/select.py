@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from lxml import etree
 from parsel import Selector, SelectorList
@@ -153,3 +153,72 @@ def link_title(anchor: Selector) -> str | None:
         or clean_text(anchor.xpath(".//img/@alt").get())
         or None
     )
+
+
+# --- prefilters: a query that needs a class no element has is not run -------------------------
+
+_SIMPLE_CSS_RE = re.compile(r"(?:[a-z]*(?:[.#][\w-]+)+\s*)+")
+
+
+@cache
+def css_names_needed(css: str) -> frozenset[str] | None:
+    """The classes and ids a simple CSS query (``div.a.b #c .d``) requires, all of them; None
+    for any other query (it is always run)."""
+    if not _SIMPLE_CSS_RE.fullmatch(css):
+        return None
+    return frozenset(re.findall(r"[.#][\w-]+", css))
+
+
+_CLASS_TEST_RE = re.compile(
+    r"contains\(@class,\s*'([^']+)'\)"
+    r"|contains\(concat\(' ', normalize-space\(@class\), ' '\), ' ([^' ]+) '\)"
+)
+
+
+@cache
+def class_needles(query: str) -> tuple[str, ...] | None:
+    """Strings one of which some class attribute of the page must contain for ``query`` to
+    match anything, or None when the query does not say (it is always run).
+
+    Only a query whose every predicate naming ``@class`` is an ``or`` of ``contains(@class,
+    'x')`` (or of the ``' x '`` token form) qualifies, and one with no other attribute and no
+    union: then an element matches only if its class holds one of the x, and a page whose
+    class attributes hold none of them is not scanned (each such query is a scan of every
+    element, the most expensive step of a fallback extraction, and most of a body's cleaning)."""
+    if "|" in query or "not(contains" in query or set(re.findall(r"@([\w-]+)", query)) != {"class"}:
+        return None
+    needles: list[str] = []
+    for predicate in re.findall(r"\[((?:[^\[\]]|\[[^\[\]]*\])*)\]", query):
+        if "@class" not in predicate:
+            continue
+        rest = _CLASS_TEST_RE.sub("", predicate).replace("@class", "")
+        if not re.fullmatch(r"(?:\s*or\s*)*", rest):
+            return None
+        needles += [a or b for a, b in _CLASS_TEST_RE.findall(predicate)]
+    return tuple(needles) or None
+
+
+_CLASS_VALUES = etree.XPath("descendant-or-self::*/@class", smart_strings=False)
+
+
+def class_text(element: etree._Element) -> str:
+    """Every class attribute of ``element`` and its descendants, one a line: what
+    :func:`could_match` searches."""
+    return "\n".join(str(value) for value in _CLASS_VALUES(element))
+
+
+def could_match(query: str, classes: str) -> bool:
+    """False when ``query`` (CSS or XPath, as :func:`select` runs it) needs a class that no
+    class attribute in ``classes`` (:func:`class_text` of the node it runs on) holds: then it
+    matches nothing and need not scan. True when it may match, or when the query does not say.
+
+    A simple CSS query needs each of its classes (a class token is a substring of its
+    attribute); an XPath query one of its :func:`class_needles`, those of the part inside the
+    container for a container query (what it matches lies inside the container).
+    """
+    if _is_xpath(query):
+        split = split_container(query)
+        needles = class_needles(split[1] if split else query)
+        return needles is None or any(needle in classes for needle in needles)
+    names = css_names_needed(query)
+    return names is None or all(n[1:] in classes for n in names if n.startswith("."))

@@ -276,9 +276,9 @@ def test_a_field_asked_for_alone_is_what_a_whole_extraction_gives() -> None:
 def test_a_class_query_is_skipped_only_when_no_class_could_match(
     query: str, needles: tuple[str, ...] | None
 ) -> None:
-    from newsfeed.extraction.generic import _class_needles
+    from newsfeed.extraction.select import class_needles
 
-    assert _class_needles(query) == needles
+    assert class_needles(query) == needles
 
 
 def test_a_byline_whose_class_holds_the_needle_inside_a_longer_class_is_still_read() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from parsel import Selector
 
-from newsfeed.extraction.select import node_text, select, split_container
+from newsfeed.extraction.select import class_text, could_match, node_text, select, split_container
 from newsfeed.extraction.structured import StructuredData
 
 PAGE = """<html><head>
@@ -71,3 +71,42 @@ def test_meta_first_with_content_by_any_of_its_names() -> None:
     assert data.meta("description") == "Mô tả"
     assert data.meta("missing", "description") == "Mô tả"
     assert data.meta("missing") is None
+
+
+PREFILTERED = """<html><body><div class="portlet-asset-publisher">
+<div class="x-asset-ratings  y"><p class="texttacgia">Quỳnh Anh</p>
+<a class=" quaylai\n" href="#">Quay lại</a></div><div class="tienich">In</div></div>
+<div class="asset-ratings"></div></body></html>"""
+PREFILTER_QUERIES = (
+    ".asset-ratings",
+    ".x-asset-ratings.y",
+    "div .y",
+    "a.quaylai",
+    "p.quaylai",
+    ".tienich",
+    "#a1",
+    "script",
+    f"{_AP}//p[contains(@class,'texttacgia')]",
+    f"{_AP}//p[contains(@class,'tacgia')]",
+    f"{_AP}//div[contains(@class,'asset-rat')]//a",
+    f"{_AP}//*[contains(@class,'asset-ratings')]",
+    "//*[contains(@class, 'sapo') or contains(@class,'tienich')]",
+    ".missing",
+    "a.missing",
+    f"{_AP}//p[contains(@class,'missing')]",
+)
+
+
+def test_a_query_is_skipped_only_when_it_matches_nothing() -> None:
+    # the prefilter reads the classes of the node a query runs on: never a query that matches
+    for page in (PREFILTERED, PAGE):
+        sel = Selector(text=page)
+        for node in (sel, *sel.css(".portlet-asset-publisher")):
+            classes = class_text(node.root)
+            for query in PREFILTER_QUERIES:
+                if select(node, query):
+                    assert could_match(query, classes), (query, node)
+    # and it does skip: no class holds the one needed
+    classes = class_text(Selector(text=PREFILTERED).root)
+    for query in (".missing", "a.missing", f"{_AP}//p[contains(@class,'missing')]"):
+        assert not could_match(query, classes), query
