@@ -146,7 +146,7 @@ class Body:
         A credit line has its prefix ("Tin, ảnh: P.Y"); a byline is a short right-aligned name
         ("Phạm Linh" in ``p.texttacgia``, seen on Hanoi portals 2022).
         """
-        for block in reversed(list(_iter_blocks(root))):
+        for block in reversed(_iter_blocks(root)):
             text = clean_text(block.text_content())
             if not text:
                 continue
@@ -205,15 +205,20 @@ def _is_byline(block: Any, text: str) -> bool:
     )
 
 
-def _iter_blocks(root: Any) -> Iterator[Any]:
-    for element in root.iter():
-        # innermost blocks only: a wrapper div is not a line
-        if (
-            isinstance(element.tag, str)
-            and element.tag in {"p", "div", "h4", "h5", "h6"}
-            and not any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in element)
-        ):
-            yield element
+_LINE_TAGS = ("p", "div", "h4", "h5", "h6")
+_INNERMOST_LINES = etree.XPath(
+    "descendant-or-self::*[{}][not(*[{}])]".format(
+        " or ".join(f"self::{tag}" for tag in _LINE_TAGS),
+        " or ".join(f"self::{tag}" for tag in sorted(_BLOCKS)),
+    )
+)
+"""The body's lines in document order: its p, div and h4-h6 elements holding no block (a
+wrapper div is not a line). One query, not a Python test of every element and child."""
+
+
+def _iter_blocks(root: Any) -> list[Any]:
+    found = _INNERMOST_LINES(root)
+    return found if isinstance(found, list) else []
 
 
 def remove_keeping_tail(element: Any) -> None:
