@@ -207,20 +207,40 @@ def _fix_links(root: lxml_html.HtmlElement, base_url: str) -> None:
             image.set("src", src)
 
 
-def _has_content(element: lxml_html.HtmlElement) -> bool:
-    # any visible character (clean_text of the whole text is non-empty exactly when that of
-    # one of its pieces is: usually the first piece answers), else an image, a table ...
-    if any(has_text(piece) for piece in element.itertext()):
-        return True
-    return next(element.iter(*_CONTENT_TAGS), None) is not None
+def _empty_elements(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """The elements below ``root`` that may go when empty and hold no content: no visible
+    character in their text (:func:`~newsfeed.extraction.text.has_text`) and no image,
+    table, figure or rule; in reversed document order. One walk of the tree decides each
+    element from its own text and its children's verdicts and tails, instead of a walk of
+    each element's subtree (wrappers nest: the same text was read again for each).
+
+    For a tree without comments or processing instructions (:func:`_remove_non_content` ran):
+    the walk does not visit them, so their tails would go unread.
+    """
+    candidates: list[lxml_html.HtmlElement] = []
+    empty: set[lxml_html.HtmlElement] = set()
+    holds: list[bool] = []  # per element open in the walk: whether it holds content so far
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            holds.append(element.tag in _CONTENT_TAGS or has_text(element.text))
+            if element.tag in _DROP_WHEN_EMPTY and element is not root:
+                candidates.append(element)
+            continue
+        full = holds.pop()
+        if not full:
+            empty.add(element)
+        if holds and (full or has_text(element.tail)):
+            holds[-1] = True
+    return [element for element in reversed(candidates) if element in empty]
 
 
 def _drop_empty(root: lxml_html.HtmlElement) -> None:
-    # Reversed document order visits children first, so a wrapper emptied by removing its
-    # children is seen after them.
-    for element in reversed(list(root.iter(*_DROP_WHEN_EMPTY))):
-        if element is not root and not _has_content(element):
-            _drop(element, keep_text=False)
+    # Reversed document order drops children first, as a wrapper emptied by removing its
+    # children would be seen after them. Dropping an empty element changes no other verdict:
+    # it takes no content with it, and its tail, kept, joins a text that is visible exactly
+    # when one of its parts is; so the verdicts are made once, before dropping.
+    for element in _empty_elements(root):
+        _drop(element, keep_text=False)
 
 
 def _serialize_children(root: lxml_html.HtmlElement) -> str:

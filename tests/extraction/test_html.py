@@ -235,3 +235,67 @@ def test_baocantho_body_is_clean() -> None:
     text = html_to_text(result)
     assert text.endswith("Tin, ảnh: P.Y")
     assert "\n\n\n" not in text
+
+
+def _walk_each_drop_empty(root: lxml_html.HtmlElement) -> None:
+    """What the sanitizer did before one walk decided every element: each candidate, in
+    reversed document order, tested on its subtree as it then was."""
+    from newsfeed.extraction.html import _CONTENT_TAGS, _DROP_WHEN_EMPTY
+    from newsfeed.extraction.text import clean_text
+
+    for element in reversed(list(root.iter(*_DROP_WHEN_EMPTY))):
+        if element is root or element.getparent() is None:
+            continue
+        if any(clean_text(piece) for piece in element.itertext()):
+            continue
+        if next(element.iter(*_CONTENT_TAGS), None) is None:
+            element.drop_tree()
+
+
+_PIECES = st.sampled_from(
+    [
+        "",
+        " ",
+        "\xa0",
+        "\u200b",
+        "\n\t",
+        "chữ",
+        " x ",
+        "\ufeff",
+        "\x0b",
+        "<img src='a.jpg'>",
+        "<hr>",
+        "<br>",
+        "<!-- c -->",
+        "&nbsp;",
+        "\u3000",
+        "<table><tr><td></td></tr></table>",
+    ]
+)
+_TAGS = st.sampled_from(["p", "div", "span", "b", "em", "h3", "li", "a", "td", "strong"])
+_TREES = st.recursive(
+    _PIECES,
+    lambda inner: st.builds(
+        lambda tag, parts, tail: f"<{tag}>{''.join(parts)}</{tag}>{tail}",
+        _TAGS,
+        st.lists(inner, max_size=4),
+        _PIECES,
+    ),
+    max_leaves=25,
+)
+
+
+@given(st.lists(_TREES, min_size=1, max_size=4))
+def test_empty_elements_go_as_when_each_was_tested_on_its_subtree(parts: list[str]) -> None:
+    from newsfeed.extraction.html import _drop_empty, _parse, _remove_non_content
+
+    fragment = "<div>" + "".join(parts) + "</div>"
+    ours, theirs = _parse(fragment), _parse(fragment)
+    assert ours is not None and theirs is not None
+    for root in (ours, theirs):
+        _remove_non_content(root)
+    _drop_empty(ours)
+    _walk_each_drop_empty(theirs)
+    assert lxml_html.tostring(ours, encoding="unicode") == lxml_html.tostring(
+        theirs, encoding="unicode"
+    )
