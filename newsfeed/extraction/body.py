@@ -21,7 +21,7 @@ from lxml import etree
 from parsel import Selector
 
 from newsfeed.extraction.bounds import SCAN_LIMIT
-from newsfeed.extraction.html import absolutize, html_to_text, sanitize_html
+from newsfeed.extraction.html import Resolver, html_to_text, sanitize_html
 from newsfeed.extraction.select import Selectors, class_text, could_match, select
 from newsfeed.extraction.text import clean_text, is_cms_account, parse_credit_line
 from newsfeed.items import Attachment, Image
@@ -113,6 +113,7 @@ class Body:
         caption (``ArticleRules.caption_in_next_paragraph``)."""
         root = copy.deepcopy(element)
         self.url = url
+        self._resolve = Resolver(url)
         self.credit: str | None = None
         """The closing credit line or byline taken out of the body, as an author."""
         self.next_paragraph = caption_in_next_paragraph
@@ -131,7 +132,7 @@ class Body:
         self.images = list(self._images(root))
         self.attachments = list(self._attachments(root))
         markup = etree.tostring(root, encoding="unicode", method="html")
-        self.html = sanitize_html(markup, url)
+        self.html = sanitize_html(markup, url, resolve=self._resolve)
         self.text = html_to_text(self.html)
 
     def first_paragraph(self) -> str | None:
@@ -164,7 +165,7 @@ class Body:
             lazy = img.get("data-src") or img.get("data-original") or img.get("data-lazy-src")
             if lazy and (not src or src.startswith("data:")):
                 src = lazy
-            absolute = absolutize(src, self.url)
+            absolute = self._resolve(src)
             if not absolute or not is_real_image(absolute) or absolute in seen:
                 continue
             seen.add(absolute)
@@ -173,7 +174,7 @@ class Body:
     def _attachments(self, root: Any) -> Iterator[Attachment]:
         seen: set[str] = set()
         for anchor in itertools.islice(root.iter("a"), SCAN_LIMIT):
-            href = absolutize(anchor.get("href"), self.url)
+            href = self._resolve(anchor.get("href"))
             kind = attachment_type(href) if href else None
             if not href or not kind or href in seen:
                 continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -20,7 +21,7 @@ from w3lib.url import safe_url_string
 
 from newsfeed.extraction.text import clean_text, has_text
 
-__all__ = ["absolutize", "html_to_text", "looks_like_html", "sanitize_html"]
+__all__ = ["Resolver", "absolutize", "html_to_text", "looks_like_html", "sanitize_html"]
 
 _HTML_START_RE = re.compile(
     rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.I
@@ -151,6 +152,26 @@ def absolutize(url: str | None, base_url: str) -> str | None:
         return None
 
 
+class Resolver:
+    """:func:`absolutize` against one base, each distinct link resolved once.
+
+    One body resolves the same links twice (its images and documents, then every link and
+    image when sanitized) and each resolution is a URL parse and re-encoding. It lives as long
+    as the body it serves: nothing is kept from one page to the next.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._resolved: dict[str | None, str | None] = {}
+
+    def __call__(self, url: str | None) -> str | None:
+        try:
+            return self._resolved[url]
+        except KeyError:
+            resolved = self._resolved[url] = absolutize(url, self.base_url)
+            return resolved
+
+
 # huge_tree as parsel parses pages: without it libxml2 stops at 256 levels of nesting and a
 # deeply nested body (broken WYSIWYG output) comes out empty
 _PARSER = lxml_html.HTMLParser(huge_tree=True)
@@ -185,12 +206,12 @@ def _remove_non_content(root: lxml_html.HtmlElement) -> None:
         _drop(element, keep_text=False)
 
 
-def _fix_links(root: lxml_html.HtmlElement, base_url: str) -> None:
+def _fix_links(root: lxml_html.HtmlElement, resolve: Callable[[str | None], str | None]) -> None:
     for anchor in list(root.iter("a")):
         href = anchor.get("href")
         if href is not None and _scheme(href) in _KEPT_LINK_SCHEMES:
             continue
-        absolute = absolutize(href, base_url)
+        absolute = resolve(href)
         if absolute is None:
             # javascript:, "#top", a bare name anchor: the link goes, its text stays.
             _drop(anchor, keep_text=True)
@@ -199,8 +220,8 @@ def _fix_links(root: lxml_html.HtmlElement, base_url: str) -> None:
     for image in list(root.iter("img")):
         candidates = [image.get("src"), *(image.get(a) for a in _LAZY_SRC_ATTRIBUTES)]
         # Lazy-loading pages put a placeholder (data: URI, blank gif) in src.
-        src = next((s for s in (absolutize(c, base_url) for c in candidates[1:]) if s), None)
-        src = src or absolutize(candidates[0], base_url)
+        src = next((s for s in (resolve(c) for c in candidates[1:]) if s), None)
+        src = src or resolve(candidates[0])
         if src is None:
             _drop(image, keep_text=False)
         else:
@@ -249,9 +270,14 @@ def _serialize_children(root: lxml_html.HtmlElement) -> str:
     return "".join(parts)
 
 
-def sanitize_html(fragment: str, base_url: str) -> str:
+def sanitize_html(
+    fragment: str, base_url: str, *, resolve: Callable[[str | None], str | None] | None = None
+) -> str:
     """Safe, self-contained HTML of an article body: allow-listed tags and attributes only,
-    absolute links, no scripts, styles, embeds, event handlers or empty spacer paragraphs."""
+    absolute links, no scripts, styles, embeds, event handlers or empty spacer paragraphs.
+
+    ``resolve``: a :class:`Resolver` for ``base_url`` that already resolved some of the
+    fragment's links (the body's images and documents); links are resolved afresh without."""
     root = _parse(fragment)
     if root is None:
         return ""
@@ -259,7 +285,7 @@ def sanitize_html(fragment: str, base_url: str) -> str:
     for heading in root.iter("h1"):
         # The page title is the h1; one inside the body is a section heading.
         heading.tag = "h2"
-    _fix_links(root, base_url)
+    _fix_links(root, resolve or Resolver(base_url))
     _drop_empty(root)
     cleaned = nh3.clean(
         _serialize_children(root),

@@ -299,3 +299,32 @@ def test_empty_elements_go_as_when_each_was_tested_on_its_subtree(parts: list[st
     assert lxml_html.tostring(ours, encoding="unicode") == lxml_html.tostring(
         theirs, encoding="unicode"
     )
+
+
+RESOLVED = [None, "", "#top", "javascript:void(0)", "mailto:a@b.vn", "anh.jpg", "../a.pdf", " /x "]
+
+
+def test_a_resolver_resolves_each_link_as_absolutize_against_its_own_base() -> None:
+    from newsfeed.extraction.html import Resolver
+
+    other = "https://tinhx.gov.vn/a/b/c.html"
+    ours, theirs = Resolver(BASE), Resolver(other)
+    for _ in range(2):  # the second time from what the first resolved
+        for url in RESOLVED:
+            assert ours(url) == absolutize(url, BASE), url
+            assert theirs(url) == absolutize(url, other), url
+    assert ours("anh.jpg") != theirs("anh.jpg")
+
+
+def test_a_body_sanitized_with_its_resolver_is_the_body_sanitized_afresh() -> None:
+    from newsfeed.extraction.html import Resolver
+
+    fragment = (
+        "<div><p><img src='data:,x' data-src='anh.jpg'><img src='anh.jpg'></p>"
+        "<p><a href='../a.pdf'>Tệp</a> <a href='#top'>lên</a> <a href='anh.jpg'>ảnh</a>"
+        "<a href='javascript:x()'>js</a><img src='javascript:x'></p></div>"
+    )
+    resolve = Resolver(BASE)
+    resolve("anh.jpg")
+    resolve("../a.pdf")
+    assert sanitize_html(fragment, BASE, resolve=resolve) == sanitize_html(fragment, BASE)
