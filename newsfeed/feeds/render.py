@@ -320,6 +320,8 @@ def prepare(
 def render_prepared(fmt: str, spec: FeedSpec, prepared: Prepared, self_url: str) -> bytes:
     """The document of format ``fmt`` (a :data:`FORMATS` key) of the feed ``spec`` whose items
     are ``prepared`` (``spec.entries`` is not read), served at ``self_url``."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown feed format {fmt!r}")
     if fmt == "json":
         return _json_document(spec, prepared, self_url)
     fg = _channel(spec, self_url, prepared.date, RSS_TYPE if fmt == "rss" else ATOM_TYPE)
@@ -329,14 +331,12 @@ def render_prepared(fmt: str, spec: FeedSpec, prepared: Prepared, self_url: str)
         fg.pubDate(prepared.date)
         head = _bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
         document = _splice(head, b"</channel>", [item.rss for item in prepared.items])
-    elif fmt == "atom":
+    else:
         fg.id(_uri(self_url))
         # Always a feed-level author: entries without one inherit it (RFC 4287 §4.1.1).
         fg.author(name=_publisher(spec))
         head = _bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
         document = _splice(head, b"</feed>", [item.atom for item in prepared.items])
-    else:
-        raise ValueError(f"unknown feed format {fmt!r}")
     return _styled(document, spec)
 
 
