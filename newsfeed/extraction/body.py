@@ -22,7 +22,7 @@ from parsel import Selector
 
 from newsfeed.extraction.bounds import SCAN_LIMIT
 from newsfeed.extraction.html import Resolver, html_to_text, sanitize_html
-from newsfeed.extraction.select import Selectors, class_text, could_match, select
+from newsfeed.extraction.select import Selectors, select
 from newsfeed.extraction.text import clean_text, is_cms_account, parse_credit_line
 from newsfeed.items import Attachment, Image
 
@@ -117,14 +117,12 @@ class Body:
         self.credit: str | None = None
         """The closing credit line or byline taken out of the body, as an author."""
         self.next_paragraph = caption_in_next_paragraph
+        # most drop queries name a class the body does not have: select does not run those
+        # (each would be a scan of the body), from one reading of the copy's classes
         wrapped = Selector(root=root)
-        # most drop queries name a class the body does not have: those are not run (each is
-        # a scan of the body); the classes are read before any removal, which only takes some
-        classes = class_text(root)
         for query in drop:
-            if could_match(query, classes):
-                for node in select(wrapped, query):
-                    remove_keeping_tail(node.root)
+            for node in select(wrapped, query):
+                remove_keeping_tail(node.root)
         for tag in ("script", "style", "noscript", "iframe"):
             for code in list(root.iter(tag)):
                 remove_keeping_tail(code)

@@ -46,7 +46,7 @@ from newsfeed.extraction.dates import (
     parse_iso_date,
 )
 from newsfeed.extraction.html import absolutize
-from newsfeed.extraction.select import VISIBLE_TEXT, class_needles, css_names_needed
+from newsfeed.extraction.select import VISIBLE_TEXT, css_names_needed, may_match
 from newsfeed.extraction.structured import (
     TITLE_SEPARATORS_RE,
     StructuredData,
@@ -235,7 +235,6 @@ class _Layout:
         self.sel = sel
         self.data = data
         self._boxes: dict[Any, bool] = {}
-        self._class_text: str | None = None
         self.title_node = self._title_node()
         self.body_node = self._body_node()
         anchor = self.title_node if self.title_node is not None else self.body_node
@@ -301,14 +300,8 @@ class _Layout:
 
     def elements(self, query: str) -> list[Any]:
         """:func:`_elements`, not run when no class on the page holds what the query needs
-        (:func:`~newsfeed.extraction.select.class_needles`)."""
-        needles = class_needles(query)
-        if needles is not None:
-            if self._class_text is None:
-                self._class_text = "\n".join(str(v) for v in _CLASSES(self.sel.root))
-            if not any(needle in self._class_text for needle in needles):
-                return []
-        return _elements(self.sel, query)
+        (:func:`~newsfeed.extraction.select.may_match`)."""
+        return _elements(self.sel, query) if may_match(self.sel, query) else []
 
     def _other_box(self, element: Any) -> bool:
         """:func:`_is_other_box`, remembered: the candidates of a page share their ancestors,

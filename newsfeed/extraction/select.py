@@ -100,7 +100,10 @@ def _container(node: Selector, prefix: str) -> Selector | None:
 
 
 def select(node: Selector, query: str) -> SelectorList[Selector]:
-    """Run one CSS or XPath query."""
+    """Run one CSS or XPath query; not run, on a whole document, when it needs a class no
+    element has (:func:`may_match`)."""
+    if not may_match(node, query):
+        return SelectorList()
     if not _is_xpath(query):
         return node.css(query)
     split = split_container(query)
@@ -207,10 +210,10 @@ def class_text(element: etree._Element) -> str:
     return "\n".join(str(value) for value in _CLASS_VALUES(element))
 
 
-def could_match(query: str, classes: str) -> bool:
-    """False when ``query`` (CSS or XPath, as :func:`select` runs it) needs a class that no
-    class attribute in ``classes`` (:func:`class_text` of the node it runs on) holds: then it
-    matches nothing and need not scan. True when it may match, or when the query does not say.
+@cache
+def _classes_needed(query: str) -> tuple[tuple[str, ...], bool] | None:
+    """What some class attribute must hold for ``query`` to match: (strings, whether all of
+    them are needed, else one); None when the query does not say.
 
     A simple CSS query needs each of its classes (a class token is a substring of its
     attribute); an XPath query one of its :func:`class_needles`, those of the part inside the
@@ -219,6 +222,45 @@ def could_match(query: str, classes: str) -> bool:
     if _is_xpath(query):
         split = split_container(query)
         needles = class_needles(split[1] if split else query)
-        return needles is None or any(needle in classes for needle in needles)
+        return None if needles is None else (needles, False)
     names = css_names_needed(query)
-    return names is None or all(n[1:] in classes for n in names if n.startswith("."))
+    classes = tuple(name[1:] for name in names or () if name.startswith("."))
+    return (classes, True) if classes else None
+
+
+def could_match(query: str, classes: str) -> bool:
+    """False when ``query`` (CSS or XPath, as :func:`select` runs it) needs a class that no
+    class attribute in ``classes`` (:func:`class_text` of the node it runs on) holds: then it
+    matches nothing and need not scan. True when it may match, or when the query does not say
+    (:func:`_classes_needed`)."""
+    needed = _classes_needed(query)
+    if needed is None:
+        return True
+    strings, every = needed
+    return (all if every else any)(string in classes for string in strings)
+
+
+_class_texts: weakref.WeakKeyDictionary[Selector, str] = weakref.WeakKeyDictionary()
+"""Per document selector (a page, a body copy): its :func:`class_text`, read on first need."""
+
+
+def may_match(node: Selector, query: str) -> bool:
+    """:func:`could_match` of ``query`` on ``node`` when ``node`` is a whole document (a page,
+    a copy of its body), else True.
+
+    The class attributes are read once per document and serve every query of it: most of a
+    platform's fallbacks and chrome selectors (``.asset-ratings``, ``p.texttacgia``) and of
+    the generic extractor's match nothing on a given page, and each would test every element.
+    A node inside a page (a listing's item) is asked a query or two: its own scan would cost
+    as much as the queries saved. The text read stays valid while the document loses nodes
+    (a body being cleaned): it can only hold more classes than the document, never fewer.
+    """
+    root = node.root
+    if not isinstance(root, etree._Element) or root.getparent() is not None:
+        return True
+    if _classes_needed(query) is None:
+        return True
+    classes = _class_texts.get(node)
+    if classes is None:
+        classes = _class_texts[node] = class_text(root)
+    return could_match(query, classes)

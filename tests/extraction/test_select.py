@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
+
 from parsel import Selector
 
-from newsfeed.extraction.select import class_text, could_match, node_text, select, split_container
+from newsfeed.extraction.select import (
+    class_text,
+    could_match,
+    may_match,
+    node_text,
+    select,
+    split_container,
+)
 from newsfeed.extraction.structured import StructuredData
 
 PAGE = """<html><head>
@@ -110,3 +119,51 @@ def test_a_query_is_skipped_only_when_it_matches_nothing() -> None:
     classes = class_text(Selector(text=PREFILTERED).root)
     for query in (".missing", "a.missing", f"{_AP}//p[contains(@class,'missing')]"):
         assert not could_match(query, classes), query
+
+
+CLASSES_PAGE = """<html class="root-x"><body>
+<div class="sapo-wrapper"><p class="lead Sapo">Tóm tắt</p></div>
+<div class="b"><span class="c">chữ</span></div>
+</body></html>"""
+
+
+def test_queries_needing_classes_answer_as_when_run() -> None:
+    # a query needing a class no element has is not run; every other one must still find
+    # what libxml2 finds, whatever it asks of the classes it names
+    sel = Selector(text=CLASSES_PAGE)
+    for xpath in (
+        ".//div[contains(@class,'sapo')]",  # a part of a class, not a whole one
+        "//p[contains(@class,'Sapo')]//text()",
+        ".//div[contains(@class,'missing')]",
+        ".//div[contains(@class,'a') or contains(@class,'b')]",  # either, not both
+        ".//div[not(contains(@class,'missing'))]",
+        "(//div[contains(@class,'b')])[1]//span[contains(@class,'c')]",
+        "(//div[contains(@class,'b')])[1]//span[contains(@class,'missing')]",
+        "(//div[contains(@class,'missing')])[1]//span",
+        "//*[contains(@class,'root-x')]/@class",  # the document's root element
+    ):
+        assert select(sel, xpath).getall() == sel.xpath(xpath).getall(), xpath
+    for css in (".root-x", ".sapo-wrapper .lead", "p.Sapo", ".sapo", ".b .c", ".c .b", "p.missing"):
+        assert select(sel, css).getall() == sel.css(css).getall(), css
+    # a copy of a part of the page is a document of its own: its classes are its own
+    (part,) = sel.xpath("//div[@class='b']")
+    copy = Selector(root=deepcopy(part.root))
+    assert select(copy, ".c").getall() == ['<span class="c">chữ</span>']
+    assert select(copy, ".lead").getall() == []
+
+
+def test_only_a_whole_document_is_prefiltered_and_only_on_missing_classes() -> None:
+    sel = Selector(text=CLASSES_PAGE)
+    assert not may_match(sel, ".//div[contains(@class,'missing')]")
+    assert not may_match(sel, "p.missing")
+    assert may_match(sel, ".//div[contains(@class,'sapo')]")
+    assert may_match(sel, "//div")  # says nothing about classes
+    # inside a page (a listing item) the query is always run: its own scan would cost more
+    (part,) = sel.xpath("//div[@class='b']")
+    assert may_match(part, ".//span[contains(@class,'missing')]")
+    # a body being cleaned only loses classes: what was read still holds all it has
+    copy = Selector(root=deepcopy(part.root))
+    assert may_match(copy, ".c")
+    for node in select(copy, ".c"):
+        node.root.getparent().remove(node.root)
+    assert may_match(copy, ".c") and select(copy, ".c").getall() == []
