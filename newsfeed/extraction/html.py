@@ -9,6 +9,7 @@ portal's CSS.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable
@@ -265,7 +266,9 @@ def _drop_empty(root: lxml_html.HtmlElement) -> None:
 
 
 def _serialize_children(root: lxml_html.HtmlElement) -> str:
-    parts = [root.text or ""]
+    # the text before the first child is text: escaped, or "&lt;b&gt;" printed on the page
+    # would reach nh3 as markup (and "&lt;script&gt;" would take the text after it along)
+    parts = [html.escape(root.text or "", quote=False)]
     parts.extend(lxml_html.tostring(child, encoding="unicode") for child in root)
     return "".join(parts)
 

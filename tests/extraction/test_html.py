@@ -328,3 +328,12 @@ def test_a_body_sanitized_with_its_resolver_is_the_body_sanitized_afresh() -> No
     resolve("anh.jpg")
     resolve("../a.pdf")
     assert sanitize_html(fragment, BASE, resolve=resolve) == sanitize_html(fragment, BASE)
+
+
+def test_text_before_the_first_element_stays_text() -> None:
+    # what a page prints as "<b>" or "<script>" (escaped in its source) at the top of a body
+    # is text, as it is inside any element: not bold, not a script taking the rest along
+    text = "Giá 5 &lt; 7, thẻ &lt;b&gt;đậm&lt;/b&gt; và &lt;script&gt;x()&lt;/script&gt; hết"
+    result = sanitize_html(f"{text}<p>Đoạn &lt;i&gt;</p>", "https://tinhx.gov.vn/tin/a.html")
+    assert result == f"{text}<p>Đoạn &lt;i&gt;</p>"
+    assert "đậm" in html_to_text(result) and "hết" in html_to_text(result)
