@@ -46,7 +46,12 @@ from newsfeed.extraction.dates import (
     parse_iso_date,
 )
 from newsfeed.extraction.html import absolutize
-from newsfeed.extraction.select import VISIBLE_TEXT, css_names_needed, may_match
+from newsfeed.extraction.select import (
+    VISIBLE_TEXT,
+    css_names_needed,
+    document_classes,
+    may_match,
+)
 from newsfeed.extraction.structured import (
     TITLE_SEPARATORS_RE,
     StructuredData,
@@ -209,16 +214,15 @@ def _elements(sel: Selector, query: str, *, css: bool = False) -> list[Any]:
 
 
 _LINK = etree.XPath(".//a[@href]")
-_CLASSES = etree.XPath("//@class", smart_strings=False)
 _IDS = etree.XPath("//@id", smart_strings=False)
 
 
 def _names_in(sel: Selector) -> frozenset[str]:
     """Every class (``.name``) and id (``#name``) the page uses: one scan of the document,
     so that a container query naming one it does not use is not run (each is a scan)."""
-    classes, ids = _CLASSES(sel.root), _IDS(sel.root)
-    names = {"." + token for value in classes for token in str(value).split()}
-    names.update("#" + str(value).strip() for value in ids)
+    # the class attributes as select's prefilter read them (one scan of them per page)
+    names = {"." + token for token in document_classes(sel).split()}
+    names.update("#" + str(value).strip() for value in _IDS(sel.root))
     return frozenset(names)
 
 

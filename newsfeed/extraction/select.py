@@ -260,7 +260,18 @@ def may_match(node: Selector, query: str) -> bool:
         return True
     if _classes_needed(query) is None:
         return True
+    return could_match(query, document_classes(node))
+
+
+def document_classes(node: Selector) -> str:
+    """:func:`class_text` of ``node``'s whole document, read once per document selector (a
+    page, a body copy) and shared by everything that asks it."""
+    root = node.root
+    if not isinstance(root, etree._Element):
+        return ""
+    if root.getparent() is not None:  # a node inside a page: its document's, not kept
+        return class_text(root.getroottree().getroot())
     classes = _class_texts.get(node)
     if classes is None:
         classes = _class_texts[node] = class_text(root)
-    return could_match(query, classes)
+    return classes

@@ -917,27 +917,8 @@ def _starts_with(root: lxml.html.HtmlElement | None, text: str) -> bool:
     if root is None:
         return False
     size = len(text) + 10
-    start = _body_start(root, size)[:size].casefold()
+    start = _text_head(root.itertext(), size)[:size].casefold()
     return start.startswith(text.casefold().rstrip(" .…"))
-
-
-def _body_start(root: lxml.html.HtmlElement, size: int) -> str:
-    """The start of ``_text(root.text_content())`` (all of it, or a prefix longer than
-    ``size``), from the first text nodes only and the fewest characters: as
-    :func:`_text_head` does, growing prefixes are tried, the first a little longer than
-    ``size`` (enough unless the start is mostly runs of spaces)."""
-    pieces: list[str] = []
-    length = 0
-    cut = size + 16
-    for piece in root.itertext():
-        pieces.append(piece)
-        length += len(piece)
-        while length > cut:
-            head = _text("".join(pieces)[:cut])
-            if len(head) > size:
-                return head
-            cut *= 4
-    return _text("".join(pieces))
 
 
 def _html_list(links: Iterable[tuple[str, str]]) -> str:
@@ -1049,25 +1030,32 @@ def _text(value: str) -> str:
     return " ".join(_clean(value).split())
 
 
-def _text_head(value: str, size: int) -> str:
-    """The start of ``_text(value)``: all of it, or a prefix longer than ``size``.
+def _text_head(pieces: Iterable[str], size: int) -> str:
+    """The start of ``_text("".join(pieces))``: all of it, or a prefix longer than ``size``,
+    from as few pieces (a body's text nodes) and characters as will do.
 
     A body's text is thousands of characters and a summary or a comparison needs the first
-    few hundred. ``_text`` of a prefix of ``value`` is a prefix of ``_text(value)`` (controls
-    go one by one, a cut run of spaces is still one space, and the strip at the end removes
-    at most that space), so growing prefixes are tried until one is long enough.
+    few hundred. ``_text`` of a prefix is a prefix of ``_text`` of the whole (controls go one
+    by one, a cut run of spaces is still one space, and the strip at the end removes at most
+    that space), so growing prefixes are tried, the first a little longer than ``size``
+    (enough unless the start is mostly runs of spaces).
     """
-    cut = 2 * size + 64
-    while cut < len(value):
-        head = _text(value[:cut])
-        if len(head) > size:
-            return head
-        cut *= 4
-    return _text(value)
+    read: list[str] = []
+    length = 0
+    cut = size + 16
+    for piece in pieces:
+        read.append(piece)
+        length += len(piece)
+        while length > cut:
+            head = _text("".join(read)[:cut])
+            if len(head) > size:
+                return head
+            cut *= 4
+    return _text("".join(read))
 
 
 def _excerpt(text: str) -> str:
-    text = _text_head(text, SUMMARY_CHARS)
+    text = _text_head((text,), SUMMARY_CHARS)
     if len(text) <= SUMMARY_CHARS:
         return text
     cut = text[:SUMMARY_CHARS]
