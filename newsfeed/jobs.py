@@ -13,6 +13,7 @@ these functions; tests call them too.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +103,17 @@ def written_report(config: Config, stats: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
+def new_run_id(started: datetime) -> str:
+    """A crawl's report id: its start to the millisecond (ids sort as runs began), then a
+    random suffix. Runs that start together (the crawls of a fleet or a cron minute into one
+    PostgreSQL store) may share a millisecond, and a shared id replaced a report by another."""
+    return (
+        started.strftime("%Y%m%dT%H%M%S")
+        + f"{started.microsecond // 1000:03d}Z-"
+        + (secrets.token_hex(3))
+    )
+
+
 class CrawlReportExtension:
     """Makes the crawl report (:func:`report_crawl`) when the spider closes, in whatever process
     runs the spider: ``newsfeed crawl`` / ``run`` and a scrapyd job alike, so a scrapyd job of
@@ -118,10 +130,7 @@ class CrawlReportExtension:
 
         self.crawler = crawler
         self.started = datetime.now(UTC)
-        # milliseconds too: two runs in one second (tests, a retry) must not share a report
-        self.run_id = self.started.strftime("%Y%m%dT%H%M%S") + (
-            f"{self.started.microsecond // 1000:03d}Z"
-        )
+        self.run_id = new_run_id(self.started)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod

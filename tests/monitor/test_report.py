@@ -14,6 +14,7 @@ import pytest
 from newsfeed.config import Config
 from newsfeed.demo import DEMO_PORTAL_KEY, demo_profile_data
 from newsfeed.items import Article
+from newsfeed.jobs import new_run_id
 from newsfeed.monitor.report import build_report, format_table, write_report
 from newsfeed.portals import Portal, portal_from_dict
 from newsfeed.store.db import Store
@@ -246,3 +247,13 @@ def test_check_is_ok_after_a_good_crawl_and_warns_of_drift_after_the_markup_chan
     assert demo["fields_from_fallback"]["title"] == 11
     assert demo["fields_from_fallback"]["body_text"] == 11
     assert demo["fields_missing"].get("title", 0) == 0
+
+
+def test_runs_started_in_the_same_millisecond_get_their_own_report_ids() -> None:
+    # four crawls into one PostgreSQL store started together: a shared id let one report
+    # replace another (INSERT OR REPLACE by run_id)
+    started = datetime(2026, 12, 3, 19, 48, 34, 123456, tzinfo=UTC)
+    ids = {new_run_id(started) for _ in range(50)}
+    assert len(ids) == 50
+    assert all(i.startswith("20261203T194834123Z-") for i in ids)
+    assert new_run_id(started) < new_run_id(started.replace(microsecond=124000))
