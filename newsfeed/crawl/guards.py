@@ -70,6 +70,7 @@ __all__ = [
     "Refused",
     "SameSiteMetaRefreshMiddleware",
     "SameSiteMiddleware",
+    "Stopping",
     "TooLarge",
     "count_fault",
     "retry_after_seconds",
@@ -80,6 +81,12 @@ class Refused(IgnoreRequest):
     """A request or response a guard refused; ``fault`` names its counter."""
 
     fault: ClassVar[str] = "refused"
+
+
+class Stopping(IgnoreRequest):
+    """A request still waiting in a host's download queue (behind its delay) when the crawl
+    was told to stop: not sent, and not a fault of the page; the next run asks for it again
+    (:mod:`newsfeed.crawl.runner` drops these at SIGTERM / SIGINT)."""
 
 
 class TooLarge(Refused):

@@ -44,6 +44,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request
 
+from newsfeed.crawl.guards import Stopping
 from newsfeed.crawl.stats import PREFIX, Counter
 
 PROGRESS_SETTING = "NEWSFEED_PROGRESS"
@@ -143,6 +144,9 @@ class ProgressMiddleware:
         self.interval = interval
         self.scheduled: Tally[str] = Tally()
         self.handed_out: Tally[str] = Tally()
+        self.cut_short: set[str] = set()
+        """Portals with a request dropped unsent because the crawl was stopping
+        (:class:`~newsfeed.crawl.guards.Stopping`): never done, though nothing is left."""
         self._loop: Any = None
         crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
@@ -171,6 +175,10 @@ class ProgressMiddleware:
         if portal := request.meta.get("portal"):
             self.handed_out[portal] += 1
 
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, Stopping) and (portal := request.meta.get("portal")):
+            self.cut_short.add(portal)
+
     def outstanding(self) -> Tally[str]:
         """Requests not finished with, per portal (only portals that have some)."""
         waiting = self.scheduled - self.handed_out  # in the scheduler
@@ -189,7 +197,11 @@ class ProgressMiddleware:
         spider = self.crawler.spider
         started: set[str] = getattr(spider, "start_handed_out", set())
         busy = self.outstanding()
-        return {key for key in self._portals() if key in started and busy[key] <= 0}
+        return {
+            key
+            for key in self._portals()
+            if key in started and busy[key] <= 0 and key not in self.cut_short
+        }
 
     def _portals(self) -> list[str]:
         return list(getattr(self.crawler.spider, "portals", {}))

@@ -29,7 +29,7 @@ DOWNLOAD_DELAY = 0.5
 # Many hosts at once (a run of every portal, thousands for communes): the runner raises the
 # global bound to CONCURRENT_REQUESTS_PER_DOMAIN * 2 per portal crawled, up to
 # NEWSFEED_CONCURRENT_REQUESTS_MAX, so hosts never wait for each other while few requests wait
-# in the downloader's per-host queues (a stop, SIGTERM, lets the queued ones finish first); DNS
+# in the downloader's per-host queues (a stop, SIGTERM, drops the queued ones unsent); DNS
 # answers are cached for the run and resolved on enough threads that a slow resolver does not
 # hold the others.
 CONCURRENT_REQUESTS = 16

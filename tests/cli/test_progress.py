@@ -176,8 +176,7 @@ def test_a_crawl_on_a_terminal_shows_live_progress_ending_with_the_reports_figur
 def test_ctrl_c_on_a_terminal_says_so_once_on_its_own_line_and_ends_the_line(
     tmp_path: Path, demo_portal: dict[str, str]
 ) -> None:
-    # a delay, so the crawl is still going when Ctrl-C comes; Scrapy then still fetches what
-    # its downloader holds, at that pace
+    # a delay, so the crawl is still going when Ctrl-C comes; what waits behind it is dropped
     env = {**demo_portal, "NEWSFEED_DOWNLOAD_DELAY": "0.2"}
 
     def fetching(raw: bytes) -> bool:

@@ -47,6 +47,7 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsfeed.config import RECHECK_DAYS
+from newsfeed.crawl.guards import Stopping
 from newsfeed.crawl.state import CrawlState
 from newsfeed.crawl.stats import CategoryCounter, Counter, Fault, category_stat, stat
 from newsfeed.extraction.article import uploader_names
@@ -640,6 +641,8 @@ class PortalSpider(scrapy.Spider):
         return since is not None and utcnow() - since < GONE_RECHECK
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure | DiscoveredCategory]:
+        if isinstance(failure.value, Stopping):
+            return  # not sent: the crawl stopped first; the next run asks again
         request = failure.request  # type: ignore[attr-defined]
         portal_key = request.meta.get("portal", "unknown")
         response = getattr(failure.value, "response", None)
