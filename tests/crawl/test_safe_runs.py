@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+import pytest
 
 from newsfeed.config import Config
+from newsfeed.crawl.runner import crawl_settings
 from newsfeed.jobs import build_feeds
 from newsfeed.portals import Registry
 from tests.crawl.test_crawl_replay import SECOND_URL_IDS
@@ -71,6 +73,22 @@ def _replay_here(reactor_thread: Any, liferay_warc: Path, var_dir: Path) -> dict
     config = Config(var_dir=var_dir, feeds_dir=var_dir.parent / "feeds")
     portal = Registry().get("sotttt_hanoi")
     return crawl_here(reactor_thread, [portal], config, replay=liferay_warc).report
+
+
+def test_a_crawl_opens_no_console_and_leaves_nothing_in_the_users_home(
+    reactor_thread: Any, liferay_warc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scrapy 2.19's remote control (an HTTP server running the Python code posted to it)
+    would write its port and token under the user's state folder on every run."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    report = _replay_here(reactor_thread, liferay_warc, tmp_path / "var")
+    assert report["portals"]["sotttt_hanoi"]["articles_new"] == 20
+    assert not home.exists() or not any(home.rglob("*")), sorted(home.rglob("*"))
+    settings = crawl_settings(Config(var_dir=tmp_path / "var"))
+    extensions = settings.getwithbase("EXTENSIONS")
+    assert not any("telnet" in k or "remote_control" in k for k in extensions), extensions
 
 
 def test_a_crawl_killed_with_sigkill_is_completed_by_the_next_run(
