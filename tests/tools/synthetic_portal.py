@@ -210,6 +210,7 @@ def bare(base_url: str, count: int, settings: dict[str, str]) -> dict[str, Any]:
     """Crawl the site with :class:`BareSpider` in this process; its figures."""
     import scrapy
     from scrapy.crawler import CrawlerProcess
+    from scrapy.settings.default_settings import EXTENSIONS_BASE
 
     class BareSpider(scrapy.Spider):
         name = "bare"
@@ -237,7 +238,12 @@ def bare(base_url: str, count: int, settings: dict[str, str]) -> dict[str, Any]:
         {
             "LOG_LEVEL": "WARNING",
             "ROBOTSTXT_OBEY": True,
+            # the consoles newsfeed's crawls leave out (newsfeed.crawl.settings), left out
+            # here too: the same start-up work for both crawlers
             "TELNETCONSOLE_ENABLED": False,
+            "EXTENSIONS_BASE": {
+                k: v for k, v in EXTENSIONS_BASE.items() if "telnet" not in k and "remote" not in k
+            },
             **settings,
         }
     )
