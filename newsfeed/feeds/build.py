@@ -58,6 +58,65 @@ class PlannedFeed:
     """Channel data; ``entries`` empty."""
     digest: str
     load: Callable[[], tuple[FeedEntry, ...]]
+    rows: FeedRows | None = None
+    """What ``load`` loads, as data: a worker process of the build loads it from its own
+    store connection (:mod:`newsfeed.feeds.pool`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRows:
+    """A feed as planned, in data that crosses to another process: its rows, the entries
+    given whole (a health item), each row's source (a topic feed), and the categories and
+    other publications of its articles that its digest was made of."""
+
+    found: tuple[FeedRow, ...]
+    extra: tuple[FeedEntry, ...]
+    sources: tuple[Source, ...] | None
+    categories: Mapping[str, tuple[str, ...]]
+    also_published: Mapping[str, tuple[Link, ...]]
+
+
+class EntryLoader:
+    """Feed entries of :class:`FeedRows`, from a store: each feed's articles in one statement;
+    the category names of each portal and set of keys asked once per build."""
+
+    def __init__(self, store: Store, portals: Mapping[str, Portal]) -> None:
+        self.store = store
+        self.portals = portals
+        self._names: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+
+    def __call__(self, rows: FeedRows) -> tuple[FeedEntry, ...]:
+        entries: list[FeedEntry] = []
+        articles = query_feeds.stored_articles(
+            self.store, [row.guid for row in rows.found], rows.categories
+        )
+        for i, row in enumerate(rows.found):
+            stored = articles.get(row.guid)
+            if stored is None:  # deleted since it was planned
+                continue
+            portal = self.portals.get(stored.article.portal or "")
+            entries.append(
+                FeedEntry(
+                    article=stored.article,
+                    first_seen=stored.first_seen,
+                    changed=stored.changed,
+                    categories=self._category_names(portal, stored.article.categories),
+                    also_published=rows.also_published[row.guid],
+                    source=rows.sources[i] if rows.sources is not None else None,
+                )
+            )
+        return (*entries, *rows.extra)
+
+    def _category_names(
+        self, portal: Portal | None, keys: tuple[str, ...]
+    ) -> tuple[str, ...] | None:
+        """:meth:`Portal.category_names`, asked once per portal and set of keys."""
+        if portal is None:
+            return None
+        known = self._names.get((portal.key, keys))
+        if known is None:
+            known = self._names[(portal.key, keys)] = portal.category_names(keys)
+        return known
 
 
 def feed_specs(
@@ -147,11 +206,7 @@ def _plans(
                 parent_name=parents.get(portal.parent or ""),
             )
             taken.add(spec.path)
-            yield PlannedFeed(
-                spec,
-                rows.digest(found, warning),
-                partial(rows.load, found, warning, None),
-            )
+            yield rows.plan(spec, found, warning)
             if category.topic:
                 members = by_topic.setdefault(category.topic, {})
                 for row in found:
@@ -170,11 +225,7 @@ def _plans(
                 parent=portal.parent,
                 parent_name=parents.get(portal.parent or ""),
             )
-            aggregates.append(
-                PlannedFeed(
-                    spec, rows.digest(found, warning), partial(rows.load, found, warning, None)
-                )
-            )
+            aggregates.append(rows.plan(spec, found, warning))
     for plan in aggregates:
         if plan.spec.path in taken:
             log.warning(
@@ -202,11 +253,7 @@ def _plans(
             continue
         found = [row for row, _source in newest]
         sources = tuple(source for _row, source in newest)
-        yield PlannedFeed(
-            spec,
-            rows.digest(found, (), sources),
-            partial(rows.load, found, (), sources),
-        )
+        yield rows.plan(spec, found, (), sources)
 
 
 class _Rows:
@@ -218,10 +265,10 @@ class _Rows:
         self.store = store
         self.portals = portals
         self.entries = _EntryMaker(store)
+        self.loader = EntryLoader(store, portals)
         self.categories: dict[str, tuple[str, ...]] = {}
         self.sizes: dict[str, int] = {}
         """Per portal, its article count (:func:`query_feeds.feed_rows`)."""
-        self._names: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
     def digest(
         self,
@@ -249,43 +296,22 @@ class _Rows:
         h.update(entries_digest(extra).encode())
         return h.hexdigest()
 
-    def load(
+    def plan(
         self,
+        spec: FeedSpec,
         found: Sequence[FeedRow],
         extra: tuple[FeedEntry, ...],
-        sources: Sequence[Source] | None,
-    ) -> tuple[FeedEntry, ...]:
-        entries: list[FeedEntry] = []
-        articles = query_feeds.stored_articles(
-            self.store, [row.guid for row in found], self.categories
+        sources: Sequence[Source] | None = None,
+    ) -> PlannedFeed:
+        digest = self.digest(found, extra, sources)
+        rows = FeedRows(
+            found=tuple(found),
+            extra=extra,
+            sources=None if sources is None else tuple(sources),
+            categories={row.guid: self.categories[row.guid] for row in found},
+            also_published={row.guid: self.entries.also_published(row.guid) for row in found},
         )
-        for i, row in enumerate(found):
-            stored = articles.get(row.guid)
-            if stored is None:  # deleted since it was planned
-                continue
-            portal = self.portals.get(stored.article.portal or "")
-            entries.append(
-                FeedEntry(
-                    article=stored.article,
-                    first_seen=stored.first_seen,
-                    changed=stored.changed,
-                    categories=self._category_names(portal, stored.article.categories),
-                    also_published=self.entries.also_published(row.guid),
-                    source=sources[i] if sources is not None else None,
-                )
-            )
-        return (*entries, *extra)
-
-    def _category_names(
-        self, portal: Portal | None, keys: tuple[str, ...]
-    ) -> tuple[str, ...] | None:
-        """:meth:`Portal.category_names`, asked once per portal and set of keys."""
-        if portal is None:
-            return None
-        known = self._names.get((portal.key, keys))
-        if known is None:
-            known = self._names[(portal.key, keys)] = portal.category_names(keys)
-        return known
+        return PlannedFeed(spec, digest, partial(self.loader, rows), rows)
 
 
 def _health_entry(article: Article | None) -> tuple[FeedEntry, ...]:
