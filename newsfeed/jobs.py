@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from newsfeed.config import Config
 from newsfeed.crawl.runner import SIGNAL_STAT, crawl
 from newsfeed.feeds.build import feed_plans, health_items, long_critical
+from newsfeed.feeds.pool import RenderPool, default_workers
 from newsfeed.feeds.watch import check_watches, watch_specs
-from newsfeed.feeds.writer import BuildCounts, FeedSummary, FeedWriter
+from newsfeed.feeds.writer import BuildCounts, FeedWriter
 from newsfeed.files import remove_stale_temps
 from newsfeed.monitor.checks import CRITICAL
 from newsfeed.monitor.metrics import write_metrics
@@ -293,45 +294,59 @@ def build_feed_set(
         check_watches(config.watches, list(known.values()))
     now = now or datetime.now(UTC)
     writer = FeedWriter(config.feeds_dir, config.base_url, limit=config.item_limit)
-    written: list[FeedSummary] = []
-    with Store(config.store_url) as store:
-        # every portal's latest state, whatever run crawled it (not the latest report alone)
-        view = configured_view(store, portals, config, now=now)
-        health: dict[str, dict[str, Any]] = dict(view["portals"]) if view else {}
-        today = now.astimezone(LOCAL_TZ).date()
-        public = {
-            key: entry
-            for key, entry in health.items()
-            if long_critical(
-                entry, now=now, runs=config.health_after_runs, hours=config.health_after_hours
-            )
-        }
-        for plan in feed_plans(
-            store,
-            portals,
+    if (workers := default_workers()) > 1:
+        pool = RenderPool(
+            config.store_url,
+            {p.key: p for p in portals},
+            base=writer.base,
             limit=config.item_limit,
-            base_url=config.base_url,
-            health=health_items(public, portals, base_url=config.base_url, day=today),
-        ):
-            written.append(writer.add(plan.spec, digest=plan.digest, load=plan.load))
-        for spec in watch_specs(
-            store, config.watches, portals, limit=config.item_limit, base_url=config.base_url
-        ):
-            written.append(writer.add(spec))
-        # before index.html, which links status.html only when it exists
-        write_status_page(
-            store, registry, config.feeds_dir, now=now, view=view, write=writer.write_page
+            workers=workers,
+            cache_size=writer.cache.size,
         )
-    writer.write_opml()
-    write_site(
-        config.feeds_dir,
-        portals=portals,
-        specs=[w.spec for w in written],
-        health=health,
-        limit=config.item_limit,
-        summaries={w.spec.path: (w.latest, w.count) for w in written},
-        write=writer.write_page,
-    )
+        writer.use_pool(pool)
+    try:
+        with Store(config.store_url) as store:
+            # every portal's latest state, whatever run crawled it (not the latest report alone)
+            view = configured_view(store, portals, config, now=now)
+            health: dict[str, dict[str, Any]] = dict(view["portals"]) if view else {}
+            today = now.astimezone(LOCAL_TZ).date()
+            public = {
+                key: entry
+                for key, entry in health.items()
+                if long_critical(
+                    entry, now=now, runs=config.health_after_runs, hours=config.health_after_hours
+                )
+            }
+            for plan in feed_plans(
+                store,
+                portals,
+                limit=config.item_limit,
+                base_url=config.base_url,
+                health=health_items(public, portals, base_url=config.base_url, day=today),
+            ):
+                writer.add(plan.spec, digest=plan.digest, load=plan.load, rows=plan.rows)
+            for spec in watch_specs(
+                store, config.watches, portals, limit=config.item_limit, base_url=config.base_url
+            ):
+                writer.add(spec)
+            written = writer.summaries()
+            # before index.html, which links status.html only when it exists
+            write_status_page(
+                store, registry, config.feeds_dir, now=now, view=view, write=writer.write_page
+            )
+        writer.write_opml()
+        write_site(
+            config.feeds_dir,
+            portals=portals,
+            specs=[w.spec for w in written],
+            health=health,
+            limit=config.item_limit,
+            summaries={w.spec.path: (w.latest, w.count) for w in written},
+            write=writer.write_page,
+        )
+    except BaseException:
+        writer.abort()  # worker processes too: nothing they had not committed is kept
+        raise
     counts = writer.finish()
     logger.info(
         "feeds: %d rendered, %d unchanged, %d files written, %d removed",

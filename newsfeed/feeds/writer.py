@@ -10,15 +10,18 @@ and rendered; the others cost a stat. So a rebuild with nothing new renders noth
 nothing, and one new article re-renders only the feeds it appears in.
 
 Files are written feed by feed as they are rendered (each atomically, left alone when the bytes
-are unchanged), so memory does not grow with the number of feeds. They are made durable in
-groups (:class:`newsfeed.files.DurableBatch`: temp files fsynced in one pass, then renamed,
-then each folder fsynced once), the last group in :meth:`FeedWriter.finish`, before the
-manifest records them: a build that fails leaves every file whole, old or new, and a manifest
-that never names a file the disk may not hold. The record of a build is
-the manifest, ``.newsfeed-manifest`` (JSON) in the feeds folder: per feed, its digest, its newest
-item date and item count (for ``index.html``, which needs them for every feed, rendered or
-not), and the files the build wrote. A feed file listed in the previous manifest that no
-longer belongs to any feed (a portal, category, topic or watch removed from the config) is
+are unchanged), so memory does not grow with the number of feeds. Past the first
+:data:`INLINE_FEEDS` feeds to render, the rest are rendered and written by worker processes,
+one per core (:mod:`newsfeed.feeds.pool`), and waited for before any page or the manifest.
+They are made durable in groups (:class:`newsfeed.files.DurableBatch`: temp files fsynced in
+one pass, then renamed, then each folder fsynced once), the last group in
+:meth:`FeedWriter.finish`, before the manifest records them: a build that fails leaves every
+file whole, old or new, and a manifest that never names a file the disk may not hold. The
+record of a build is the manifest, ``.newsfeed-manifest`` (JSON) in the feeds folder: per
+feed, its digest, its newest item date and item count (for ``index.html``, which needs them
+for every feed, rendered or not), and the files the build wrote. A feed file listed in the
+previous manifest that no longer belongs to any feed (a portal, category, topic or watch
+removed from the config) is
 deleted; a file the build never wrote (a user's own) is never touched.
 """
 
@@ -33,7 +36,7 @@ from datetime import datetime
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsfeed.feeds import render
 from newsfeed.feeds.render import (
@@ -47,6 +50,14 @@ from newsfeed.feeds.render import (
     render_prepared,
 )
 from newsfeed.files import DurableBatch, atomic_write
+
+if TYPE_CHECKING:
+    from newsfeed.feeds.build import FeedRows
+    from newsfeed.feeds.pool import RenderPool
+
+INLINE_FEEDS = 32
+"""Feeds a build renders in its own process before it hands the rest to worker processes: an
+hourly run renders a handful, which starting processes would only slow down."""
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +132,17 @@ class FeedWriter:
         self._files: list[Path] = []
         self._pages: list[str] = []
         self._batch = DurableBatch()
+        self._summaries: list[FeedSummary] = []
+        self._pool: RenderPool | None = None
+        self._inline = 0
+        self._pending: dict[str, int] = {}
+        """Feeds handed to the pool: stem -> index in ``_summaries``."""
+
+    def use_pool(self, pool: RenderPool) -> None:
+        """Render feeds in ``pool``'s worker processes once :data:`INLINE_FEEDS` feeds were
+        rendered here (:mod:`newsfeed.feeds.pool`)."""
+        self._pool = pool
+        self._inline = INLINE_FEEDS
 
     @property
     def files(self) -> list[Path]:
@@ -133,11 +155,14 @@ class FeedWriter:
         *,
         digest: str | None = None,
         load: Callable[[], Iterable[FeedEntry]] | None = None,
-    ) -> FeedSummary:
+        rows: FeedRows | None = None,
+    ) -> None:
         """Write the feed ``spec`` unless it is unchanged since the last build.
 
         ``digest``: of what the feed shows, from the store (cheap); ``load``: its entries, asked
-        only when it must be rendered. Without them the feed is ``spec.entries``.
+        only when it must be rendered. Without them the feed is ``spec.entries``. ``rows``:
+        what ``load`` loads, as data, for a worker process (:meth:`use_pool`).
+        :meth:`summaries` then tells each feed's newest date and item count.
         """
         stem = render._checked_path(spec.path)
         if stem in self._feeds:
@@ -159,6 +184,15 @@ class FeedWriter:
             self.counts.unchanged += 1
             latest = _parse_time(old.get("latest"))
             count = int(old.get("count") or 0)
+        elif self._pool is not None and rows is not None and self.counts.rendered >= self._inline:
+            from newsfeed.feeds.pool import Task  # the pool's module imports the builder's
+
+            urls = [feed_url(self.base, stem, fmt) for fmt in FORMATS]
+            files = tuple(zip(FORMATS, paths, urls, strict=True))
+            self._pool.submit(Task(stem, channel, rows, spec.portal, files))
+            self.counts.rendered += 1
+            self._pending[stem] = len(self._summaries)
+            latest, count = None, 0  # the worker's answer tells (_drain)
         else:
             entries = tuple(load()) if load is not None else spec.entries
             prepared = prepare(entries, limit=self.limit, base_url=self.base, cache=self.cache)
@@ -184,7 +218,40 @@ class FeedWriter:
             self._listed.append(
                 (channel, feed_url(self.base, stem, "rss"), feed_url(self.base, stem, "atom"))
             )
-        return FeedSummary(channel, latest, count)
+        self._summaries.append(FeedSummary(channel, latest, count))
+
+    def abort(self) -> None:
+        """The build failed: the feeds not committed yet keep their old files, in this
+        process and in the pool's workers."""
+        if self._pool is not None:
+            self._pool.abort()
+        self._batch.abort()
+
+    def summaries(self) -> list[FeedSummary]:
+        """Every feed added, in order, with its newest date and item count (the feeds in
+        worker processes waited for)."""
+        self._drain()
+        return list(self._summaries)
+
+    def _drain(self) -> None:
+        """Wait for the feeds handed to the pool; their files are then on disk."""
+        if self._pool is None or not self._pool.started:
+            return
+        try:
+            answers = self._pool.drain()
+        except BaseException:
+            self._batch.abort()
+            raise
+        for answer in answers:
+            i = self._pending.pop(answer.stem)
+            self._summaries[i] = replace(
+                self._summaries[i], latest=answer.latest, count=answer.count
+            )
+            self._feeds[answer.stem]["latest"] = (
+                answer.latest.isoformat() if answer.latest else None
+            )
+            self._feeds[answer.stem]["count"] = answer.count
+            self.counts.written.extend(answer.written)
 
     def write_opml(self, title: str = "newsfeed") -> Path:
         """``index.opml``: the category and watch feeds added so far."""
@@ -195,6 +262,7 @@ class FeedWriter:
         when its bytes changed. The feeds written so far are committed first: a page never
         links a feed the disk may not hold yet, and sees the pages before it on disk
         (``index.html`` links ``status.html`` only when that file exists)."""
+        self._drain()
         self._batch.commit()
         path = self.out_dir / name
         if atomic_write(path, data):
@@ -207,6 +275,7 @@ class FeedWriter:
         """Remove the feed files earlier builds wrote that no feed of this build has, then
         record the manifest (itself rewritten only when it changed). Every file written is
         on disk when this returns."""
+        self._drain()
         self._batch.commit()
         keep = {path.relative_to(self.out_dir).as_posix() for path in self._files}
         earlier = self._previous.get("files", [])

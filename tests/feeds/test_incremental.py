@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from newsfeed import jobs
 from newsfeed.config import Config, Watch
 from newsfeed.feeds import writer
 from newsfeed.feeds.build import feed_plans
@@ -305,3 +306,78 @@ def test_every_file_a_build_wrote_is_on_disk_when_it_returns(
     assert written <= set(fsynced) and folders <= set(fsynced)
     # one pass per group, not a folder fsync per file: 5 folders, 3 pages and the manifest
     assert len(fsynced) < len(written) + 2 * len(folders) + 2 * 4
+
+
+@pytest.fixture
+def pooled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds render their first feed themselves and hand the others to two worker
+    processes (newsfeed.feeds.pool), as a build of many feeds on two cores does."""
+    monkeypatch.setattr(jobs, "default_workers", lambda: 2)
+    monkeypatch.setattr(writer, "INLINE_FEEDS", 1)
+
+
+def test_a_build_in_worker_processes_writes_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooled: None
+) -> None:
+    config = seeded(tmp_path)
+    alone = replace(config, feeds_dir=tmp_path / "alone")
+    _files, counts = build_feed_set(config, PORTALS, now=NOW)
+    assert counts.rendered == 13
+    with monkeypatch.context() as one:
+        one.setattr(jobs, "default_workers", lambda: 1)
+        _files, by_one = build_feed_set(alone, PORTALS, now=NOW)
+    assert contents(config.feeds_dir) == contents(alone.feeds_dir)  # manifest and pages too
+    assert sorted(counts.written) == sorted(
+        config.feeds_dir / p.relative_to(alone.feeds_dir) for p in by_one.written
+    )
+
+    before = snapshot(config.feeds_dir)
+    _files, again = build_feed_set(config, PORTALS, now=NOW)
+    assert (again.rendered, again.written) == (0, []) and snapshot(config.feeds_dir) == before
+
+    with Store(config.store_path) as store:
+        store.upsert(article(40, "ca_mau", "thong_bao", day=8, title="Tin mới"), now=NOW)
+    _files, one_new = build_feed_set(config, PORTALS, now=NOW)
+    assert feed_stems(one_new.written, config.feeds_dir) == {
+        "ca_mau/thong_bao",
+        "ca_mau/all",
+        "topics/announcements",
+    }
+    with monkeypatch.context() as one:
+        one.setattr(jobs, "default_workers", lambda: 1)
+        build_feed_set(alone, PORTALS, now=NOW)
+    assert contents(config.feeds_dir) == contents(alone.feeds_dir)
+
+
+def test_a_worker_process_failing_fails_the_build_with_its_error_and_no_torn_file(
+    tmp_path: Path, pooled: None
+) -> None:
+    config = seeded(tmp_path)
+    # a folder where a later feed's file goes: renaming the new file over it fails
+    obstacle = config.feeds_dir / "can_tho" / "all.atom.xml"
+    obstacle.mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as failed:
+        build_feed_set(config, PORTALS, now=NOW)
+    assert str(obstacle) in str(failed.value)
+    left = {p.relative_to(config.feeds_dir).as_posix() for p in config.feeds_dir.rglob("*")}
+    assert not [name for name in left if name.endswith(".tmp")], left
+    assert MANIFEST not in left and "index.html" not in left
+    obstacle.rmdir()
+    _files, counts = build_feed_set(config, PORTALS, now=NOW)
+    assert counts.rendered == 13 and (config.feeds_dir / MANIFEST).is_file()
+
+
+def test_a_build_failing_in_its_own_process_stops_the_workers_and_keeps_nothing_unfinished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooled: None
+) -> None:
+    """The feeds handed to the workers were written to temp files, not committed, when the
+    build itself fails (here after the last feed, at the watch feeds): none of them stays."""
+    config = seeded(tmp_path)
+
+    def fails(*_: object, **__: object) -> list[Any]:
+        raise RuntimeError("the build fails after its feeds")
+
+    monkeypatch.setattr(jobs, "watch_specs", fails)
+    with pytest.raises(RuntimeError, match="after its feeds"):
+        build_feed_set(config, PORTALS, now=NOW)
+    assert [p for p in config.feeds_dir.rglob("*") if p.is_file()] == []
