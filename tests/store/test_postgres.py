@@ -11,12 +11,15 @@ import contextlib
 import io
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from newsfeed import jobs
 from newsfeed.config import Config
+from newsfeed.feeds import writer
 from newsfeed.feeds.writer import MANIFEST
 from newsfeed.jobs import build_feeds
 from newsfeed.portals import Registry
@@ -175,6 +178,12 @@ def test_the_same_crawl_into_sqlite_and_postgres_gives_identical_feeds(
     sqlite_feeds = _feeds(tmp_path / "sqlite" / "feeds")
     assert len(sqlite_feeds) > 10
     assert _feeds(tmp_path / "postgres" / "feeds") == sqlite_feeds, "byte-identical feeds"
+    # the build in worker processes (newsfeed.feeds.pool), each on its own connection
+    monkeypatch.setattr(jobs, "default_workers", lambda: 2)
+    monkeypatch.setattr(writer, "INLINE_FEEDS", 1)
+    pooled = Config(var_dir=tmp_path / "postgres" / "var", feeds_dir=tmp_path / "pooled")
+    build_feeds(replace(pooled, database_url=pg_url), Registry())
+    assert _feeds(tmp_path / "pooled") == sqlite_feeds
     sql = "SELECT guid, portal, url, canonical_url, published, content_hash, data FROM articles"
     with Store(tmp_path / "sqlite" / "var" / "newsfeed.sqlite3") as a, Store(pg_url) as b:
         assert len(_rows(a, sql)) == DEMO_ARTICLES
