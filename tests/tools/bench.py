@@ -742,6 +742,11 @@ def _build_step(root: str, categories: int, topics: bool, add: int) -> None:
     _files, counts = build_feed_set(config, registry)
     took = time.perf_counter() - t0
     peak = _high_water()
+    import resource
+
+    # the largest worker's peak (newsfeed.feeds.pool; its RSS counts the pages it shares with
+    # this process since the fork): 0 when the build rendered everything itself
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(
         json.dumps(
             {
@@ -751,6 +756,7 @@ def _build_step(root: str, categories: int, topics: bool, add: int) -> None:
                 "written": len(counts.written),
                 "peak_mib": peak / 1024,
                 "before_mib": before / 1024,
+                "worker_mib": workers / 1024,
             }
         )
     )
@@ -785,7 +791,8 @@ def bench_build(n: int = BUILD_ARTICLES, items: int = 50) -> None:
         print(
             f"{label:<34} {r['seconds']:7.2f} s  {int(r['rendered']):>5} feeds rendered"
             f"  {int(r['written']):>5} files written  peak RSS {r['peak_mib']:6.1f} MiB"
-            f" (before build {r['before_mib']:5.1f}){ratio}"
+            f" (before build {r['before_mib']:5.1f}, largest worker {r['worker_mib']:5.1f})"
+            f"{ratio}"
         )
 
     with tempfile.TemporaryDirectory() as tmp:
