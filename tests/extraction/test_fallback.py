@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from newsfeed.monitor.checks import check_platform_mismatch, check_selectors_drifting
-from newsfeed.platforms import get_platform
+from newsfeed.platforms import fallback, get_platform
 from newsfeed.platforms.extract import response_for
-from newsfeed.platforms.fallback import with_fallback
+from newsfeed.platforms.fallback import FallbackOdds, with_fallback
 from newsfeed.portals import Registry
 from tests.monitor.test_checks import entry, run
 
@@ -65,3 +68,40 @@ def test_platform_mismatch_says_what_the_profile_should_say() -> None:
     assert 'profile says platform = "vnportal"' in found[0].message
     assert 'set platform = "liferay62"' in found[0].message
     assert check_platform_mismatch(run(platform="liferay62")) == []
+
+
+def test_a_field_the_fallback_keeps_missing_is_asked_on_some_articles_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A portal without bylines: after 20 articles where the fallback found no author, it is
+    asked on every 10th; a body it keeps finding is asked on every article; other portals and
+    an author found again go back to every article."""
+    page = FIXTURES / "sotttt_hanoi" / "byline_and_uploader.html"
+    url = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/4409341-slug.html"
+    response = response_for(page.read_bytes(), url)
+    # vnPortal's rules on a Liferay page: no body; no author (the uploader is refused)
+    article = get_platform("vnportal").extract(response.selector, url, None)
+    article = article.replace(author=None, summary="S", related_links=())
+    asked: list[tuple[str, ...]] = []
+    real = fallback.extract_generic
+
+    def recording(sel: Any, page_url: str, *, fields: Any) -> Any:
+        asked.append(tuple(fields))
+        found = real(sel, page_url, fields=fields)
+        return found.replace(author=None)  # this portal prints no byline
+
+    monkeypatch.setattr(fallback, "extract_generic", recording)
+    odds = FallbackOdds()
+    for _ in range(60):
+        saved, filled = with_fallback(article, response.selector, url, odds=odds, portal="a")
+        assert "body_text" in filled and saved.body_text
+    assert sum("author" in fields for fields in asked) == 20 + 4
+    assert all("body_text" in fields for fields in asked) and len(asked) == 60
+
+    asked.clear()
+    with_fallback(article, response.selector, url, odds=odds, portal="b")
+    assert "author" in asked[-1], "another portal starts afresh"
+    monkeypatch.setattr(fallback, "extract_generic", real)  # a byline found again
+    for _ in range(10):
+        with_fallback(article.replace(author=None), response.selector, url, odds=odds, portal="a")
+    assert odds.worth_asking("a", "author") and odds.worth_asking("a", "author")

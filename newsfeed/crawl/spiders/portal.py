@@ -58,7 +58,7 @@ from newsfeed.extraction.urls import canonical_url, make_guid
 from newsfeed.items import CategoryLink, DiscoveredCategory, FetchFailure, Listing, ListingItem
 from newsfeed.platforms import Platform, get_platform
 from newsfeed.platforms.choice import GENERIC, choose_platform, read_listing
-from newsfeed.platforms.fallback import with_fallback
+from newsfeed.platforms.fallback import FallbackOdds, with_fallback
 from newsfeed.platforms.fingerprint import fingerprint
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.discovery import find_category_url, menu_link_texts
@@ -167,6 +167,8 @@ class PortalSpider(scrapy.Spider):
         # portals whose every start request the engine has taken (a portal is done for the
         # progress line, newsfeed.crawl.progress, only once it is in here)
         self.start_handed_out: set[str] = set()
+        # per portal, the fields the generic fallback keeps finding nothing for
+        self.fallback_odds = FallbackOdds()
 
     @cached_property
     def state(self) -> CrawlState:
@@ -556,7 +558,12 @@ class PortalSpider(scrapy.Spider):
                 rules = getattr(platform, "article_rules", None)
                 refused = uploader_names(response.selector, rules) if rules else frozenset()
                 article, filled = with_fallback(
-                    article, response.selector, response.url, not_authors=refused
+                    article,
+                    response.selector,
+                    response.url,
+                    not_authors=refused,
+                    odds=self.fallback_odds,
+                    portal=portal_key,
                 )
             except Exception:  # the fallback breaking keeps the platform's article
                 logger.exception("%s: generic fallback failed on %s", portal_key, response.url)
