@@ -19,6 +19,7 @@ Rows answer ``row["column"]`` and ``row[0]`` on both backends, as :class:`sqlite
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sqlite3
@@ -77,6 +78,8 @@ class Connection:
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
+        self._depth = 0
+        """Transactions open: 0 none, 1 the outer one, more its savepoints."""
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         cursor: Cursor = self.raw.execute(sql, tuple(params))
@@ -137,13 +140,63 @@ class Connection:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        """One transaction; inside another (a group, :meth:`begin_group`), a savepoint of it:
+        an error undoes this one's writes only, and they are committed with the group's."""
+        if self._depth:
+            name = f"newsfeed_{self._depth}"
+            self.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self
+            except BaseException:
+                self._depth -= 1
+                self._undo_savepoint(name)
+                raise
+            self._depth -= 1
+            self.execute(f"RELEASE SAVEPOINT {name}")
+            return
         self.begin()
+        self._depth = 1
         try:
             yield self
         except BaseException:
+            self._depth = 0
             self.rollback()
             raise
+        self._depth = 0
         self.commit()
+
+    def _undo_savepoint(self, name: str) -> None:
+        try:
+            self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.execute(f"RELEASE SAVEPOINT {name}")
+        except Exception:
+            # SQLite ends the whole transaction on some errors (a full disk): nothing is left
+            # to undo, and the group is over; the error that undid it is the one raised
+            self.rollback_group()
+
+    def begin_group(self) -> None:
+        """Open a transaction that the next ones join (as savepoints) until
+        :meth:`commit_group`: many small writes committed at once."""
+        if not self._depth:
+            self.begin()
+            self._depth = 1
+
+    @property
+    def in_group(self) -> bool:
+        return self._depth > 0
+
+    def commit_group(self) -> None:
+        if self._depth:
+            self._depth = 0
+            self.commit()
+
+    def rollback_group(self) -> None:
+        """Undo the group's writes (after an error the store cannot go on from)."""
+        if self._depth:
+            self._depth = 0
+            with contextlib.suppress(Exception):  # already ended by the error
+                self.rollback()
 
 
 class PostgresConnection(Connection):
