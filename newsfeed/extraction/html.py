@@ -13,6 +13,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import cast
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -174,40 +175,69 @@ class Resolver:
 
 
 # huge_tree as parsel parses pages: without it libxml2 stops at 256 levels of nesting and a
-# deeply nested body (broken WYSIWYG output) comes out empty
-_PARSER = lxml_html.HTMLParser(huge_tree=True)
+# deeply nested body (broken WYSIWYG output) comes out empty. lxml.html's parser without its
+# element classes (lxml.html.HTMLParser only adds them): the same libxml2 tree, and each
+# element the walks below touch is made without a Python call to pick its class
+_PARSER = etree.HTMLParser(huge_tree=True)
 
 
-def _parse(fragment: str) -> lxml_html.HtmlElement | None:
+def _parse(fragment: str) -> etree._Element | None:
     """The <body> of ``fragment`` parsed leniently, or None when there is nothing to parse."""
     fragment = _CONTROL_RE.sub("", _XML_DECLARATION_RE.sub("", fragment or ""))
     if not fragment.strip():
         return None
     try:
-        document = lxml_html.document_fromstring(fragment, parser=_PARSER)
-    except (etree.ParserError, ValueError):
+        document = etree.fromstring(fragment, parser=_PARSER)
+    except ValueError:
+        return None
+    if document is None:  # lxml.html.document_fromstring's "Document is empty"
         return None
     body = document.find("body")
     return body if body is not None else document
 
 
-def _drop(element: lxml_html.HtmlElement, keep_text: bool) -> None:
-    if element.getparent() is None:
+def _drop(element: etree._Element, keep_text: bool) -> None:
+    """lxml.html's ``drop_tag`` (``keep_text``) or ``drop_tree``, for any lxml element."""
+    parent = element.getparent()
+    if parent is None:
         return
+    previous = element.getprevious()
+    tail = element.tail
     if keep_text:
-        element.drop_tag()
-    else:
-        element.drop_tree()  # keeps the tail text, which belongs to the parent
+        text = element.text
+        if text and isinstance(element.tag, str):  # not a comment's text
+            if previous is None:
+                parent.text = (parent.text or "") + text
+            else:
+                previous.tail = (previous.tail or "") + text
+        if tail:
+            if len(element):
+                last = element[-1]
+                last.tail = (last.tail or "") + tail
+            elif previous is None:
+                parent.text = (parent.text or "") + tail
+            else:
+                previous.tail = (previous.tail or "") + tail
+        index = parent.index(element)
+        parent[index : index + 1] = element[:]
+        return
+    # drop_tree: the tail text belongs to the parent and stays
+    if tail:
+        if previous is None:
+            parent.text = (parent.text or "") + tail
+        else:
+            previous.tail = (previous.tail or "") + tail
+    parent.remove(element)
 
 
-def _remove_non_content(root: lxml_html.HtmlElement) -> None:
+def _remove_non_content(root: etree._Element) -> None:
     for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         _drop(node, keep_text=False)
     for element in list(root.iter(*_DROP_WITH_CONTENT)):
         _drop(element, keep_text=False)
 
 
-def _fix_links(root: lxml_html.HtmlElement, resolve: Callable[[str | None], str | None]) -> None:
+def _fix_links(root: etree._Element, resolve: Callable[[str | None], str | None]) -> None:
     for anchor in list(root.iter("a")):
         href = anchor.get("href")
         if href is not None and _scheme(href) in _KEPT_LINK_SCHEMES:
@@ -229,7 +259,7 @@ def _fix_links(root: lxml_html.HtmlElement, resolve: Callable[[str | None], str 
             image.set("src", src)
 
 
-def _empty_elements(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+def _empty_elements(root: etree._Element) -> list[etree._Element]:
     """The elements below ``root`` that may go when empty and hold no content: no visible
     character in their text (:func:`~newsfeed.extraction.text.has_text`) and no image,
     table, figure or rule; in reversed document order. One walk of the tree decides each
@@ -239,8 +269,8 @@ def _empty_elements(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     For a tree without comments or processing instructions (:func:`_remove_non_content` ran):
     the walk does not visit them, so their tails would go unread.
     """
-    candidates: list[lxml_html.HtmlElement] = []
-    empty: set[lxml_html.HtmlElement] = set()
+    candidates: list[etree._Element] = []
+    empty: set[etree._Element] = set()
     holds: list[bool] = []  # per element open in the walk: whether it holds content so far
     for event, element in etree.iterwalk(root, events=("start", "end")):
         if event == "start":
@@ -256,7 +286,7 @@ def _empty_elements(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     return [element for element in reversed(candidates) if element in empty]
 
 
-def _drop_empty(root: lxml_html.HtmlElement) -> None:
+def _drop_empty(root: etree._Element) -> None:
     # Reversed document order drops children first, as a wrapper emptied by removing its
     # children would be seen after them. Dropping an empty element changes no other verdict:
     # it takes no content with it, and its tail, kept, joins a text that is visible exactly
@@ -265,11 +295,14 @@ def _drop_empty(root: lxml_html.HtmlElement) -> None:
         _drop(element, keep_text=False)
 
 
-def _serialize_children(root: lxml_html.HtmlElement) -> str:
+def _serialize_children(root: etree._Element) -> str:
     # the text before the first child is text: escaped, or "&lt;b&gt;" printed on the page
     # would reach nh3 as markup (and "&lt;script&gt;" would take the text after it along)
     parts = [html.escape(root.text or "", quote=False)]
-    parts.extend(lxml_html.tostring(child, encoding="unicode") for child in root)
+    # lxml.html's serializer (it also drops a <meta> content type) on plain elements too
+    parts.extend(
+        lxml_html.tostring(cast(lxml_html.HtmlElement, child), encoding="unicode") for child in root
+    )
     return "".join(parts)
 
 
@@ -347,6 +380,9 @@ _BLOCK_TAGS = frozenset(
 _CELL_TAGS = frozenset({"td", "th"})
 
 
+_BREAK_TAGS = _BLOCK_TAGS | {"br"}
+
+
 def html_to_text(fragment: str) -> str:
     """Plain text: one paragraph per block element (p, div, li, h*, tr, figcaption, br ...),
     paragraphs separated by a blank line, NFC, whitespace collapsed; no script or style text."""
@@ -356,29 +392,34 @@ def html_to_text(fragment: str) -> str:
     _remove_non_content(root)
     paragraphs: list[str] = []
     buffer: list[str] = []
-
-    def flush() -> None:
-        text = clean_text("".join(buffer))
-        if text:
-            paragraphs.append(text)
-        buffer.clear()
-
+    # A paragraph ends at each block's start and end and at each <br>; an empty buffer (two
+    # block edges in a row, most of them) makes no paragraph, so it is not cleaned.
     # iterwalk instead of recursion: broken pages can nest deeper than the recursion limit.
     for event, element in etree.iterwalk(root, events=("start", "end")):
-        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        tag = element.tag
+        tag = tag.lower() if isinstance(tag, str) else ""
         if event == "start":
-            if tag in _BLOCK_TAGS or tag == "br":
-                flush()
+            if tag in _BREAK_TAGS:
+                if buffer:
+                    if text := clean_text("".join(buffer)):
+                        paragraphs.append(text)
+                    buffer.clear()
+                if tag == "br":
+                    continue
             elif tag in _CELL_TAGS:
                 buffer.append(" ")
-            if element.text and tag != "br":
-                buffer.append(element.text)
+            if own := element.text:
+                buffer.append(own)
         else:
             if tag in _BLOCK_TAGS:
-                flush()
+                if buffer:
+                    if text := clean_text("".join(buffer)):
+                        paragraphs.append(text)
+                    buffer.clear()
             elif tag in _CELL_TAGS:
                 buffer.append(" ")
-            if element.tail and element is not root:
-                buffer.append(element.tail)
-    flush()
+            if (tail := element.tail) and element is not root:
+                buffer.append(tail)
+    if buffer and (text := clean_text("".join(buffer))):
+        paragraphs.append(text)
     return "\n\n".join(paragraphs)

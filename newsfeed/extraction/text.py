@@ -48,6 +48,11 @@ _DROPPED_RE = re.compile("[" + _INVISIBLE_RE.pattern[1:-1] + _UNSAFE_RE.pattern[
 """Both sets in one character class: one scan of the text instead of two."""
 _DROPPED_SPACES = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f", "\x85")
 """The dropped characters that are also whitespace (``str.split`` would make them a space)."""
+_DROPPED_SPACES_RE = re.compile("[" + "".join(_DROPPED_SPACES) + "]")
+_SHORT_TEXT = 100
+"""Below this length one regex scan for :data:`_DROPPED_SPACES` is the cheaper test (a
+generator of seven ``in`` costs more than the scan); above it seven ``in`` (each a C
+character search) are faster than re's character class."""
 
 
 def clean_text(text: str | None) -> str:
@@ -56,12 +61,20 @@ def clean_text(text: str | None) -> str:
         return ""
     # str.split() splits at exactly the characters re's \s matches (str.isspace)
     joined = " ".join(text.split())
+    if not joined:
+        # only whitespace: dropping characters from it leaves whitespace (the layout text
+        # between tags, most of the texts a body's walk cleans)
+        return ""
     # Fast path, the usual text: every character left is printable, so none is one to drop
     # (each is a control, a format character, a surrogate or a non-character, or U+FFFD).
     if (
         not joined.isprintable()
         or "\ufffd" in joined
-        or any(space in text for space in _DROPPED_SPACES)
+        or (
+            _DROPPED_SPACES_RE.search(text) is not None
+            if len(text) < _SHORT_TEXT
+            else any(space in text for space in _DROPPED_SPACES)
+        )
     ):
         joined = " ".join(_DROPPED_RE.sub("", text).split())
     # NFC neither makes nor takes whitespace apart from spaces, so it may come after

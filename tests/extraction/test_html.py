@@ -249,7 +249,7 @@ def _walk_each_drop_empty(root: lxml_html.HtmlElement) -> None:
         if any(clean_text(piece) for piece in element.itertext()):
             continue
         if next(element.iter(*_CONTENT_TAGS), None) is None:
-            element.drop_tree()
+            lxml_html.HtmlMixin.drop_tree(element)  # lxml.html's own, on a plain element
 
 
 _PIECES = st.sampled_from(
@@ -296,6 +296,29 @@ def test_empty_elements_go_as_when_each_was_tested_on_its_subtree(parts: list[st
         _remove_non_content(root)
     _drop_empty(ours)
     _walk_each_drop_empty(theirs)
+    assert lxml_html.tostring(ours, encoding="unicode") == lxml_html.tostring(
+        theirs, encoding="unicode"
+    )
+
+
+@given(st.lists(_TREES, min_size=1, max_size=4), st.integers(min_value=0), st.booleans())
+def test_drop_is_lxml_htmls_drop_tag_and_drop_tree(
+    parts: list[str], pick: int, keep_text: bool
+) -> None:
+    """The sanitizer parses into plain lxml elements (no lxml.html classes) and drops with its
+    own copy of lxml.html's ``drop_tag`` / ``drop_tree``: the same tree after either."""
+    from newsfeed.extraction.html import _drop, _parse
+
+    fragment = "<div>" + "".join(parts) + "</div>"
+    ours, theirs = _parse(fragment), _parse(fragment)
+    assert ours is not None and theirs is not None
+    # every node but the root, comments included (drop_tag keeps no comment text)
+    mine, other = list(ours.iter())[1:], list(theirs.iter())[1:]
+    if not mine:
+        return
+    _drop(mine[pick % len(mine)], keep_text=keep_text)
+    reference = lxml_html.HtmlMixin.drop_tag if keep_text else lxml_html.HtmlMixin.drop_tree
+    reference(other[pick % len(other)])
     assert lxml_html.tostring(ours, encoding="unicode") == lxml_html.tostring(
         theirs, encoding="unicode"
     )
