@@ -306,6 +306,18 @@ def _serialize_children(root: etree._Element) -> str:
     return "".join(parts)
 
 
+_CLEANER = nh3.Cleaner(
+    tags=set(_ALLOWED_TAGS),
+    clean_content_tags=set(_DROP_WITH_CONTENT),
+    attributes={tag: set(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
+    url_schemes={"http", "https", "mailto", "tel"},
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
+"""The allow-list, built into an ammonia sanitizer once: ``nh3.clean`` builds one from its
+arguments on each call, about a fifth of the time it takes on a body."""
+
+
 def sanitize_html(
     fragment: str, base_url: str, *, resolve: Callable[[str | None], str | None] | None = None
 ) -> str:
@@ -323,15 +335,7 @@ def sanitize_html(
         heading.tag = "h2"
     _fix_links(root, resolve or Resolver(base_url))
     _drop_empty(root)
-    cleaned = nh3.clean(
-        _serialize_children(root),
-        tags=set(_ALLOWED_TAGS),
-        clean_content_tags=set(_DROP_WITH_CONTENT),
-        attributes={tag: set(names) for tag, names in _ALLOWED_ATTRIBUTES.items()},
-        url_schemes={"http", "https", "mailto", "tel"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
+    cleaned = _CLEANER.clean(_serialize_children(root))
     return unicodedata.normalize("NFC", cleaned).strip()
 
 

@@ -360,3 +360,43 @@ def test_text_before_the_first_element_stays_text() -> None:
     result = sanitize_html(f"{text}<p>Đoạn &lt;i&gt;</p>", "https://tinhx.gov.vn/tin/a.html")
     assert result == f"{text}<p>Đoạn &lt;i&gt;</p>"
     assert "đậm" in html_to_text(result) and "hết" in html_to_text(result)
+
+
+_DIRTY = st.lists(
+    st.one_of(
+        _TREES,
+        st.sampled_from(
+            [
+                "<a href='javascript:x()' onclick='y()'>a</a>",
+                "<a href='https://a.vn/x' rel='me' title='t'>b</a>",
+                "<img src='data:x' style='w' width='2'>",
+                "<script>alert(1)</script>",
+                "<iframe src='https://a.vn'></iframe>",
+                "<font color='red'>f</font>",
+                "<h1 class='c'>h</h1>",
+                "<td colspan='2' rowspan='x'>c</td>",
+                "<a href='mailto:a@b.vn'>m</a>",
+                "&lt;b&gt;",
+            ]
+        ),
+    ),
+    max_size=6,
+)
+
+
+@given(_DIRTY)
+def test_the_sanitizer_built_once_is_nh3_clean_with_its_arguments(parts: list[str]) -> None:
+    import nh3
+
+    from newsfeed.extraction import html
+
+    markup = "".join(parts)
+    assert html._CLEANER.clean(markup) == nh3.clean(
+        markup,
+        tags=set(html._ALLOWED_TAGS),
+        clean_content_tags=set(html._DROP_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in html._ALLOWED_ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
