@@ -128,10 +128,23 @@ _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
 def _scheme(url: str) -> str:
+    if ":" not in url:  # the usual relative link; compacting only takes characters out
+        return ""
     # Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
     compact = re.sub(r"[\s\x00-\x1f]", "", url)
     match = _SCHEME_RE.match(compact)
     return match.group(1).lower() if match else ""
+
+
+_HOST = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+PLAIN_URL_RE = re.compile(
+    rf"https?://{_HOST}/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]+)?"
+)
+"""An http(s) URL that w3lib's ``safe_url_string`` returns unchanged (a hypothesis test
+holds it to that): a lower-case ASCII host without port or user, a path, maybe a query, of
+characters it does not encode (``%`` it leaves alone, escape or not; ``'`` it encodes in a
+query), no fragment. Most links of a page, once joined to its URL, are such; each skips a
+parse and a re-encoding of the URL, a third of :func:`absolutize`'s time."""
 
 
 def absolutize(url: str | None, base_url: str) -> str | None:
@@ -146,6 +159,8 @@ def absolutize(url: str | None, base_url: str) -> str | None:
     url = url.replace("\\", "/")
     try:
         joined = urljoin(base_url, url)
+        if PLAIN_URL_RE.fullmatch(joined):
+            return joined  # already what safe_url_string makes of it
         if urlsplit(joined).scheme.lower() not in {"http", "https"}:
             return None
         return safe_url_string(joined)

@@ -36,6 +36,18 @@ _DROP_PARAM_RE = re.compile(
 _PATH_SESSION_RE = re.compile(r";(jsessionid|sid)=[^/?#]*", re.IGNORECASE)
 
 
+CANONICAL_FORM_RE = re.compile(
+    r"https://(?!www\.)([a-z0-9-]+(?:\.[a-z0-9-]+)*)"
+    r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9\-._~!$&'()*+,=:@]*)+"
+)
+"""A URL already in its identity form, as :func:`canonical_url` would return it (a hypothesis
+test holds it to that): https, a lower-case ASCII host without ``www.``, port or user, a path
+with no ``.`` or ``..`` segment, of characters canonicalize_url neither encodes nor decodes (no
+``%``, no ``;`` path parameters), no query, no fragment. Related links and page URLs mostly
+are; each then skips two URL parses and w3lib's canonicalization. A host that is an alias of
+the primary host still goes the long way."""
+
+
 def host_of(url: str) -> str:
     """Lower-case host of ``url`` without ``www.`` and port."""
     host = (urlsplit(url).hostname or "").lower()
@@ -47,10 +59,14 @@ def canonical_url(url: str, *, aliases: Iterable[str] = (), primary_host: str | 
 
     ``aliases`` are hosts that mean ``primary_host``; both without ``www.``.
     """
+    alias_hosts = {a.lower().removeprefix("www.") for a in aliases} if primary_host else set()
+    plain = CANONICAL_FORM_RE.fullmatch(url)
+    if plain and plain[1] not in alias_hosts:
+        return url
     url = _PATH_SESSION_RE.sub("", url.strip())
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().removeprefix("www.")
-    if primary_host and host in {a.lower().removeprefix("www.") for a in aliases}:
+    if primary_host and host in alias_hosts:
         host = primary_host.lower().removeprefix("www.")
     port = parts.port
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"

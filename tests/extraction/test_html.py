@@ -7,11 +7,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from newsfeed.extraction.html import absolutize, html_to_text, sanitize_html
+from newsfeed.extraction.html import PLAIN_URL_RE, absolutize, html_to_text, sanitize_html
 
 BASE = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/4409341-tuyen-truyen.html"
 CORPUS = Path(
@@ -400,3 +400,77 @@ def test_the_sanitizer_built_once_is_nh3_clean_with_its_arguments(parts: list[st
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+# -- absolutize's fast path: a joined URL already safe is returned as it is ------------------
+
+
+def _absolutize_the_long_way(url: str | None, base_url: str) -> str | None:
+    """absolutize as it was before its fast path, every joined URL re-encoded by w3lib."""
+    import re
+    from urllib.parse import urljoin, urlsplit
+
+    from w3lib.url import safe_url_string
+
+    if url is None:
+        return None
+    url = url.strip()
+    compact = re.sub(r"[\s\x00-\x1f]", "", url)
+    match = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", compact)
+    scheme = match.group(1).lower() if match else ""
+    if not url or url.startswith("#") or scheme in _NO_URL_SCHEMES:
+        return None
+    url = url.replace("\\", "/")
+    try:
+        joined = urljoin(base_url, url)
+        if urlsplit(joined).scheme.lower() not in {"http", "https"}:
+            return None
+        return safe_url_string(joined)
+    except ValueError:
+        return None
+
+
+_NO_URL_SCHEMES = frozenset({"javascript", "vbscript", "data", "mailto", "tel", "about", "file"})
+
+
+@given(st.from_regex(PLAIN_URL_RE, fullmatch=True))
+def test_a_plain_url_is_what_safe_url_string_makes_of_it(url: str) -> None:
+    from w3lib.url import safe_url_string
+
+    assert safe_url_string(url) == url
+    assert absolutize(url, BASE) == _absolutize_the_long_way(url, BASE) == url
+
+
+_LINK_PARTS = st.sampled_from(
+    [
+        *"aZ09-._~!$&'()*+,;=:@/",
+        *("..", "../", "./", "%", "%2f", "%C3%A1", "?", "?a=1", "?x='y'", "#f", "?#", "#"),
+        *(" ", "\t", "\\", "đ", "//", "http:", "https://", "HTTPS://A.vn", "www.", "java\tscript:"),
+        *("mailto:", "data:", "ftp://", "//b.vn", "[", "]", "|", '"', "<", ":80", "@"),
+    ]
+)
+_BASES = st.sampled_from(
+    [
+        BASE,
+        "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/4409341-a.html",
+        "http://a.vn",
+        "https://A.vn/x/y/?q=1#f",
+        "https://a.vn:8080/%C3%A1/",
+        "https://đà.vn/a",
+    ]
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_LINK_PARTS, max_size=8), _BASES)
+@example(["..", "/", "a"], "https://a.vn/x/y")
+@example(["%", "2f"], "https://a.vn/x/y")
+@example(["?"], "https://a.vn/x/y")
+@example(["a#"], "https://a.vn/x/y")
+@example(["%c3%a1%zz%"], "https://a.vn/x/y")
+@example(["?x='y'"], "https://a.vn/x/y")
+@example(["HTTPS://A.vn"], "https://a.vn/x/y")
+@example(["a"], "https://a.vn:8080/x")
+def test_absolutize_is_the_long_way_on_any_link(parts: list[str], base: str) -> None:
+    link = "".join(parts)
+    assert absolutize(link, base) == _absolutize_the_long_way(link, base)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newsfeed.extraction.urls import GUID_PREFIX, canonical_url, host_of, make_guid
+from newsfeed.extraction.urls import (
+    CANONICAL_FORM_RE,
+    GUID_PREFIX,
+    canonical_url,
+    host_of,
+    make_guid,
+)
 
 BASE = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/4409341-tuyen-truyen.html"
 
@@ -190,3 +196,77 @@ def test_different_paths_never_share_a_guid(a: list[str], b: list[str]) -> None:
 def test_identity_parameters_are_kept(url: str) -> None:
     other = url[:-1] + "9"
     assert _guid(url, None) != _guid(other, None)
+
+
+# -- the fast path: a URL already in its identity form is returned as it is -----------------
+
+
+def _canonical_the_long_way(
+    url: str, *, aliases: tuple[str, ...] = (), primary_host: str | None = None
+) -> str:
+    """canonical_url as it was before its fast path, every URL parsed and rebuilt."""
+    import re
+
+    from w3lib.url import canonicalize_url
+
+    from newsfeed.extraction.urls import _DROP_PARAM_RE
+
+    url = re.sub(r";(jsessionid|sid)=[^/?#]*", "", url.strip(), flags=re.IGNORECASE)
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if primary_host and host in {a.lower().removeprefix("www.") for a in aliases}:
+        host = primary_host.lower().removeprefix("www.")
+    port = parts.port
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    query = [(k, v) for k, v in query if not _DROP_PARAM_RE.match(k)]
+    rebuilt = urlunsplit(("https", netloc, parts.path or "/", urlencode(sorted(query)), ""))
+    return str(canonicalize_url(rebuilt, keep_fragments=False))
+
+
+_ALIASES = st.sampled_from(
+    [((), None), (("old.gov.vn", "www.cu.vn"), "moi.gov.vn"), (("a.vn",), "b.vn")]
+)
+_URL_PARTS = st.sampled_from(
+    [
+        *"aZ09-._~!$&'()*+,;=:@/",
+        *("..", "/../", "/./", "%", "%2f", "%C3%A1", ";jsessionid=1"),
+        *("?", "?b=2&a=1", "?utm_source=x", "#f", " ", "\t", "đ", "www.", "//"),
+    ]
+)
+_HOSTS = st.sampled_from(["a.vn", "www.a.vn", "A.vn", "old.gov.vn", "cu.vn", "b.vn", "x-1.y"])
+
+
+@given(
+    st.from_regex(CANONICAL_FORM_RE, fullmatch=True),
+    _ALIASES,
+)
+def test_a_url_in_identity_form_is_its_own_canonical_url(
+    url: str, aliases: tuple[tuple[str, ...], str | None]
+) -> None:
+    assert _canonical_the_long_way(url) == url
+    assert canonical_url(url, aliases=aliases[0], primary_host=aliases[1]) == (
+        _canonical_the_long_way(url, aliases=aliases[0], primary_host=aliases[1])
+    )
+
+
+@settings(max_examples=500)
+@given(
+    st.sampled_from(["https://", "https://", "https://", "http://", "HTTPS://", ""]),
+    _HOSTS,
+    st.lists(_URL_PARTS, max_size=8),
+    _ALIASES,
+)
+@example("https://", "a.vn", ["%2f"], ((), None))
+@example("https://", "a.vn", ["a", "/../", "b"], ((), None))
+@example("https://", "a.vn", ["/./", "b"], ((), None))
+@example("https://", "a.vn", ["a/", ".."], ((), None))
+@example("https://", "a.vn", ["a", ";jsessionid=1"], ((), None))
+@example("https://", "old.gov.vn", ["a"], (("old.gov.vn",), "moi.gov.vn"))
+def test_canonical_url_is_the_long_way_on_any_url(
+    scheme: str, host: str, path: list[str], aliases: tuple[tuple[str, ...], str | None]
+) -> None:
+    url = f"{scheme}{host}/{''.join(path)}"
+    assert canonical_url(url, aliases=aliases[0], primary_host=aliases[1]) == (
+        _canonical_the_long_way(url, aliases=aliases[0], primary_host=aliases[1])
+    )
