@@ -59,6 +59,14 @@ def clean_text(text: str | None) -> str:
     """NFC text on one line: whitespace runs become one space, invisible characters go."""
     if not text:
         return ""
+    if text.isprintable() and "\ufffd" not in text:
+        # Most text (a title, a link's, a paragraph): its only whitespace is the ASCII space
+        # (every other str.isspace character is a control or a separator, not printable), and
+        # no character to drop is printable but U+FFFD. Splitting a long paragraph into words
+        # to join them again is most of the cleaning: only done when spaces need collapsing.
+        if "  " in text or text[0] == " " or text[-1] == " ":
+            text = " ".join(text.split())
+        return text if text.isascii() else unicodedata.normalize("NFC", text)
     # str.split() splits at exactly the characters re's \s matches (str.isspace)
     joined = " ".join(text.split())
     if not joined:

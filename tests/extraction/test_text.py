@@ -230,3 +230,43 @@ def test_seed_article_has_one_credit_line() -> None:
     lines = seed.read_text(encoding="utf-8").splitlines()
     credits = [(line, parse_credit_line(line)) for line in lines if parse_credit_line(line)]
     assert credits == [("Tin, ảnh: T.T - H.T", "T.T - H.T")]
+
+
+def _clean_text_the_long_way(text: str | None) -> str:
+    """clean_text as it was before its fast paths: split, join, drop, NFC, for every text."""
+    import re
+
+    from newsfeed.extraction.text import _DROPPED_RE
+
+    if not text:
+        return ""
+    joined = " ".join(text.split())
+    if (
+        not joined.isprintable()
+        or "\ufffd" in joined
+        or re.search("[\x0b\x0c\x1c-\x1f\x85]", text) is not None
+    ):
+        joined = " ".join(_DROPPED_RE.sub("", text).split())
+    return unicodedata.normalize("NFC", joined)
+
+
+_SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+_ODD = ["\ufffd", "\u200b", "\u00ad", "\ufeff", "\x7f", "\x9f", "\ud800", "\ufdd0", "\uffff"]
+_MARKS = ["\u0301", "\u0323", "\u0338", "e", "ê", "Ư", ">", "a", "đ", "\U0001f600"]
+
+
+@given(st.lists(st.sampled_from(_SPACES + _ODD + _MARKS + [" ", "  "]), max_size=12))
+def test_clean_text_is_the_long_way_on_any_text(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert clean_text(text) == _clean_text_the_long_way(text)
+
+
+@given(st.text())
+def test_clean_text_is_the_long_way_on_random_text(text: str) -> None:
+    assert clean_text(text) == _clean_text_the_long_way(text)
+
+
+def test_clean_text_is_the_long_way_for_every_character() -> None:
+    for c in [*range(0x10000), 0x1F600, 0x10FFFF, 0xE0001]:
+        for text in (chr(c), f"a{chr(c)}b", f" {chr(c)} ", f"Hà{chr(c)}  Nội"):
+            assert clean_text(text) == _clean_text_the_long_way(text), repr(text)
