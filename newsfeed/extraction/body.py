@@ -21,7 +21,7 @@ from lxml import etree
 from parsel import Selector
 
 from newsfeed.extraction.bounds import SCAN_LIMIT
-from newsfeed.extraction.html import Resolver, html_to_text, sanitize_html
+from newsfeed.extraction.html import Resolver, html_to_text, sanitize_element
 from newsfeed.extraction.select import Selectors, select
 from newsfeed.extraction.text import clean_text, is_cms_account, parse_credit_line
 from newsfeed.items import Attachment, Image
@@ -129,8 +129,9 @@ class Body:
         self._take_credit_line(root)
         self.images = list(self._images(root))
         self.attachments = list(self._attachments(root))
-        markup = etree.tostring(root, encoding="unicode", method="html")
-        self.html = sanitize_html(markup, url, resolve=self._resolve)
+        # the copy is given away: cleaned in place, or serialized and parsed again when that
+        # parse could make another tree of it (sanitize_element)
+        self.html = sanitize_element(root, url, resolve=self._resolve)
         self.text = html_to_text(self.html)
 
     def first_paragraph(self) -> str | None:

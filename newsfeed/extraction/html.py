@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from typing import cast
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import nh3
 from lxml import etree
@@ -23,7 +23,14 @@ from w3lib.url import safe_url_string
 
 from newsfeed.extraction.text import clean_text, has_text
 
-__all__ = ["Resolver", "absolutize", "html_to_text", "looks_like_html", "sanitize_html"]
+__all__ = [
+    "Resolver",
+    "absolutize",
+    "html_to_text",
+    "looks_like_html",
+    "sanitize_element",
+    "sanitize_html",
+]
 
 _HTML_START_RE = re.compile(
     rb"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.I
@@ -344,11 +351,91 @@ def sanitize_html(
     root = _parse(fragment)
     if root is None:
         return ""
+    return _sanitize(root, resolve or Resolver(base_url))
+
+
+def sanitize_element(
+    element: etree._Element,
+    base_url: str,
+    *,
+    resolve: Callable[[str | None], str | None] | None = None,
+) -> str:
+    """:func:`sanitize_html` of ``element``'s HTML serialization (its tail included), which
+    ``element`` (a copy, the caller's to give away) is made part of.
+
+    Serializing a body to parse it again is a quarter of its cleaning, and gives back the
+    same tree but for what :func:`_as_reparsed` looks for: then the element itself is
+    cleaned, under a ``<body>`` as the parse would put it, else its serialization is.
+    """
+    holder = _as_reparsed(element)
+    if holder is None:
+        markup = etree.tostring(element, encoding="unicode", method="html")
+        return sanitize_html(markup, base_url, resolve=resolve)
+    return _sanitize(holder, resolve or Resolver(base_url))
+
+
+_DOCUMENT_TAGS = frozenset({"html", "head", "body", "frameset", "frame"})
+_REPARSED_TAGS = (
+    *("xmp", "plaintext", "noembed", "noframes", "textarea", "title", "template"),
+    *("script", "style", "noscript", "iframe", "svg", "math"),
+    *_DOCUMENT_TAGS,
+)
+"""Elements whose content a serialization and a parse need not give back as it was: raw or
+escapable raw text, foreign content, document structure."""
+_EMPTY_ITEMS = etree.XPath("descendant-or-self::li[not(node())]")
+"""An empty <li> is serialized without its end tag, so the parse puts what follows into it."""
+_REPARSED_CHARS_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\r]")
+"""Characters a parse changes or removes (controls, a carriage return made a line feed), in
+a text or an attribute; :func:`_parse` removes the controls before parsing."""
+_URI_HOLDERS = etree.XPath("descendant-or-self::*[@href or @src or @action or self::a[@name]]")
+_URI_AS_SERIALIZED_RE = re.compile(r"[!-~]*")
+_URI_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+_ATTRIBUTE_VALUES = etree.XPath("descendant-or-self::*/@*", smart_strings=False)
+_ALL_TEXT = etree.XPath("string()", smart_strings=False)
+
+
+def _as_reparsed(element: etree._Element) -> etree._Element | None:
+    """``element`` under a new ``<body>``, as the parse of its serialization would give it;
+    None when that parse may give something else.
+
+    libxml2 serializes a link's ``href``, ``src``, ``action`` and an anchor's ``name``
+    URI-escaped (spaces and non-ASCII as UTF-8 ``%XX``, leading blanks gone): such values are
+    escaped here the same way. A tree with an element of :data:`_REPARSED_TAGS`, or a
+    character of :data:`_REPARSED_CHARS_RE` in a text or an attribute, is not taken.
+    """
+    if not isinstance(element.tag, str) or element.tag in _DOCUMENT_TAGS:
+        return None
+    if next(element.iter(*_REPARSED_TAGS), None) is not None or _EMPTY_ITEMS(element):
+        return None
+    text = _ALL_TEXT(element)
+    if not isinstance(text, str) or _REPARSED_CHARS_RE.search(text):
+        return None
+    if element.tail and _REPARSED_CHARS_RE.search(element.tail):
+        return None
+    values = _ATTRIBUTE_VALUES(element)
+    if not isinstance(values, list) or _REPARSED_CHARS_RE.search(" ".join(map(str, values))):
+        return None
+    holders = _URI_HOLDERS(element)
+    for holder in holders if isinstance(holders, list) else ():
+        assert isinstance(holder, etree._Element)
+        names = (
+            ("href", "src", "action", "name") if holder.tag == "a" else ("href", "src", "action")
+        )
+        for name in names:
+            value = holder.get(name)
+            if value is not None and not _URI_AS_SERIALIZED_RE.fullmatch(value):
+                holder.set(name, quote(value.lstrip(" \t\n\r"), safe=_URI_SAFE))
+    body = etree.Element("body")
+    body.append(element)  # moved, its tail along, into a document of plain elements
+    return body
+
+
+def _sanitize(root: etree._Element, resolve: Callable[[str | None], str | None]) -> str:
     _remove_non_content(root)
     for heading in root.iter("h1"):
         # The page title is the h1; one inside the body is a section heading.
         heading.tag = "h2"
-    _fix_links(root, resolve or Resolver(base_url))
+    _fix_links(root, resolve)
     _drop_empty(root)
     cleaned = _CLEANER.clean(_serialize_children(root))
     return unicodedata.normalize("NFC", cleaned).strip()
