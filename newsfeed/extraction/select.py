@@ -91,10 +91,87 @@ def _one_predicate(text: str) -> bool:
     return False
 
 
+_STEP_NAME_RE = re.compile(r"\*|[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?")
+_STRING_RE = re.compile(r"'[^']*'|\"[^\"]*\"")
+_FUNCTION_RE = re.compile(r"([A-Za-z_][\w.-]*(?::[\w.-]+)?)\s*\(")
+_TRUTH_FUNCTIONS = frozenset(
+    {"contains", "starts-with", "not", "normalize-space", "concat", "translate", "text"}
+    | {"node", "name", "local-name", "string", "boolean", "true", "false", "lang"}
+)
+"""Functions a predicate may call and still be a truth test of each node on its own."""
+
+
+def _is_truth_test(predicate: str) -> bool:
+    """Whether the predicate ``[...]`` (its inside) is true or false of a node by itself,
+    whatever the node's position among the others: no number in it (a predicate that is a
+    number is a position), no position(), last(), count(), arithmetic or variable."""
+    rest = _STRING_RE.sub("''", predicate)
+    if re.search(r"[\d*+$]|'\s*-|-\s*'|\s-|-\s|\bdiv\b|\bmod\b", rest):
+        return False
+    return set(_FUNCTION_RE.findall(rest)) <= _TRUTH_FUNCTIONS
+
+
+@lru_cache(maxsize=1024)
+def descendant_steps(query: str) -> str:
+    """``query`` with each ``//name[p]`` step written ``/descendant::name[p]`` where its
+    predicates are truth tests (:func:`_is_truth_test`): the same nodes in the same order.
+
+    ``//`` is ``/descendant-or-self::node()/``: libxml2 collects every node below (text nodes
+    too), then the children of each that match; the descendant axis is one walk, a query in
+    a third less time. A position test would count among the children in the one case and
+    among all descendants in the other, so a step with one is left as it is.
+    """
+    out: list[str] = []
+    index, depth, quote = 0, 0, ""
+    while index < len(query):
+        char = query[index]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif depth == 0 and query.startswith("//", index):
+            step = _STEP_NAME_RE.match(query, index + 2)
+            after = step.end() if step else index + 2
+            if step and not query.startswith(("(", "::"), after) and _truth_steps(query, after):
+                out.append("/descendant::")
+                index += 2
+                continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _truth_steps(query: str, start: int) -> bool:
+    """Whether every predicate right after ``start`` in ``query`` is a truth test."""
+    while start < len(query) and query[start] == "[":
+        depth, quote, end = 0, "", -1
+        for index in range(start, len(query)):
+            char = query[index]
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "[":
+                depth += 1
+            elif char == "]":
+                depth -= 1
+                if depth == 0:
+                    end = index
+                    break
+        if end < 0 or not _is_truth_test(query[start + 1 : end]):
+            return False
+        start = end + 1
+    return True
+
+
 def _container(node: Selector, prefix: str) -> Selector | None:
     found = _containers.setdefault(node, {})
     if prefix not in found:
-        matches = node.xpath(prefix)
+        matches = node.xpath(descendant_steps(prefix))
         found[prefix] = matches[0] if matches else None
     return found[prefix]
 
@@ -108,9 +185,11 @@ def select(node: Selector, query: str) -> SelectorList[Selector]:
         return node.css(query)
     split = split_container(query)
     if split is None:
-        return node.xpath(query)
+        return node.xpath(descendant_steps(query))
     container = _container(node, split[0])
-    return container.xpath(split[1]) if container is not None else SelectorList()
+    if container is None:
+        return SelectorList()
+    return container.xpath(descendant_steps(split[1]))
 
 
 def first(node: Selector, queries: Selectors) -> SelectorList[Selector]:

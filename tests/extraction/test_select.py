@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from copy import deepcopy
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from parsel import Selector
 
 from newsfeed.extraction.select import (
@@ -167,3 +169,107 @@ def test_only_a_whole_document_is_prefiltered_and_only_on_missing_classes() -> N
     for node in select(copy, ".c"):
         node.root.getparent().remove(node.root)
     assert may_match(copy, ".c") and select(copy, ".c").getall() == []
+
+
+# -- // steps run as descendant:: steps --------------------------------------------------------
+
+
+def _project_xpath_queries() -> list[str]:
+    """Every XPath query of every platform's article rules, as select runs them."""
+    import dataclasses
+
+    from newsfeed.platforms import PLATFORMS
+
+    queries: set[str] = set()
+    for platform in PLATFORMS.values():
+        rules = getattr(platform, "article_rules", None)
+        if rules is None:
+            continue
+        for field in dataclasses.fields(rules):
+            value = getattr(rules, field.name)
+            if isinstance(value, tuple):
+                queries.update(
+                    q for q in value if isinstance(q, str) and q.startswith(("/", "(", "."))
+                )
+    for query in list(queries):
+        split = split_container(query)
+        if split:
+            queries.update(split)
+    return sorted(queries)
+
+
+_PROJECT_QUERIES = _project_xpath_queries()
+_CLASSES = st.sampled_from(["", "a", "b a", "asset-content", "sapo", "x-a//b", "related"])
+_DOC_TAGS = st.sampled_from(["div", "p", "a", "li", "ul", "span", "td", "img", "h1", "time"])
+_DOCS = st.recursive(
+    st.sampled_from(["", "t", " "]),
+    lambda inner: st.builds(
+        lambda tag, cls, kids: f"<{tag} class='{cls}' href='/'>{''.join(kids)}</{tag}>",
+        _DOC_TAGS,
+        _CLASSES,
+        st.lists(inner, max_size=4),
+    ),
+    max_leaves=30,
+)
+_STEP_NAMES = st.sampled_from(["*", "div", "a", "li", "p"])
+_PREDICATES = st.sampled_from(
+    [
+        *("", "[1]", "[last()]", "[position()<3]", "[contains(@class,'a')]", "[@href]"),
+        *("[not(contains(@class,'b'))]", "[.//a]", "[.//a[1]]", "[count(*)]", "[@class-1]"),
+        *("[string-length(@class)]", "[@class and @href]", "[normalize-space()]", "[*]"),
+        "[contains(concat(' ', normalize-space(@class), ' '), ' a ')]",
+    ]
+)
+_GENERATED = st.builds(
+    lambda steps, tail: "".join(steps) + tail,
+    st.lists(
+        st.builds(
+            lambda sep, name, pred: f"{sep}{name}{pred}",
+            st.sampled_from(["//", "/", ".//"]),
+            _STEP_NAMES,
+            _PREDICATES,
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sampled_from(["", "/@href", "//text()", "[1]"]),
+)
+
+
+_NESTED = "<ul><li><ul><li class='a'>x</li><li>y</li></ul></li><li class='a'>z</li></ul><p>t</p>"
+
+
+@settings(max_examples=300)
+@given(_DOCS, st.one_of(st.sampled_from(_PROJECT_QUERIES), _GENERATED))
+@example(_NESTED, "//li[1]")
+@example(_NESTED, "//*[1]")
+@example(_NESTED, "//li[last()]")
+@example(_NESTED, "//li[contains(@class,'a')][1]")
+@example(_NESTED, "//ul[count(li)]")
+@example(_NESTED, "//li[string-length(@class)]")
+@example(_NESTED, "(//ul//li)[2]")
+def test_descendant_steps_select_the_same_nodes(document: str, query: str) -> None:
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    from newsfeed.extraction.select import descendant_steps
+
+    root = lxml_html.document_fromstring(f"<html><body>{document}</body></html>")
+    start = root.find("body")
+    assert start is not None
+    for node in (root, start):
+        try:
+            expected = etree.XPath(query)(node)
+        except etree.XPathError:
+            continue
+        assert etree.XPath(descendant_steps(query))(node) == expected, descendant_steps(query)
+
+
+def test_descendant_steps_leave_position_tests_alone() -> None:
+    from newsfeed.extraction.select import descendant_steps
+
+    for query in ("//li[1]", "//a[last()]", "//p[position()<3]", "//x[@a - @b]", "//d[.//p[1]]"):
+        assert descendant_steps(query) == query
+    assert descendant_steps(".//div[contains(@class,'a//b')]//a") == (
+        "./descendant::div[contains(@class,'a//b')]/descendant::a"
+    )
