@@ -388,6 +388,11 @@ _REPARSED_CHARS_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\r]")
 """Characters a parse changes or removes (controls, a carriage return made a line feed), in
 a text or an attribute; :func:`_parse` removes the controls before parsing."""
 _URI_HOLDERS = etree.XPath("descendant-or-self::*[@href or @src or @action or self::a[@name]]")
+_URI_VALUES = etree.XPath(
+    "descendant-or-self::*/@href | descendant-or-self::*/@src"
+    " | descendant-or-self::*/@action | descendant-or-self::a/@name",
+    smart_strings=False,
+)
 _URI_AS_SERIALIZED_RE = re.compile(r"[!-~]*")
 _URI_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
 _ATTRIBUTE_VALUES = etree.XPath("descendant-or-self::*/@*", smart_strings=False)
@@ -415,7 +420,11 @@ def _as_reparsed(element: etree._Element) -> etree._Element | None:
     values = _ATTRIBUTE_VALUES(element)
     if not isinstance(values, list) or _REPARSED_CHARS_RE.search(" ".join(map(str, values))):
         return None
-    holders = _URI_HOLDERS(element)
+    uris = _URI_VALUES(element)
+    if isinstance(uris, list) and all(_URI_AS_SERIALIZED_RE.fullmatch(str(v)) for v in uris):
+        holders: object = []  # the usual page: every link already as libxml2 writes it
+    else:
+        holders = _URI_HOLDERS(element)
     for holder in holders if isinstance(holders, list) else ():
         assert isinstance(holder, etree._Element)
         names = (
