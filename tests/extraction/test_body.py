@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from newsfeed.extraction.body import _BLOCKS, Body, _iter_blocks
+from newsfeed.extraction.body import _BLOCKS, Body, _lines_from_the_end
 
 URL = "https://tinhx.gov.vn/tin-tuc/a.html"
 
@@ -26,7 +26,8 @@ FRAGMENTS = [
 
 
 def _python_lines(root: Any) -> list[Any]:
-    """The definition the query replaces: innermost p, div, h4-h6 (no block child)."""
+    """The definition of a line, tested on every element: innermost p, div, h4-h6 (no block
+    child)."""
     return [
         element
         for element in root.iter()
@@ -37,14 +38,14 @@ def _python_lines(root: Any) -> list[Any]:
 
 
 @pytest.mark.parametrize("fragment", FRAGMENTS)
-def test_the_lines_query_finds_what_the_walk_found(fragment: str) -> None:
+def test_the_lines_from_the_end_are_the_walks_reversed(fragment: str) -> None:
     root = lxml_html.fragment_fromstring(fragment, create_parent="div")
     expected = _python_lines(root)
     assert expected, "each fragment has lines"
-    assert _iter_blocks(root) == expected
+    assert list(_lines_from_the_end(root)) == expected[::-1]
     # the body element itself is a line when it holds no block
     line = lxml_html.fragment_fromstring("<p>Tin: <b>Minh Anh</b></p>")
-    assert _iter_blocks(line) == [line]
+    assert list(_lines_from_the_end(line)) == [line]
 
 
 @pytest.mark.parametrize("child", sorted(_BLOCKS | {"span", "ul", "b", "td", "h3x"}))
@@ -56,7 +57,7 @@ def test_each_block_child_makes_its_parent_no_line(child: str) -> None:
         etree.SubElement(parent, child).text = "x"
         root.append(parent)
         root.append(etree.Comment("c"))
-    assert _iter_blocks(root) == _python_lines(root)
+    assert list(_lines_from_the_end(root)) == _python_lines(root)[::-1]
 
 
 def test_the_credit_line_is_the_last_innermost_line() -> None:
