@@ -443,17 +443,19 @@ _ALL_TEXT = etree.XPath("string()", smart_strings=False)
 
 
 def _as_reparsed(element: etree._Element) -> etree._Element | None:
-    """``element`` under a new ``<body>``, as the parse of its serialization would give it;
-    None when that parse may give something else.
+    """``element`` under a new ``<body>``, as the parse of its serialization would give it
+    (a ``<body>``, the generic engine's, is that body itself); None when that parse may give
+    something else.
 
     libxml2 serializes a link's ``href``, ``src``, ``action`` and an anchor's ``name``
     URI-escaped (spaces and non-ASCII as UTF-8 ``%XX``, leading blanks gone): such values are
     escaped here the same way. A tree with an element of :data:`_REPARSED_TAGS`, or a
     character of :data:`_REPARSED_CHARS_RE` in a text or an attribute, is not taken.
     """
-    if not isinstance(element.tag, str) or element.tag in _DOCUMENT_TAGS:
+    is_body = element.tag == "body"
+    if not isinstance(element.tag, str) or (element.tag in _DOCUMENT_TAGS and not is_body):
         return None
-    if next(element.iter(*_REPARSED_TAGS), None) is not None or _EMPTY_ITEMS(element):
+    if next(element.iterdescendants(*_REPARSED_TAGS), None) is not None or _EMPTY_ITEMS(element):
         return None
     text = _ALL_TEXT(element)
     if not isinstance(text, str) or _REPARSED_CHARS_RE.search(text):
@@ -477,6 +479,9 @@ def _as_reparsed(element: etree._Element) -> etree._Element | None:
             value = holder.get(name)
             if value is not None and not _URI_AS_SERIALIZED_RE.fullmatch(value):
                 holder.set(name, quote(value.lstrip(" \t\n\r"), safe=_URI_SAFE))
+    if is_body:
+        etree.Element("html").append(element)  # moved into a document of plain elements
+        return element
     body = etree.Element("body")
     body.append(element)  # moved, its tail along, into a document of plain elements
     return body
