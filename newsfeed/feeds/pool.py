@@ -10,12 +10,13 @@ and ends with ``os._exit``, as :mod:`multiprocessing` ends a forked child), load
 articles, renders and writes its files through its own :class:`~newsfeed.files.DurableBatch`,
 and answers with the feed's newest date and item count.
 
-A portal's feeds all go to one worker, so an article in a category feed and in the portal's
-``all`` feed is prepared once, as in one process (:class:`~newsfeed.feeds.render.ItemCache`).
+A portal's feeds go to one worker as far as it keeps up, so an article in a category feed and
+in the portal's ``all`` feed is mostly prepared once (:class:`~newsfeed.feeds.render.ItemCache`).
 Each worker has at most :data:`IN_FLIGHT` feeds handed to it and not answered, so neither
-pipe fills and memory stays flat however many feeds. An error in a worker (a full disk) is
-raised again in the builder, the same exception, after every worker has stopped; the files a
-worker had not committed are left as they were.
+pipe fills and memory stays flat however many feeds; a feed goes to its portal's worker
+while that one has room, else to the least busy, so no worker waits for another's. An error
+in a worker (a full disk) is raised again in the builder, the same exception, after every
+worker has stopped; the files a worker had not committed are left as they were.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,6 @@ class RenderPool:
         self._answers: list[Rendered] = []
         self._error: BaseException | None = None
         self._worker_of: dict[str, int] = {}
-        self._assigned = [0] * workers
 
     @property
     def started(self) -> bool:
@@ -120,15 +120,19 @@ class RenderPool:
             return  # a worker failed: drain raises it; nothing more is rendered
         if not self._processes:
             self._start()
-        # a portal's feeds all to one worker, the one with the fewest feeds when its first
-        # came (portals come one after another); a topic feed (no portal) to the least busy
-        if task.portal is None or (i := self._worker_of.get(task.portal, -1)) < 0:
-            i = min(range(self.workers), key=lambda w: (self._assigned[w], w))
+        # the worker of the portal's earlier feeds while it has room (its items are shared
+        # with the portal's "all" feed), else the least busy: a worker never waits for the
+        # builder to be done with another's feeds
+        for ready in wait(self._conns, timeout=0):
+            self._receive(self._conns.index(ready))  # type: ignore[arg-type]
+        i = self._worker_of.get(task.portal or "", -1)
+        if i < 0 or self._in_flight[i] >= IN_FLIGHT:
+            while min(self._in_flight) >= IN_FLIGHT and self._error is None:
+                for ready in wait(self._conns):
+                    self._receive(self._conns.index(ready))  # type: ignore[arg-type]
+            i = min(range(self.workers), key=lambda w: (self._in_flight[w], w))
             if task.portal is not None:
                 self._worker_of[task.portal] = i
-        self._assigned[i] += 1
-        while self._in_flight[i] >= IN_FLIGHT and self._error is None:
-            self._receive(i)
         if self._error is None:
             self._conns[i].send(task)
             self._in_flight[i] += 1
