@@ -134,7 +134,12 @@ class RenderPool:
             if task.portal is not None:
                 self._worker_of[task.portal] = i
         if self._error is None:
-            self._conns[i].send(task)
+            try:
+                self._conns[i].send(task)
+            except OSError:  # the worker failed and hung up: its last word says why
+                while self._error is None:
+                    self._receive(i)
+                return
             self._in_flight[i] += 1
 
     def drain(self) -> list[Rendered]:
