@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 from parsel import Selector
 
 from newsfeed.extraction.bounds import SCAN_LIMIT
-from newsfeed.extraction.html import Resolver, html_to_text, sanitize_element
+from newsfeed.extraction.html import Resolver, html_to_text, join_text, sanitize_element
 from newsfeed.extraction.select import Selectors, select
 from newsfeed.extraction.text import clean_text, is_cms_account, parse_credit_line
 from newsfeed.items import Attachment, Image
@@ -227,9 +227,9 @@ def remove_keeping_tail(element: Any) -> None:
     if element.tail and element.tail.strip():
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
+            join_text(previous, "tail", element.tail)
         else:
-            parent.text = (parent.text or "") + element.tail
+            join_text(parent, "text", element.tail)
     parent.remove(element)
 
 

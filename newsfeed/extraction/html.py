@@ -261,6 +261,21 @@ def _parse(fragment: str) -> etree._Element | None:
     return body if body is not None else document
 
 
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""What lxml refuses in a text set from Python, though its HTML parser keeps it from a page
+(a U+FFFE in a tail once made a body's cleaning raise)."""
+
+
+def join_text(node: etree._Element, attribute: str, added: str) -> None:
+    """``node.text`` or ``node.tail`` (``attribute``) with ``added`` after it; a character lxml
+    would refuse (:data:`_NOT_XML_RE`) is left out, only then."""
+    joined = (getattr(node, attribute) or "") + added
+    try:
+        setattr(node, attribute, joined)
+    except ValueError:
+        setattr(node, attribute, _NOT_XML_RE.sub("", joined))
+
+
 def _drop(element: etree._Element, keep_text: bool) -> None:
     """lxml.html's ``drop_tag`` (``keep_text``) or ``drop_tree``, for any lxml element."""
     parent = element.getparent()
@@ -272,26 +287,25 @@ def _drop(element: etree._Element, keep_text: bool) -> None:
         text = element.text
         if text and isinstance(element.tag, str):  # not a comment's text
             if previous is None:
-                parent.text = (parent.text or "") + text
+                join_text(parent, "text", text)
             else:
-                previous.tail = (previous.tail or "") + text
+                join_text(previous, "tail", text)
         if tail:
             if len(element):
-                last = element[-1]
-                last.tail = (last.tail or "") + tail
+                join_text(element[-1], "tail", tail)
             elif previous is None:
-                parent.text = (parent.text or "") + tail
+                join_text(parent, "text", tail)
             else:
-                previous.tail = (previous.tail or "") + tail
+                join_text(previous, "tail", tail)
         index = parent.index(element)
         parent[index : index + 1] = element[:]
         return
     # drop_tree: the tail text belongs to the parent and stays
     if tail:
         if previous is None:
-            parent.text = (parent.text or "") + tail
+            join_text(parent, "text", tail)
         else:
-            previous.tail = (previous.tail or "") + tail
+            join_text(previous, "tail", tail)
     parent.remove(element)
 
 
@@ -495,7 +509,9 @@ def _sanitize(root: etree._Element, resolve: Callable[[str | None], str | None])
     _fix_links(root, resolve)
     _drop_empty(root)
     cleaned = _CLEANER.clean(_serialize_children(root))
-    return unicodedata.normalize("NFC", cleaned).strip()
+    # NFC composes a tag's ">" with a combining long solidus that starts the text after it
+    # ("≯": the markup broken); as a character reference it stays the text's
+    return unicodedata.normalize("NFC", cleaned.replace(">\u0338", ">&#824;")).strip()
 
 
 _BLOCK_TAGS = frozenset(

@@ -630,3 +630,26 @@ def test_a_body_with_text_after_it_is_sanitized_as_its_serialization(tail: str) 
     body.tail = tail
     markup = etree.tostring(body, encoding="unicode", method="html")
     assert sanitize_element(copy.deepcopy(body), BASE) == sanitize_html(markup, BASE)
+
+
+@pytest.mark.parametrize(
+    ("page", "text"),
+    [
+        # U+FFFE after an element the sanitizer drops: lxml refuses it in the joined text
+        ("<div><p>x</p><span></span>&#xFFFE;y</div>", "x\n\ny"),
+        ("<div><p>x</p><span></span>\ufffey</div>", "x\n\ny"),
+        ("<div><p>x</p><script>1</script>\ufffey z</div>", "x\n\ny z"),
+        # a combining long solidus right after a tag: NFC would make "≯" of the tag's ">"
+        ("<p>\u0338x</p>", "\u0338x"),
+        ("<p>a</p>\u0338b", "a\n\n\u0338b"),
+    ],
+)
+def test_characters_that_broke_the_cleaning_give_whole_markup(page: str, text: str) -> None:
+    from newsfeed.extraction.body import body_of_fragment
+
+    cleaned = sanitize_html(page, BASE)
+    assert "\u226f" not in cleaned and "\ufffe" not in cleaned, cleaned
+    assert lxml_html.fragment_fromstring(cleaned, create_parent="div") is not None
+    assert html_to_text(cleaned) == text
+    body = body_of_fragment(page, BASE)
+    assert (body.html, body.text) == (cleaned, text)
