@@ -12,14 +12,17 @@ Thresholds are module constants, named and explained where they are defined.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import re
 import statistics
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import holidays
 
@@ -610,7 +613,30 @@ def _official_holidays(year: int) -> holidays.HolidayBase:
     """Vietnam's public holidays of ``year``, as the state sets them: Tết, the Hùng Kings' day
     (lunar dates), fixed dates, days observed for a weekend and the days the government swaps
     (python-holidays keeps these from the official dispatches, year by year)."""
-    return holidays.country_holidays("VN", years=year, language="en_US")
+    return _vietnam()(years=year, language="en_US")
+
+
+@cache
+def _vietnam() -> Callable[..., holidays.HolidayBase]:
+    """python-holidays' calendar of Vietnam, from its own module file: asked the usual way
+    (``holidays.country_holidays("VN")``) it first imports ``holidays.countries``, which
+    imports the calendars of every country (about 280 modules: 0.1 s of every crawl's report
+    and of every build). A release laid out otherwise is asked the usual way."""
+    name = "holidays.countries.vietnam"
+    if name in sys.modules:
+        return cast(Callable[..., holidays.HolidayBase], sys.modules[name].Vietnam)
+    try:
+        path = Path(holidays.__file__).parent / "countries" / "vietnam.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found = module.Vietnam
+        if isinstance(found, type) and issubclass(found, holidays.HolidayBase):
+            return found
+    except Exception:  # another layout: the usual way below
+        pass
+    return lambda **kwargs: holidays.country_holidays("VN", **kwargs)
 
 
 def _tet(year: int) -> date | None:

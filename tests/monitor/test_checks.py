@@ -405,6 +405,26 @@ def test_rest_days(day: date, rest: bool) -> None:
     assert is_rest_day(day) is rest
 
 
+def test_the_calendar_is_python_holidays_vietnam_without_every_other_country() -> None:
+    import subprocess
+    import sys
+
+    import holidays
+
+    from newsfeed.monitor.checks import _official_holidays
+
+    for year in range(2020, 2036):
+        usual = holidays.country_holidays("VN", years=year, language="en_US")
+        assert dict(_official_holidays(year)) == dict(usual), year
+    # in a process of its own (this one has imported every country above)
+    code = (
+        "import sys; from datetime import date; from newsfeed.monitor.checks import is_rest_day;"
+        "assert is_rest_day(date(2026, 2, 17)); print('holidays.countries' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stdout + done.stderr
+
+
 def test_working_days_skip_the_weekend() -> None:
     friday, monday = local(2026, 11, 27, 12), local(2026, 11, 30, 12)
     assert working_days_between(friday, monday) == pytest.approx(1.0)
