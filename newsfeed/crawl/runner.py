@@ -33,6 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.settings.default_settings import (
+    DOWNLOADER_MIDDLEWARES_BASE as SCRAPY_DOWNLOADER_MIDDLEWARES_BASE,
+)
 
 from newsfeed.config import Config
 from newsfeed.crawl import settings as default_settings
@@ -126,6 +129,14 @@ def crawl_settings(
         settings.setdict(extra, priority="cmdline")
     if overrides:
         settings.setdict(dict(overrides), priority="cmdline")
+    if settings.getbool("COOKIES_ENABLED"):  # asked for: Scrapy's cookie middleware is back
+        base = {
+            **settings.getdict("DOWNLOADER_MIDDLEWARES_BASE"),
+            default_settings.COOKIES_MIDDLEWARE: SCRAPY_DOWNLOADER_MIDDLEWARES_BASE[
+                default_settings.COOKIES_MIDDLEWARE
+            ],
+        }
+        settings.set("DOWNLOADER_MIDDLEWARES_BASE", base, priority="cmdline")
     return settings
 
 

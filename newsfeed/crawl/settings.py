@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os as _os
 
+from scrapy.settings.default_settings import (
+    DOWNLOADER_MIDDLEWARES_BASE as _SCRAPY_DOWNLOADER_MIDDLEWARES,
+)
 from scrapy.settings.default_settings import EXTENSIONS_BASE as _SCRAPY_EXTENSIONS
 
 from newsfeed import USER_AGENT as _USER_AGENT
@@ -122,6 +125,13 @@ DOWNLOADER_MIDDLEWARES = {
 HTTPERROR_ALLOW_ALL = False
 REDIRECT_ENABLED = True
 COOKIES_ENABLED = False
+# and Scrapy's cookie middleware left out of its base list, so that tldextract (with requests,
+# urllib3 and filelock: 35 ms of every crawl's start) is not imported for nothing;
+# `-s COOKIES_ENABLED=1` puts it back (newsfeed.crawl.runner.crawl_settings)
+COOKIES_MIDDLEWARE = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+DOWNLOADER_MIDDLEWARES_BASE = {
+    k: v for k, v in _SCRAPY_DOWNLOADER_MIDDLEWARES.items() if k != COOKIES_MIDDLEWARE
+}
 # No console into a running crawl: Scrapy's telnet console, and its remote control (2.19+), an
 # HTTP server on localhost that runs the Python code sent to it, with its token in a job file
 # under ~/.local/state/scrapy/job_files (left there when a run is killed): a cron job on a

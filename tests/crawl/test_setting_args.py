@@ -42,6 +42,17 @@ def test_values_are_read_as_scrapy_reads_them_and_go_on_last(tmp_path: Path) -> 
     assert settings.getint("NEWSFEED_HOST_TIMEOUTS_MAX") == 3
 
 
+def test_cookies_are_off_unless_asked_for_and_then_scrapys_middleware_handles_them(
+    tmp_path: Path,
+) -> None:
+    cookies = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+    off = crawl_settings(Config(var_dir=tmp_path))
+    assert off.getbool("COOKIES_ENABLED") is False
+    assert cookies not in off.getwithbase("DOWNLOADER_MIDDLEWARES")
+    on = crawl_settings(Config(var_dir=tmp_path), overrides={"COOKIES_ENABLED": "1"})
+    assert on.getwithbase("DOWNLOADER_MIDDLEWARES")[cookies] == 700
+
+
 def test_a_setting_given_with_s_changes_the_crawl(liferay_warc: Path, tmp_path: Path) -> None:
     """A title bound of 5 characters: every article is over it, none stored."""
     result = newsfeed_cli(
