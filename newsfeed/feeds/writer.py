@@ -21,8 +21,8 @@ record of a build is the manifest, ``.newsfeed-manifest`` (JSON) in the feeds fo
 feed, its digest, its newest item date and item count (for ``index.html``, which needs them
 for every feed, rendered or not), and the files the build wrote. A feed file listed in the
 previous manifest that no longer belongs to any feed (a portal, category, topic or watch
-removed from the config) is
-deleted; a file the build never wrote (a user's own) is never touched.
+removed from the config) is deleted; a file the build never wrote (a user's own) is never
+touched.
 """
 
 from __future__ import annotations
