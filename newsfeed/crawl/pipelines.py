@@ -151,9 +151,10 @@ class DedupePipeline(_Stage):
 
 
 GROUP_ITEMS = 100
-GROUP_SECONDS = 1.0
+GROUP_SECONDS = 0.25
 """SQLite: the store pipeline's writes are committed together, at most ``GROUP_ITEMS`` items or
-``GROUP_SECONDS`` apart (:class:`StorePipeline`)."""
+``GROUP_SECONDS`` apart (:class:`StorePipeline`): short enough that another process writing to
+the store (a crawl of other portals) gets the write lock between two groups."""
 
 
 class StorePipeline(_Stage):
@@ -168,8 +169,8 @@ class StorePipeline(_Stage):
     On SQLite the items' transactions are savepoints of one transaction committed every
     :data:`GROUP_SECONDS` (or :data:`GROUP_ITEMS` items) and when the spider closes: a
     commit, with the WAL pages it writes and the checkpoints they bring, was a tenth of a
-    crawl's time, each article's alone. A process killed loses the last second's articles
-    (whole: never a part of one), which the next run fetches again, as it does after any kill.
+    crawl's time, each article's alone. A process killed loses the last quarter second's
+    articles (whole: never a part of one), which the next run fetches again, as after any kill.
     PostgreSQL commits each item (crawls of other portals write the same tables at once, and a
     long transaction would hold their rows).
     """

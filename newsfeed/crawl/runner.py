@@ -10,7 +10,7 @@ AutoThrottle), every article already parsed is stored, and the report is still w
 (:func:`newsfeed.jobs.run_crawl`), saying ``"interrupted": true`` with a ``warning`` check
 per portal. A second signal forces the stop.
 SIGKILL cannot be caught: the store is consistent anyway (WAL; each article whole or not at
-all, the last second's not yet committed) and the next run fetches what is missing (listing
+all, the last quarter second's not yet committed) and the next run fetches what is missing (listing
 validators and "pagination completed" marks are only saved by a run that finished).
 
 Environment, for tests and debugging: ``NEWSFEED_DOWNLOAD_DELAY`` (seconds) fixes the delay
