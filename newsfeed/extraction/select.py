@@ -122,18 +122,16 @@ def descendant_steps(query: str) -> str:
     among all descendants in the other, so a step with one is left as it is.
     """
     out: list[str] = []
-    index, depth, quote = 0, 0, ""
+    index = 0
     while index < len(query):
         char = query[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-        elif depth == 0 and query.startswith("//", index):
+        if char in "'\"[":  # a string or a predicate: copied whole, never rewritten inside
+            end = _skip(query, index)
+            end = len(query) if end < 0 else end
+            out.append(query[index:end])
+            index = end
+            continue
+        if query.startswith("//", index):
             step = _STEP_NAME_RE.match(query, index + 2)
             after = step.end() if step else index + 2
             if step and not query.startswith(("(", "::"), after) and _truth_steps(query, after):
@@ -145,26 +143,29 @@ def descendant_steps(query: str) -> str:
     return "".join(out)
 
 
+def _skip(query: str, start: int) -> int:
+    """The index just past the quoted string or the ``[...]`` predicate (strings and nested
+    predicates inside it skipped whole) that starts at ``start``; -1 if it is not closed."""
+    opener = query[start]
+    if opener != "[":
+        end = query.find(opener, start + 1)
+        return -1 if end < 0 else end + 1
+    index = start + 1
+    while 0 <= index < len(query):
+        char = query[index]
+        if char == "]":
+            return index + 1
+        index = _skip(query, index) if char in "'\"[" else index + 1
+    return -1
+
+
 def _truth_steps(query: str, start: int) -> bool:
     """Whether every predicate right after ``start`` in ``query`` is a truth test."""
     while start < len(query) and query[start] == "[":
-        depth, quote, end = 0, "", -1
-        for index in range(start, len(query)):
-            char = query[index]
-            if quote:
-                quote = "" if char == quote else quote
-            elif char in "'\"":
-                quote = char
-            elif char == "[":
-                depth += 1
-            elif char == "]":
-                depth -= 1
-                if depth == 0:
-                    end = index
-                    break
-        if end < 0 or not _is_truth_test(query[start + 1 : end]):
+        end = _skip(query, start)
+        if end < 0 or not _is_truth_test(query[start + 1 : end - 1]):
             return False
-        start = end + 1
+        start = end
     return True
 
 

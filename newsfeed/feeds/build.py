@@ -33,7 +33,7 @@ from newsfeed.monitor.checks import CRITICAL
 from newsfeed.portals import Portal, Registry
 from newsfeed.portals.topics import TOPICS, topic_label
 from newsfeed.store import query_feeds
-from newsfeed.store.db import FeedRow, Store, StoredArticle
+from newsfeed.store.db import FeedRow, Store
 from newsfeed.store.query_feeds import build_page_cache
 
 log = logging.getLogger(__name__)
@@ -264,7 +264,7 @@ class _Rows:
     def __init__(self, store: Store, portals: Mapping[str, Portal]) -> None:
         self.store = store
         self.portals = portals
-        self.entries = _EntryMaker(store)
+        self.entries = _OtherPublications(store)
         self.loader = EntryLoader(store, portals)
         self.categories: dict[str, tuple[str, ...]] = {}
         self.sizes: dict[str, int] = {}
@@ -364,25 +364,13 @@ def long_critical(entry: Mapping[str, Any], *, now: datetime, runs: int, hours: 
         return False
 
 
-class _EntryMaker:
-    """Stored articles as feed entries, with the other portals' copies of each (asked once per
-    article per build: an article is in several feeds)."""
+class _OtherPublications:
+    """The other portals' copies of each article, asked once per article per build (an
+    article is in several feeds); feed entries are :class:`EntryLoader`'s."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.elsewhere: dict[str, tuple[Link, ...]] = {}
-
-    def __call__(self, stored: Iterable[StoredArticle], portal: Portal) -> tuple[FeedEntry, ...]:
-        return tuple(
-            FeedEntry(
-                article=s.article,
-                first_seen=s.first_seen,
-                changed=s.changed,
-                categories=portal.category_names(s.article.categories),
-                also_published=self.also_published(s.article.guid),
-            )
-            for s in stored
-        )
 
     def prefetch(self, guids: Sequence[str]) -> None:
         """Ask the other publications of ``guids`` (those not known yet) at once."""

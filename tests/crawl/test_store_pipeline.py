@@ -5,7 +5,6 @@ itself (newsfeed.store.dialect) on both backends."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -16,19 +15,9 @@ import pytest
 from newsfeed.config import Config
 from newsfeed.portals import Registry
 from newsfeed.store.db import Store
+from tests.crawl.test_safe_runs import _count  # what another connection sees
 from tests.crawling import crawl_here
 from tests.servers import Gate, demo_portals
-
-
-def _committed(store: Path) -> int:
-    """Articles another connection sees (what is committed)."""
-    if not store.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
-            return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
-    except sqlite3.OperationalError:  # no schema yet
-        return 0
 
 
 def test_a_crawl_held_by_its_site_has_its_articles_committed_meanwhile(
@@ -51,15 +40,15 @@ def test_a_crawl_held_by_its_site_has_its_articles_committed_meanwhile(
         try:
             gate.wait_reached()
             deadline = time.monotonic() + 30
-            while _committed(store) < 3 and time.monotonic() < deadline:
+            while _count(store) < 3 and time.monotonic() < deadline:
                 time.sleep(0.05)
-            seen_while_held = _committed(store)
+            seen_while_held = _count(store)
             assert crawl.is_alive(), "the crawl is still held"
         finally:
             gate.release()
             crawl.join(120)
     assert seen_while_held == 3
-    assert done and done[0].report["portals"]["held"]["articles_new"] == _committed(store) > 3
+    assert done and done[0].report["portals"]["held"]["articles_new"] == _count(store) > 3
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
