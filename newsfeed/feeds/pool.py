@@ -188,34 +188,25 @@ class RenderPool:
             self._processes.append(process)
             self._in_flight.append(0)
 
-    def _receive(self, i: int) -> None:
+    def _receive(self, i: int) -> str:
+        """Read worker ``i``'s next word: "ok" (a feed's answer, kept), "done" (its files
+        committed) or "error" (kept; also a worker that hung up without saying "done")."""
         try:
             kind, value = self._conns[i].recv()
         except (EOFError, OSError):
-            self._error = self._error or RuntimeError("a feed-building worker process died")
-            self._in_flight[i] = 0
-            return
+            kind, value = "error", RuntimeError("a feed-building worker process died")
         if kind == "error":
             self._error = self._error or value
             self._in_flight[i] = 0
-        else:
+        elif kind == "ok":
             self._answers.append(value)
             self._in_flight[i] -= 1
+        return str(kind)
 
     def _finish(self, i: int) -> None:
         """Wait for worker ``i``'s last word: done (its files committed) or an error."""
-        conn = self._conns[i]
-        while True:
-            try:
-                kind, value = conn.recv()
-            except (EOFError, OSError):
-                return
-            if kind == "done":
-                return
-            if kind == "error":
-                self._error = self._error or value
-                return
-            self._answers.append(value)
+        while self._receive(i) == "ok":
+            pass
 
 
 def _work(conn: Connection, builders: list[Connection], settings: _Settings) -> None:
