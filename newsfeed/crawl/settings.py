@@ -122,6 +122,11 @@ DOWNLOADER_MIDDLEWARES = {
     "newsfeed.crawl.guards.RedirectGuardMiddleware": 610,
 }
 
+SPIDER_MIDDLEWARES = {
+    # outermost (its output is taken last): a page's tree is freed when its callback is done
+    "newsfeed.crawl.guards.ReleasePageMiddleware": 5,
+}
+
 HTTPERROR_ALLOW_ALL = False
 REDIRECT_ENABLED = True
 COOKIES_ENABLED = False

@@ -7,8 +7,10 @@ is gone) and checks what the report and the store then say.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import weakref
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 from parsel import Selector
 
 from newsfeed.config import Config
+from newsfeed.crawl.spiders import portal as spider_module
 from newsfeed.crawl.spiders.portal import nested_deeper
 from newsfeed.demo import DEMO_PORTAL_KEY, demo_profile_data
 from newsfeed.monitor.report import format_table
@@ -177,3 +180,39 @@ def test_the_dom_depth_bound_is_exact(depth: int) -> None:
         root = Selector(text=page).root
         counted = bool(root.xpath(f"boolean(//*[count(ancestor::*) >= {depth}])"))
         assert nested_deeper(root, depth) == counted, (depth, levels)
+
+
+@pytest.mark.parametrize("released", [True, False], ids=["as_set", "middleware_off"])
+def test_a_page_tree_is_freed_when_its_callback_is_done_not_at_a_garbage_collection(
+    site: tuple[Path, str],
+    tmp_path: Path,
+    reactor_thread: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    released: bool,
+) -> None:
+    # a response and its selector refer to each other: without the release every article's
+    # tree waits for the cyclic collector, disabled here to show which pages it would have held
+    _, base = site
+    trees: list[weakref.ref[Any]] = []
+    real = spider_module.nested_deeper
+
+    def watched(root: Any, depth: int) -> bool:
+        trees.append(weakref.ref(root))
+        return real(root, depth)
+
+    monkeypatch.setattr(spider_module, "nested_deeper", watched)
+    off = {"newsfeed.crawl.guards.ReleasePageMiddleware": None}
+    settings = {} if released else {"SPIDER_MIDDLEWARES": off}
+    gc.collect()
+    gc.disable()
+    try:
+        done = crawl_here(reactor_thread, [portal(base)], config(tmp_path), extra_settings=settings)
+        alive = sum(tree() is not None for tree in trees)
+    finally:
+        gc.enable()
+    assert done.report["portals"][KEY]["articles_new"] >= 5
+    assert len(trees) == done.report["portals"][KEY]["articles_new"]
+    if released:
+        assert alive == 0
+    else:  # what the release is for
+        assert alive == len(trees)
