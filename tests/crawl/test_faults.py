@@ -35,9 +35,10 @@ from tests.faultsite import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-PEAK_MEMORY_MB = 300
-"""The crawl's peak resident memory (its own ru_maxrss) must stay under this, whatever the
-server sends: a 1 GiB gzip bomb, 50 MB pages, 100,000 links, a 10 MB title."""
+PEAK_MEMORY_MB = 250
+"""The crawl's peak resident memory (its own: tests.memory.high_water_kib) must stay under
+this, whatever the server sends: a 1 GiB gzip bomb, 50 MB pages, 100,000 links, a 10 MB
+title. It is 135-170 MB, of which some 90 MB are the imports."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,7 +92,7 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
         hits=hits,
         hosts=hosts,
         times=times,
-        peak_mb=out["maxrss_mb"],
+        peak_mb=out["peak_mb"],
         feeds=work / "feeds",
         elapsed=elapsed,
     )

@@ -28,6 +28,7 @@ from newsfeed.portals import Registry
 from newsfeed.store import fulltext
 from newsfeed.store.db import Store, content_hash, sort_key
 from newsfeed.store.query import KEY_VERSION
+from tests.memory import high_water_kib
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -391,25 +392,41 @@ def _bulk_store(target: str, n: int) -> None:
             flush()
 
 
+_MEASURED_CLI = """
+import sys
+from newsfeed.cli import main
+try:
+    code = main(sys.argv[1:])
+finally:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            sys.stderr.write("\\n" + line)
+raise SystemExit(code)
+"""
+"""``newsfeed ARGS``, then its own peak memory (``VmHWM``) on its last stderr line: a child's
+``ru_maxrss`` from ``wait4`` counts the benchmark's own memory when it was started."""
+
+
 def _timed_cli(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, int]:
     """(seconds, peak resident KiB, exit code) of ``newsfeed ARGS`` in a child process."""
     start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsfeed", *args],
+    process = subprocess.run(
+        [sys.executable, "-c", _MEASURED_CLI, *args],
         cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        check=False,
     )
-    _, status, usage = os.wait4(process.pid, 0)
     took = time.perf_counter() - start
-    if process.stderr is not None:
-        error = process.stderr.read().decode("utf-8", errors="replace").strip()
-        if error:
-            print(f"    newsfeed {' '.join(args)}: {error.splitlines()[-1]}")
-        process.stderr.close()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return took, int(usage.ru_maxrss), process.returncode
+    lines = process.stderr.decode("utf-8", errors="replace").strip().splitlines()
+    peak = 0
+    if lines and lines[-1].startswith("VmHWM:"):
+        peak = int(lines.pop().split()[1])
+    error = "\n".join(lines).strip()
+    if error:
+        print(f"    newsfeed {' '.join(args)}: {error.splitlines()[-1]}")
+    return took, peak, process.returncode
 
 
 def _build_figure(label: str, store: str, tmp: Path) -> None:
@@ -737,11 +754,11 @@ def _build_step(root: str, categories: int, topics: bool, add: int) -> None:
                 i = int(article.guid.rsplit("/", 1)[1])
                 if i >= have:
                     store.upsert(article)  # the newest of their feeds
-    before = _high_water()
+    before = high_water_kib()
     t0 = time.perf_counter()
     _files, counts = build_feed_set(config, registry)
     took = time.perf_counter() - t0
-    peak = _high_water()
+    peak = high_water_kib()
     import resource
 
     # the largest worker's peak (newsfeed.feeds.pool; its RSS counts the pages it shares with
@@ -760,15 +777,6 @@ def _build_step(root: str, categories: int, topics: bool, add: int) -> None:
             }
         )
     )
-
-
-def _high_water() -> float:
-    """This process's peak RSS in KiB (``VmHWM``: unlike ``ru_maxrss``, not inherited from
-    the parent across fork and exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return float(line.split()[1])
-    return 0.0
 
 
 def _run_step(root: Path, *, categories: int, topics: bool, add: int = 0) -> dict[str, float]:
