@@ -43,6 +43,12 @@ from newsfeed.store.db import Store
 logger = logging.getLogger(__name__)
 
 SPIDER = "portal"
+QUICK_POLL = 0.2
+"""Seconds to the first look at the nodes after a job was given or ended; the looks then
+space out by half each time, up to ``schedule_portals``'s ``poll``: a node's next job is
+given as soon as it took the last one, and a short crawl (a portal with nothing new ends in
+seconds) is seen to end within a fraction of a second, while hour-long crawls are asked about
+once a ``poll``."""
 LOCKED_MARK = "is being crawled by another process"
 """What a job's log says when its portal was claimed (:mod:`newsfeed.store.locks`)."""
 
@@ -145,18 +151,20 @@ def schedule_portals(
     timeout: timedelta = timedelta(hours=6),
     say: Callable[[str], None] = print,
 ) -> list[Outcome]:
-    """Run one crawl job per portal over ``nodes`` and wait for them all (see module doc)."""
+    """Run one crawl job per portal over ``nodes`` and wait for them all (see module doc),
+    looking at the nodes :data:`QUICK_POLL` seconds after a change, then up to every ``poll``."""
     started = datetime.now(UTC)
     state = _State(queue=deque((p, 1) for p in portals))
     clients = [Node(url=u) for u in nodes]
     deadline = time.monotonic() + timeout.total_seconds()
+    wait = QUICK_POLL
     while state.queue or state.active:
         if time.monotonic() > deadline:
             for job in state.active.values():
                 _end(state, job, "failed", f"still {_where(job)} after {timeout}", say)
             state.active.clear()
             break
-        _dispatch(state, clients, project, slots, say)
+        given = _dispatch(state, clients, project, slots, say)
         if not state.active and state.queue and len(state.down) == len(clients):
             for portal, attempt in state.queue:
                 state.outcomes[portal] = Outcome(
@@ -170,8 +178,11 @@ def schedule_portals(
                 say(f"{portal}: failed: no scrapyd node answers")
             state.queue.clear()
             break
-        time.sleep(poll)
-        _follow(state, clients, project=project, store_url=store_url, started=started, say=say)
+        time.sleep(min(wait, poll))
+        ended = _follow(
+            state, clients, project=project, store_url=store_url, started=started, say=say
+        )
+        wait = QUICK_POLL if given or ended else min(wait * 1.5, poll)
     return [state.outcomes[p] for p in portals if p in state.outcomes]
 
 
@@ -185,7 +196,9 @@ def _dispatch(
     project: str,
     slots: int | None,
     say: Callable[[str], None],
-) -> None:
+) -> int:
+    """Give the queue's portals to the nodes' free slots; how many were given."""
+    given = 0
     free: dict[str, int] = {}
     busy: dict[str, int] = {}
     for node in clients:
@@ -215,8 +228,10 @@ def _dispatch(
         busy[url] += 1
         job = Job(portal=portal, node=by_url[url], id=job_id, attempt=attempt)
         state.active[job_id] = job
+        given += 1
         again = " (again)" if attempt > 1 else ""
         say(f"{portal}: scheduled{again} as {_where(job)}")
+    return given
 
 
 def _free_slots(running: int, pending: int, cap: int | None) -> int:
@@ -235,7 +250,8 @@ def _follow(
     store_url: str,
     started: datetime,
     say: Callable[[str], None],
-) -> None:
+) -> int:
+    """Settle the jobs that ended (finished, vanished, or on a node gone); how many."""
     listed: dict[str, dict[str, str] | None] = {}
     for node in clients:
         if any(j.node.url == node.url for j in state.active.values()):
@@ -255,7 +271,7 @@ def _follow(
         elif jobs[job.id] == "finished":
             ended.append((job, None))
     if not ended:
-        return
+        return 0
     reports = _reports_by_job(store_url, started)
     for job, lost in ended:
         del state.active[job.id]
@@ -271,6 +287,7 @@ def _follow(
                 state.queue.append((job.portal, 2))
             else:
                 _end(state, job, "failed", why, say)
+    return len(ended)
 
 
 def _end(

@@ -25,6 +25,8 @@ from tests.servers import (
     start_scrapyd,
 )
 
+pytestmark = pytest.mark.slow
+
 DEMO_ARTICLES = 11
 
 
@@ -216,9 +218,10 @@ def test_slots_default_to_what_the_node_takes_and_the_option_caps_them(
             seen = max(seen, _jobs_on(node))
             if first_held is None and any(g.reached.is_set() for g in gates):
                 first_held = time.monotonic()
-            # a crawl is held by its site until a second job is seen on the node, or for 3 s
-            # (the scheduler asks every second: a free slot would have been given by then)
-            if first_held is not None and (seen >= 2 or time.monotonic() > first_held + 3):
+            # a crawl is held by its site until a second job is seen on the node, or for 2 s
+            # (the scheduler looks 0.2 s after giving a job, then at most a second apart: a
+            # free slot would have been given by then)
+            if first_held is not None and (seen >= 2 or time.monotonic() > first_held + 2):
                 for gate in gates:
                     gate.release()
             time.sleep(0.1)
