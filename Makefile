@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 # bytecode written (even where PYTHONDONTWRITEBYTECODE is set): pytest then keeps the test
 # modules' rewritten asserts in __pycache__ instead of rewriting them in every worker (5 s each)
 test: lint typecheck
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 2 --dist loadfile
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 run: $(STAMP)
 	$(BIN)/newsfeed run

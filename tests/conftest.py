@@ -226,28 +226,36 @@ def liferay_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-# -- scheduling under pytest-xdist (`make test`: -n 2 --dist loadfile) ---------------------------
-# Each test file runs on one worker (its module-scoped fixtures are built once). Not
-# loadgroup: under pytest 9, pytest-xdist 3.8's loadgroup cannot rename the tests it groups
-# (Node.nodeid is read-only), so its xdist_group marks placed nothing.
+# -- scheduling under pytest-xdist (`make test`: -n 2 --dist loadfile --no-loadscope-reorder) --
+# Each test file runs on one worker (its module-scoped fixtures are built once), files handed
+# out in this order as workers free up. Not loadgroup: under pytest 9, pytest-xdist 3.8's
+# loadgroup cannot rename the tests it groups (Node.nodeid is read-only), so its xdist_group
+# marks placed nothing. --no-loadscope-reorder: else xdist sorts the files by how many tests
+# they hold, which puts the few long tests of real servers last.
 
 _DURATIONS_KEY = "newsfeed/durations"
+SLOW_FILE_SECONDS = 10.0
+"""What a file marked ``slow`` is taken to last when the last run's times are unknown (a
+fresh clone, as in CI)."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slowest test files of the last run first, so that no long file starts last and
-    runs alone while the other worker idles. Only the order changes: every test runs, and
-    runs the same."""
+    """The slowest test files first (by the last run's times, else those marked ``slow``),
+    so that no long file starts last and runs alone while the other worker idles. Only the
+    order changes: every test runs, and runs the same."""
     cache = getattr(config, "cache", None)
     last: dict[str, float] = cache.get(_DURATIONS_KEY, {}) if cache is not None else {}
-    if last:
-        per_file: dict[str, float] = {}
-        for nodeid, seconds in last.items():
-            file = nodeid.split("::", 1)[0]
-            per_file[file] = per_file.get(file, 0.0) + seconds
-        # whole files move; a stable sort keeps the order inside a file, and new files after
-        # the known slow ones
-        items.sort(key=lambda item: -per_file.get(item.nodeid.split("::", 1)[0], 0.0))
+    per_file: dict[str, float] = {}
+    for nodeid, seconds in last.items():
+        file = nodeid.split("::", 1)[0]
+        per_file[file] = per_file.get(file, 0.0) + seconds
+    for item in items:
+        file = item.nodeid.split("::", 1)[0]
+        if file not in per_file and item.get_closest_marker("slow"):
+            per_file[file] = SLOW_FILE_SECONDS
+    # whole files move; a stable sort keeps the order inside a file, and new files after the
+    # known slow ones
+    items.sort(key=lambda item: -per_file.get(item.nodeid.split("::", 1)[0], 0.0))
 
 
 _durations: dict[str, float] = {}

@@ -11,10 +11,13 @@ import urllib.request
 from pathlib import Path
 
 import feedparser
+import pytest
 from lxml import etree
 
 from tests.conftest import newsfeed_cli
 from tests.servers import cli_env, free_port, start_cli
+
+pytestmark = pytest.mark.slow
 
 DEMO_GUID = "tag:newsfeed,2025:demo/"
 

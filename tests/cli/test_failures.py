@@ -26,6 +26,8 @@ from newsfeed.store.db import Store
 from newsfeed.store.errors import StoreFailure, explain
 from tests.conftest import newsfeed_cli
 
+pytestmark = pytest.mark.slow
+
 STORE = Path("var") / "newsfeed.sqlite3"
 
 

@@ -32,6 +32,8 @@ from newsfeed.crawl.runner import INTERRUPTED
 from tests.conftest import cli_here
 from tests.servers import cli_env, demo_portals
 
+pytestmark = pytest.mark.slow
+
 COLUMNS, ROWS = 160, 40
 LINE = re.compile(
     r"(?P<state>crawling|crawled|stopped \(\w+\)) .*?(?P<done>\d+)/(?P<total>\d+) portals"

@@ -34,6 +34,8 @@ from tests.faultsite import (
     serve_faults,
 )
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 PEAK_MEMORY_MB = 250
 """The crawl's peak resident memory (its own: tests.memory.high_water_kib) must stay under

@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from newsfeed.store.db import Store
 from tests.servers import Gate, cli_env, demo_portals, private_postgres, start_cli
+
+pytestmark = pytest.mark.slow
 
 KEY = "pg_gone"
 DEMO_ARTICLES = 11

@@ -28,6 +28,8 @@ from tests.crawl.test_crawl_replay import SECOND_URL_IDS
 from tests.crawling import crawl_here
 from tests.servers import HoldingProxy
 
+pytestmark = pytest.mark.slow
+
 
 def _start(*args: str, cwd: Path, **env: str) -> subprocess.Popen[str]:
     full_env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:newsfeed", **env}

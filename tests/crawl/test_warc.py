@@ -34,6 +34,8 @@ from newsfeed.crawl.warc import (
     write_warc,
 )
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 

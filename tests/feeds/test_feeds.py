@@ -43,6 +43,8 @@ from newsfeed.feeds.render import (
 from newsfeed.items import Article, Attachment, Image, Link
 from tests.conftest import which_tool
 
+pytestmark = pytest.mark.slow
+
 VN = timezone(timedelta(hours=7))
 ATOM_NS = "http://www.w3.org/2005/Atom"
 A = f"{{{ATOM_NS}}}"

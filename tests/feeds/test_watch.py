@@ -23,6 +23,8 @@ from newsfeed.store.migrations import STEPS, migrate
 from newsfeed.store.query import QueryError, parse_query
 from tests.conftest import cli_here as run_cli
 
+pytestmark = pytest.mark.slow
+
 NFD = "Nguye\u0302\u0303n Va\u0306n A"  # "Nguyễn Văn A" as an old editor pastes it (NFD)
 
 # (query, fold, text, matches): the rules as a reader expects them.

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lxml import html as lxml_html
 
 from newsfeed.monitor.checks import CRITICAL, OK, WARNING, check_line
@@ -19,6 +20,8 @@ from newsfeed.monitor.state import current_view, record_run
 from newsfeed.portals import Registry, portal_from_dict
 from newsfeed.store.db import Store
 from tests.conftest import cli_here, newsfeed_cli
+
+pytestmark = pytest.mark.slow
 
 T0 = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
 CLOSED_PROXY = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}

@@ -34,6 +34,8 @@ from tests.crawling import crawl_here
 from tests.servers import Gate, cli_env, demo_portals, start_cli
 from tests.store.test_migrations import _step_adds_column, _step_fails, old_store
 
+pytestmark = pytest.mark.slow
+
 # every demo portal lists 11 articles (one in both categories)
 DEMO_ARTICLES = 11
 

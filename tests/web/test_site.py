@@ -30,6 +30,8 @@ from newsfeed.store.db import Store
 from newsfeed.web.site import _CSS, STATUS_PAGE, write_site
 from tests.conftest import which_tool
 
+pytestmark = pytest.mark.slow
+
 TYPES = {
     "application/rss+xml": ".rss.xml",
     "application/atom+xml": ".atom.xml",
