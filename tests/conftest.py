@@ -226,7 +226,7 @@ def liferay_warc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-# -- scheduling under pytest-xdist (`make test`: -n 2 --dist loadfile --no-loadscope-reorder) --
+# -- scheduling under pytest-xdist (`make test`: -n cores+1 --dist loadfile --no-loadscope-reorder)
 # Each test file runs on one worker (its module-scoped fixtures are built once), files handed
 # out in this order as workers free up. Not loadgroup: under pytest 9, pytest-xdist 3.8's
 # loadgroup cannot rename the tests it groups (Node.nodeid is read-only), so its xdist_group
