@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsfeed.config import Config
 from newsfeed.crawl.runner import SIGNAL_STAT, crawl
-from newsfeed.feeds.build import feed_plans, health_items, long_critical
+from newsfeed.feeds.build import build_key, feed_plans, health_items, long_critical
 from newsfeed.feeds.pool import RenderPool, default_workers
 from newsfeed.feeds.watch import check_watches, watch_specs
 from newsfeed.feeds.writer import BuildCounts, FeedWriter
@@ -317,18 +317,28 @@ def build_feed_set(
                     entry, now=now, runs=config.health_after_runs, hours=config.health_after_hours
                 )
             }
-            for plan in feed_plans(
-                store,
-                portals,
-                limit=config.item_limit,
-                base_url=config.base_url,
-                health=health_items(public, portals, base_url=config.base_url, day=today),
-            ):
-                writer.add(plan.spec, digest=plan.digest, load=plan.load, rows=plan.rows)
-            for spec in watch_specs(
-                store, config.watches, portals, limit=config.item_limit, base_url=config.base_url
-            ):
-                writer.add(spec)
+            items = health_items(public, portals, base_url=config.base_url, day=today)
+            key = build_key(
+                store, portals, health=items, watches=config.watches, base_url=config.base_url
+            )
+            # nothing changed since the last build: its feeds, without reading the store's rows
+            if not writer.replay(key):
+                for plan in feed_plans(
+                    store,
+                    portals,
+                    limit=config.item_limit,
+                    base_url=config.base_url,
+                    health=items,
+                ):
+                    writer.add(plan.spec, digest=plan.digest, load=plan.load, rows=plan.rows)
+                for spec in watch_specs(
+                    store,
+                    config.watches,
+                    portals,
+                    limit=config.item_limit,
+                    base_url=config.base_url,
+                ):
+                    writer.add(spec)
             written = writer.summaries()
             # before index.html, which links status.html only when it exists
             write_status_page(

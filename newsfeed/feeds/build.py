@@ -21,10 +21,12 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from newsfeed.config import Watch
 from newsfeed.feeds.health import health_entry
 from newsfeed.feeds.render import FeedEntry, FeedSpec, Source
 from newsfeed.feeds.writer import entries_digest
@@ -320,6 +322,43 @@ def _health_entry(article: Article | None) -> tuple[FeedEntry, ...]:
     # dated the local midnight of its day, like the article's own date
     when = datetime.fromisoformat(article.published or "")
     return (FeedEntry(article=article, first_seen=when),)
+
+
+@cache
+def _planner_digest() -> str:
+    """The code that decides which feeds exist and what goes in them (this package and the
+    store's, a few hundred KiB read once): a change to it re-plans every feed, as a change
+    to the renderer re-renders them (:func:`newsfeed.feeds.writer.code_digest`)."""
+    h = hashlib.sha256()
+    for package in (Path(__file__).parent, Path(query_feeds.__file__).parent):
+        for source in sorted(package.glob("*.py")):
+            h.update(source.name.encode() + b"\0" + source.read_bytes())
+    return h.hexdigest()
+
+
+def build_key(
+    store: Store,
+    portals: Iterable[Portal],
+    *,
+    health: Mapping[str, Article],
+    watches: Iterable[Watch],
+    base_url: str,
+) -> str:
+    """Every input of a build's feeds but the render settings, in one string
+    (:meth:`newsfeed.feeds.writer.FeedWriter.replay`): the store's generation (read first, so
+    a change committed while the feeds are read makes the next build's key differ), the
+    portals and their categories, the day's health items, the watches and the code that
+    plans the feeds. Two builds with the same key write the same feeds."""
+    h = hashlib.sha256(store.generation().encode())
+    for part in (
+        _planner_digest(),
+        base_url,
+        repr(list(portals)),
+        repr(sorted(health.items())),
+        repr(list(watches)),
+    ):
+        h.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
 
 
 def health_items(

@@ -7,7 +7,10 @@ inputs (the feeds' base URL, the item limit, and the code that renders: this pac
 ``render.py`` and the feedgen and lxml versions) and compares with the digest recorded at the
 previous build. Only a feed whose digest differs, or one of whose files is missing, is loaded
 and rendered; the others cost a stat. So a rebuild with nothing new renders nothing and writes
-nothing, and one new article re-renders only the feeds it appears in.
+nothing, and one new article re-renders only the feeds it appears in. Cheaper still, when the
+whole set's inputs are unchanged (:meth:`FeedWriter.replay`: the store's generation, the portals,
+the health items, the watches), the feeds are taken from the manifest without a read of the
+store's rows.
 
 Files are written feed by feed as they are rendered (each atomically, left alone when the bytes
 are unchanged), so memory does not grow with the number of feeds. Past the first
@@ -19,7 +22,8 @@ one pass, then renamed, then each folder fsynced once), the last group in
 file whole, old or new, and a manifest that never names a file the disk may not hold. The
 record of a build is the manifest, ``.newsfeed-manifest`` (JSON) in the feeds folder: per
 feed, its digest, its newest item date and item count (for ``index.html``, which needs them
-for every feed, rendered or not), and the files the build wrote. A feed file listed in the
+for every feed, rendered or not) and channel data, the files the build wrote, and the key of
+the whole set with the feeds' order (``build``). A feed file listed in the
 previous manifest that no longer belongs to any feed (a portal, category, topic or watch
 removed from the config) is deleted; a file the build never wrote (a user's own) is never
 touched.
@@ -31,7 +35,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from functools import cache
 from importlib.metadata import version
@@ -137,6 +141,9 @@ class FeedWriter:
         self._inline = 0
         self._pending: dict[str, int] = {}
         """Feeds handed to the pool: stem -> index in ``_summaries``."""
+        self._key: str | None = None
+        """What the whole set is made of (:meth:`replay`), recorded in the manifest."""
+        self._order: list[str] = []
 
     def use_pool(self, pool: RenderPool) -> None:
         """Render feeds in ``pool``'s worker processes once :data:`INLINE_FEEDS` feeds were
@@ -148,6 +155,45 @@ class FeedWriter:
     def files(self) -> list[Path]:
         """Every file of the set so far (written or already up to date), in order."""
         return list(self._files)
+
+    def replay(self, key: str) -> bool:
+        """The whole set at once, when nothing it is made of changed: ``key`` names every input
+        of every feed (the store's generation, the portals, the health items, the watches and
+        the code that plans them; the writer adds the render inputs). When the last build
+        recorded the same key and every file it listed is there, its feeds are added again
+        from the manifest, as :meth:`add` would find each unchanged, without a read of the
+        store; True. Else False: the caller adds every feed (and the key is recorded)."""
+        h = hashlib.sha256(self._inputs.encode())
+        h.update(b"\0" + key.encode())
+        self._key = h.hexdigest()
+        build = self._previous.get("build")
+        feeds = self._previous.get("feeds")
+        if not isinstance(build, dict) or build.get("key") != self._key:
+            return False
+        order = build.get("order")
+        if not isinstance(order, list) or not isinstance(feeds, dict):
+            return False
+        try:
+            again = [(stem, feeds[stem], _channel(feeds[stem]["channel"])) for stem in order]
+        except (KeyError, TypeError, ValueError):
+            return False
+        files = self._previous.get("files")
+        if not isinstance(files, list) or not all(
+            (self.out_dir / name).is_file()
+            for name in files
+            if isinstance(name, str) and _is_feed_file(name)
+        ):
+            return False
+        if self._feeds or len(set(order)) < len(order):
+            return False
+        if any(channel.path != stem for stem, _old, channel in again):
+            return False
+        for stem, old, channel in again:
+            self.counts.unchanged += 1
+            latest = _parse_time(old.get("latest"))
+            count = int(old.get("count") or 0)
+            self._added(stem, channel, str(old.get("digest")), latest, count)
+        return True
 
     def add(
         self,
@@ -208,13 +254,22 @@ class FeedWriter:
             self.counts.rendered += 1
             latest = prepared.latest
             count = prepared.count
+        self._added(stem, channel, full, latest, count)
+
+    def _added(
+        self, stem: str, channel: FeedSpec, digest: str, latest: datetime | None, count: int
+    ) -> None:
         self._feeds[stem] = {
-            "digest": full,
+            "digest": digest,
             "latest": latest.isoformat() if latest else None,
             "count": count,
+            "channel": {
+                f.name: getattr(channel, f.name) for f in fields(FeedSpec) if f.name != "entries"
+            },
         }
-        self._files.extend(paths)
-        if spec.category is not None or spec.watch is not None:
+        self._order.append(stem)
+        self._files.extend(self.out_dir / f"{stem}{suffix}" for suffix, _type in FORMATS.values())
+        if channel.category is not None or channel.watch is not None:
             self._listed.append(
                 (channel, feed_url(self.base, stem, "rss"), feed_url(self.base, stem, "atom"))
             )
@@ -293,11 +348,13 @@ class FeedWriter:
             log.info("removed %s: no longer a feed", path)
             self.counts.removed.append(path)
             _prune(path.parent, self.out_dir)
-        manifest = {
+        manifest: dict[str, Any] = {
             "version": MANIFEST_VERSION,
             "feeds": dict(sorted(self._feeds.items())),
             "files": sorted(keep),
         }
+        if self._key is not None:
+            manifest["build"] = {"key": self._key, "order": self._order}
         data = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
         if atomic_write(self.out_dir / MANIFEST, data):
             self.counts.written.append(self.out_dir / MANIFEST)
@@ -333,6 +390,16 @@ def _read_manifest(out_dir: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
         return {}
     return data
+
+
+def _channel(data: object) -> FeedSpec:
+    """A feed's channel data as the manifest records it (:meth:`FeedWriter._added`)."""
+    if not isinstance(data, dict):
+        raise TypeError("a channel is an object")
+    names = {f.name for f in fields(FeedSpec)} - {"entries"}
+    if set(data) - names or not all(v is None or isinstance(v, str) for v in data.values()):
+        raise ValueError("not a channel")
+    return FeedSpec(entries=(), **data)
 
 
 def _parse_time(value: object) -> datetime | None:

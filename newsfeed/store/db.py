@@ -40,7 +40,7 @@ from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.items import Article, Link, ListingItem
 from newsfeed.store import dedupe, fulltext
 from newsfeed.store.dialect import Connection, Row, connect, is_database_url, redact
-from newsfeed.store.migrations import migrate
+from newsfeed.store.migrations import GENERATION_TABLE, migrate
 
 Outcome = Literal["new", "updated", "unchanged"]
 
@@ -205,6 +205,13 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         with self.db.transaction() as db:
             yield db
+
+    def generation(self) -> str:
+        """Which version of the feeds' data the store holds: its identity and a counter that
+        every committed change to what a feed shows increases (schema step 7). Equal answers
+        mean equal feeds; a copy of the store file answers the same, being the same data."""
+        row = self.db.execute(f"SELECT store, n FROM {GENERATION_TABLE} WHERE id = 1").fetchone()
+        return f"{row[0]}:{row[1]}"
 
     # -- articles -------------------------------------------------------------------------
 

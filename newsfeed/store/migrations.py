@@ -199,12 +199,96 @@ def _v6_last_checked(db: Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS articles_last_checked ON articles (portal, last_seen)")
 
 
+GENERATION_TABLE = "store_generation"
+"""One row: the store's identity (random, made when the step runs) and a counter every change
+to what the feeds show increases (:func:`_v7_generation`)."""
+
+_WATCHED: tuple[tuple[str, str], ...] = (
+    # table, the events that change what a feed shows: an article page re-checked unchanged
+    # updates only articles.last_seen, which no feed shows
+    (
+        "articles",
+        "INSERT OR DELETE OR UPDATE OF guid, portal, url, canonical_url, published, sort_key,"
+        " content_hash, data, first_seen, changed",
+    ),
+    ("article_categories", "INSERT OR DELETE OR UPDATE"),
+    ("near_duplicates", "INSERT OR DELETE OR UPDATE OF guid, cluster_id"),
+    ("store_meta", "INSERT OR DELETE OR UPDATE"),
+)
+"""What the feed build reads; the full-text index's table is added per backend."""
+
+_PG_BUMP = f"""
+CREATE OR REPLACE FUNCTION newsfeed_bump_generation() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('newsfeed.generation_bumped', true) IS DISTINCT FROM 'yes' THEN
+        UPDATE {GENERATION_TABLE} SET n = n + 1;
+        PERFORM set_config('newsfeed.generation_bumped', 'yes', true);
+    END IF;
+    RETURN NULL;
+END $$
+"""
+
+
+def _v7_generation(db: Connection) -> None:
+    """``store_generation``: a store identity and a change counter, so a feed build can tell
+    in one read that nothing it shows changed since the last build (the feeds folder's
+    manifest records both, :mod:`newsfeed.feeds.writer`), and skip reading every feed's rows.
+
+    Triggers count every change to the articles, their categories, near-duplicate clusters,
+    the full-text index and ``store_meta``, whatever code makes it (a crawl, ``newsfeed store
+    import``, a user's SQL). SQLite: each changed row adds one (one writer at a time anyway).
+    PostgreSQL: a deferred constraint trigger adds one per transaction, at its commit, so
+    concurrent writers hold the counter's row lock only while committing; a build reads the
+    counter before it reads any feed, so a change committed meanwhile is seen by the next one.
+    """
+    from newsfeed.store.fulltext import DOCS, TABLE
+
+    # an article's URLs by its guid: with triggers on articles, SQLite plans each insert's
+    # foreign-key actions, and removing an article (ON DELETE CASCADE) scanned every URL
+    db.execute("CREATE INDEX IF NOT EXISTS article_urls_guid ON article_urls (guid)")
+    if db.dialect == "postgresql":
+        db.raw.execute(
+            f"CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (id INTEGER PRIMARY KEY"
+            " CHECK (id = 1), store TEXT NOT NULL, n BIGINT NOT NULL)"
+        )
+        db.raw.execute(
+            f"INSERT INTO {GENERATION_TABLE} (id, store, n)"
+            " VALUES (1, md5(random()::text || clock_timestamp()::text), 0)"
+            " ON CONFLICT DO NOTHING"
+        )
+        db.raw.execute(_PG_BUMP)
+        for table, events in (*_WATCHED, (TABLE, "INSERT OR DELETE OR UPDATE")):
+            db.raw.execute(
+                f"CREATE CONSTRAINT TRIGGER newsfeed_generation AFTER {events} ON {table}"
+                " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+                " EXECUTE FUNCTION newsfeed_bump_generation()"
+            )
+        return
+    db.raw.execute(
+        f"CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (id INTEGER PRIMARY KEY"
+        " CHECK (id = 1), store TEXT NOT NULL, n INTEGER NOT NULL)"
+    )
+    db.raw.execute(
+        f"INSERT OR IGNORE INTO {GENERATION_TABLE} (id, store, n)"
+        " VALUES (1, lower(hex(randomblob(16))), 0)"
+    )
+    for table, events in (*_WATCHED, (DOCS, "INSERT OR DELETE OR UPDATE")):
+        # SQLite's triggers take one event each
+        for event in events.split(" OR "):
+            name = f"{table}_generation_{event.split()[0].lower()}"
+            db.raw.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table}"
+                f" BEGIN UPDATE {GENERATION_TABLE} SET n = n + 1; END"
+            )
+
+
 STEPS: tuple[tuple[int, Step], ...] = (
     (2, _v2_baseline),
     (3, _v3_indexes_and_sketch_version),
     (4, _v4_portal_state),
     (5, _v5_fulltext),
     (6, _v6_last_checked),
+    (7, _v7_generation),
 )
 """The numbered steps, oldest first; a store at version N has run every step up to N."""
 

@@ -22,10 +22,11 @@ from typing import IO, Any
 
 from newsfeed.store import fulltext
 from newsfeed.store.db import Store
-from newsfeed.store.migrations import SCHEMA_VERSION, store_version
+from newsfeed.store.migrations import GENERATION_TABLE, SCHEMA_VERSION, store_version
 
 FORMAT = 1
-_SKIPPED = frozenset({"schema_migrations"})
+_SKIPPED = frozenset({"schema_migrations", GENERATION_TABLE})
+"""Facts about this store, not its data: its schema steps, its identity and change counter."""
 _REPLACED = frozenset({"store_meta"})
 """Facts about the data (the sketches' hash version): the export's replace the target's."""
 _BATCH = 500

@@ -123,6 +123,30 @@ def test_migrations_run_in_one_transaction_on_postgres(pg_url: str) -> None:
         db.close()
 
 
+def test_the_generation_counts_each_committed_transaction_once_on_postgres(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """What lets a build skip the store: a change not yet committed is not counted (the build
+    reading it would record a state it did not see), a committed one is, once."""
+    from tests.feeds.test_incremental import ARTICLES, NOW
+
+    with Store(pg_url) as reader, Store(pg_url) as writer_:
+        start = reader.generation()
+        store_id, n = start.split(":")
+        writer_.db.begin()
+        writer_.db.execute("INSERT INTO store_meta (key, value) VALUES ('x', '1')")
+        writer_.db.execute("UPDATE store_meta SET value = '2' WHERE key = 'x'")
+        assert reader.generation() == start, "an open transaction is not counted yet"
+        writer_.db.commit()
+        assert reader.generation() == f"{store_id}:{int(n) + 1}"
+        assert writer_.upsert(ARTICLES[0], now=NOW) == "new"  # rows in four tables
+        assert reader.generation() == f"{store_id}:{int(n) + 2}"
+        assert writer_.upsert(ARTICLES[0], now=NOW) == "unchanged"  # last_seen only
+        assert reader.generation() == f"{store_id}:{int(n) + 2}"
+    with Store(tmp_path / "other.sqlite3") as other:
+        assert other.generation().split(":")[0] != store_id
+
+
 def test_a_portal_is_claimed_by_one_process_at_a_time(tmp_path: Path, pg_url: str) -> None:
     for target in (pg_url, str(tmp_path / "var" / "newsfeed.sqlite3")):
         with PortalLocks(target, ["a", "b"]):
