@@ -42,6 +42,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+import parsel
 import scrapy
 from lxml import etree
 from scrapy.http import Request, Response, TextResponse
@@ -547,9 +548,14 @@ class PortalSpider(scrapy.Spider):
             logger.info("%s: %s on %s", portal_key, over, response.url)
             yield FetchFailure(url=response.url, portal=portal_key, status="too_large")
             return
+        # parsel's own Selector around the response's tree, for the platform, the uploader and
+        # the fallback alike: its matches cost less to wrap than a Scrapy Selector's, and the
+        # page's class attributes, which the queries' class tests read (``may_match``), are
+        # read once for the three, not once per selector object
+        page = parsel.Selector(root=response.selector.root, type=response.selector.type)
         try:
             article = platform.extract(
-                response.selector,
+                page,
                 response.url,
                 portal,
                 listing_published_raw=listing.published_raw if listing else None,
@@ -573,10 +579,10 @@ class PortalSpider(scrapy.Spider):
             # after the soft-error test: a maintenance page is no article, whatever it holds
             try:
                 rules = getattr(platform, "article_rules", None)
-                refused = uploader_names(response.selector, rules) if rules else frozenset()
+                refused = uploader_names(page, rules) if rules else frozenset()
                 article, filled = with_fallback(
                     article,
-                    response.selector,
+                    page,
                     response.url,
                     not_authors=refused,
                     odds=self.fallback_odds,
