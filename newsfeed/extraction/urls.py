@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
@@ -59,7 +60,14 @@ def canonical_url(url: str, *, aliases: Iterable[str] = (), primary_host: str | 
 
     ``aliases`` are hosts that mean ``primary_host``; both without ``www.``.
     """
-    alias_hosts = {a.lower().removeprefix("www.") for a in aliases} if primary_host else set()
+    return _canonical(url, tuple(aliases) if primary_host else (), primary_host)
+
+
+@lru_cache(maxsize=8192)
+def _canonical(url: str, aliases: tuple[str, ...], primary_host: str | None) -> str:
+    """:func:`canonical_url`, remembered: a crawl meets the same links on page after page (a
+    portal's related and latest lists, its menus), each a parse, a sort and w3lib's work."""
+    alias_hosts = {a.lower().removeprefix("www.") for a in aliases}
     plain = CANONICAL_FORM_RE.fullmatch(url)
     if plain and plain[1] not in alias_hosts:
         return url
