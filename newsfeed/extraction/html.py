@@ -145,11 +145,17 @@ def _scheme(url: str) -> str:
 
 
 _HOST = r"[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+# a port as urllib and w3lib read it, 1 to 65535 without a leading zero (a portal on :8080,
+# a test server on 127.0.0.1)
+_PORT = (
+    r"(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]"
+    r"|6553[0-5]))?"
+)
 PLAIN_URL_RE = re.compile(
-    rf"https?://{_HOST}/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]+)?"
+    rf"https?://{_HOST}{_PORT}/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]+)?"
 )
 """An http(s) URL that w3lib's ``safe_url_string`` returns unchanged (a hypothesis test
-holds it to that): a lower-case ASCII host without port or user, a path, maybe a query, of
+holds it to that): a lower-case ASCII host, maybe a port, no user, a path, maybe a query, of
 characters it does not encode (``%`` it leaves alone, escape or not; ``'`` it encodes in a
 query), no fragment. Most links of a page, once joined to its URL, are such; each skips a
 parse and a re-encoding of the URL, a third of :func:`absolutize`'s time."""
@@ -157,7 +163,7 @@ parse and a re-encoding of the URL, a third of :func:`absolutize`'s time."""
 
 _PATH_LINK_RE = re.compile(r"(?!//)[A-Za-z0-9\-._~!$&'()*+,=@/%]+")
 """A link that is a path alone (no scheme, host, parameters, query or fragment)."""
-_PATH_BASE_RE = re.compile(rf"(https?://{_HOST})(/[A-Za-z0-9\-._~!$&'()*+,=:@/%]*)?")
+_PATH_BASE_RE = re.compile(rf"(https?://{_HOST}{_PORT})(/[A-Za-z0-9\-._~!$&'()*+,=:@/%]*)?")
 
 
 @lru_cache(maxsize=64)
@@ -207,6 +213,26 @@ def absolutize(url: str | None, base_url: str) -> str | None:
         return None
     # Browsers read backslashes in http(s) URLs as slashes; old CMSs emit "..\images\x.jpg".
     url = url.replace("\\", "/")
+    if _ABSOLUTE_LINK_RE.match(url):
+        # what urljoin makes of a link with a scheme and a host depends on the base's scheme
+        # alone: remembered, as a crawl meets the same absolute links page after page
+        try:
+            base_scheme = urlsplit(base_url).scheme
+        except ValueError:  # a malformed base ("http://[bad"), as urljoin would find it
+            return None
+        return _absolute(url, base_scheme)
+    return _resolve(url, base_url)
+
+
+_ABSOLUTE_LINK_RE = re.compile(r"https?://[^/?#\s]", re.IGNORECASE)
+
+
+@lru_cache(maxsize=8192)
+def _absolute(url: str, base_scheme: str) -> str | None:
+    return _resolve(url, f"{base_scheme}://host.invalid/")
+
+
+def _resolve(url: str, base_url: str) -> str | None:
     try:
         joined = _join_path(base_url, url) or urljoin(base_url, url)
         if PLAIN_URL_RE.fullmatch(joined):

@@ -594,7 +594,8 @@ _JOIN_BASES = st.sampled_from(
         *("https://a.vn", "https://a.vn/", "https://a.vn/x", "https://a.vn/x/", BASE),
         *("http://a.vn/x/../y/", "https://a.vn//x//y", "https://a.vn/a:b/c", "https://a.vn/x/.."),
         *("https://a.vn/./x/.", "https://a.vn/%2e%2e/x", "https://a.vn/x;p", "https://a.vn/x?q#f"),
-        *("https://A.vn/x", "https://a.vn:80/x", "ftp://a.vn/x"),
+        *("https://A.vn/x", "https://a.vn:80/x", "ftp://a.vn/x", "http://127.0.0.1:8080/x/y"),
+        *("https://a.vn:65535", "https://a.vn:65536/x", "https://a.vn:080/x", "http://a.vn:/x"),
     ]
 )
 
