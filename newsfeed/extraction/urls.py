@@ -49,6 +49,12 @@ are; each then skips two URL parses and w3lib's canonicalization. A host that is
 the primary host still goes the long way."""
 
 
+@lru_cache(maxsize=256)
+def _alias_hosts(aliases: tuple[str, ...]) -> frozenset[str]:
+    """A portal's host aliases as the hosts they match (a portal may have dozens)."""
+    return frozenset(a.lower().removeprefix("www.") for a in aliases)
+
+
 def host_of(url: str) -> str:
     """Lower-case host of ``url`` without ``www.`` and port."""
     host = (urlsplit(url).hostname or "").lower()
@@ -67,7 +73,7 @@ def canonical_url(url: str, *, aliases: Iterable[str] = (), primary_host: str | 
 def _canonical(url: str, aliases: tuple[str, ...], primary_host: str | None) -> str:
     """:func:`canonical_url`, remembered: a crawl meets the same links on page after page (a
     portal's related and latest lists, its menus), each a parse, a sort and w3lib's work."""
-    alias_hosts = {a.lower().removeprefix("www.") for a in aliases}
+    alias_hosts = _alias_hosts(aliases)
     plain = CANONICAL_FORM_RE.fullmatch(url)
     if plain and plain[1] not in alias_hosts:
         return url
