@@ -1,4 +1,5 @@
-"""The crawl's own Scrapy extension: one crawl process per portal at a time.
+"""The crawl's own Scrapy extensions: one crawl process per portal at a time, and a memory
+limit on the crawl's own memory.
 
 It runs in any process that runs the spider (``newsfeed crawl``, ``newsfeed run``, a scrapyd
 job, ``scrapy crawl portal``), as :class:`newsfeed.jobs.CrawlReportExtension` does
@@ -8,11 +9,13 @@ for the report, so a scrapyd job of one portal behaves as ``newsfeed crawl PORTA
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
+from scrapy.extensions.memusage import MemoryUsage
 
 from newsfeed.store.locks import PortalLockedError, PortalLocks
 
@@ -55,3 +58,24 @@ class PortalLockExtension:
         if self.locks is not None:
             self.locks.release()
             self.locks = None
+
+
+class OwnMemoryUsage(MemoryUsage):
+    """Scrapy's memory limit (``MEMUSAGE_LIMIT_MB``) on this process's own peak memory.
+
+    Scrapy reads ``ru_maxrss``, which Linux carries across fork and exec: a crawl started by
+    a process that once held more than the limit (a test worker, a benchmark that loaded a
+    large store, any long-lived launcher) was closed as ``memusage_exceeded`` before it
+    fetched a page. ``VmHWM`` is the peak of the crawl's own address space; ``ru_maxrss``
+    stays where there is no ``/proc``.
+    """
+
+    def get_virtual_size(self) -> int:
+        try:
+            status = Path("/proc/self/status").read_text(encoding="ascii")
+        except OSError:
+            return super().get_virtual_size()
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+        return super().get_virtual_size()

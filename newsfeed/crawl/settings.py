@@ -169,6 +169,10 @@ ITEM_PIPELINES = {
 # The crawl's one Store connection: reads for the spider, the store pipeline's writes, and
 # the close hook that saves what only a finished run may claim (newsfeed.crawl.state).
 EXTENSIONS = {
+    # MEMUSAGE_LIMIT_MB on the crawl's own peak memory, not on one inherited from whoever
+    # started it (scrapy's MemoryUsage reads ru_maxrss)
+    "scrapy.extensions.memusage.MemoryUsage": None,
+    "newsfeed.crawl.extensions.OwnMemoryUsage": 0,
     # the crawl's one store connection and close hook (validators, completed paginations)
     "newsfeed.crawl.state.CrawlState": 0,
     # claims the portals when the spider opens: a claimed portal closes it as "locked"

@@ -82,3 +82,44 @@ def test_global_concurrency_grows_with_the_portals_crawled_unless_set(tmp_path: 
     assert global_concurrency(settings, 100_000) == settings.getint(
         "NEWSFEED_CONCURRENT_REQUESTS_MAX"
     )
+
+
+_GROW_THEN_EXEC = """
+import os, sys
+grown = bytearray(600 << 20)  # every page touched: 600 MB resident, then given back
+del grown
+os.execv(sys.executable, [sys.executable, "-m", "newsfeed", *sys.argv[1:]])
+"""
+
+
+def test_the_memory_limit_is_the_crawls_own_not_its_launchers(
+    liferay_warc: Path, tmp_path: Path
+) -> None:
+    """Linux carries ru_maxrss (what Scrapy's memory limit reads) across fork and exec: a crawl
+    exec'd by a process that once held 600 MB was closed as memusage_exceeded at a 400 MB limit
+    before it fetched a page. Its own peak is what the limit bounds."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:newsfeed"}
+    env.pop("NEWSFEED_CONFIG", None)
+    done = subprocess.run(
+        [
+            *(sys.executable, "-c", _GROW_THEN_EXEC, "crawl", "sotttt_hanoi"),
+            *("--replay", str(liferay_warc), "-s", "MEMUSAGE_LIMIT_MB=400"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Memory usage exceeded" not in done.stderr
+    portal = json.loads(newsfeed_cli("report", "--json", cwd=tmp_path).stdout)["portals"][
+        "sotttt_hanoi"
+    ]
+    assert portal["articles_new"] == 20
+    assert not portal["checks"] or all(c["name"] != "interrupted" for c in portal["checks"])

@@ -878,6 +878,11 @@ def _crawl_once(which: str, base_url: str, count: int, work: Path) -> dict[str, 
         entry = json.loads(report.stdout)["portals"]["synthetic"]
         pages = entry["listing_pages_fetched"] + entry["article_pages_fetched"]
         articles = entry["articles_new"]
+        if not articles:  # a figure of nothing is no figure: say why instead
+            raise RuntimeError(
+                f"{which} crawl stored no article: {json.dumps(entry)[:1500]}\n"
+                + done.stderr[-1500:]
+            )
     return {"pages": pages, "articles": articles, "seconds": seconds, "cpu": cpu}
 
 
