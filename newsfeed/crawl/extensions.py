@@ -60,22 +60,33 @@ class PortalLockExtension:
             self.locks = None
 
 
-class OwnMemoryUsage(MemoryUsage):
-    """Scrapy's memory limit (``MEMUSAGE_LIMIT_MB``) on this process's own peak memory.
+def own_peak_kib() -> int | None:
+    """This process's peak resident memory in KiB: ``VmHWM``, its own address space's; None
+    where there is no ``/proc``.
 
-    Scrapy reads ``ru_maxrss``, which Linux carries across fork and exec: a crawl started by
-    a process that once held more than the limit (a test worker, a benchmark that loaded a
-    large store, any long-lived launcher) was closed as ``memusage_exceeded`` before it
-    fetched a page. ``VmHWM`` is the peak of the crawl's own address space; ``ru_maxrss``
-    stays where there is no ``/proc``.
+    Not ``ru_maxrss``: Linux carries that across fork and exec, so a process exec'd by one
+    that once held 600 MB reports 600 MB before it has done anything.
+    """
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
+
+
+class OwnMemoryUsage(MemoryUsage):
+    """Scrapy's memory limit (``MEMUSAGE_LIMIT_MB``) on this process's own peak memory
+    (:func:`own_peak_kib`).
+
+    Scrapy reads ``ru_maxrss``: a crawl started by a process that once held more than the
+    limit (a test worker, a benchmark that loaded a large store, any long-lived launcher) was
+    closed as ``memusage_exceeded`` before it fetched a page. ``ru_maxrss`` stays where there
+    is no ``/proc``.
     """
 
     def get_virtual_size(self) -> int:
-        try:
-            status = Path("/proc/self/status").read_text(encoding="ascii")
-        except OSError:
-            return super().get_virtual_size()
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        return super().get_virtual_size()
+        peak = own_peak_kib()
+        return super().get_virtual_size() if peak is None else peak * 1024
