@@ -80,6 +80,7 @@ class Connection:
         self.raw = raw
         self._depth = 0
         """Transactions open: 0 none, 1 the outer one, more its savepoints."""
+        self._grouping = False
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         cursor: Cursor = self.raw.execute(sql, tuple(params))
@@ -179,8 +180,19 @@ class Connection:
         """Open a transaction that the next ones join (as savepoints) until
         :meth:`commit_group`: many small writes committed at once."""
         if not self._depth:
+            self._prepare_group()
             self.begin()
             self._depth = 1
+
+    def _prepare_group(self) -> None:
+        """SQLite: a savepoint keeps the pages it changes in a statement journal, by default a
+        temporary file, written and truncated for every article of a group; in memory it is a
+        few pages an article (a group's upserts: 1.4-1.6 -> 1.0-1.3 ms of CPU each). Only for
+        the connections that group (the crawl's): elsewhere a large sort's temporary B-tree
+        stays on disk, not in the build's memory."""
+        if not self._grouping:
+            self.raw.execute("PRAGMA temp_store=MEMORY")
+            self._grouping = True
 
     @property
     def in_group(self) -> bool:
@@ -221,6 +233,9 @@ class PostgresConnection(Connection):
 
     def begin(self) -> None:
         self.raw.execute("BEGIN")
+
+    def _prepare_group(self) -> None:
+        """Nothing: PostgreSQL keeps a subtransaction's state in its own memory."""
 
     def lock_schema(self) -> None:
         self.lock("schema")
