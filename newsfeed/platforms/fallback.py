@@ -9,7 +9,7 @@ when more than a fifth of a portal's articles needed it).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from parsel import Selector
@@ -70,7 +70,7 @@ def with_fallback(
     sel: Selector,
     url: str,
     *,
-    not_authors: Collection[str] = (),
+    not_authors: Collection[str] | Callable[[], Collection[str]] = (),
     odds: FallbackOdds | None = None,
     portal: str = "",
 ) -> tuple[Article, tuple[str, ...]]:
@@ -79,7 +79,9 @@ def with_fallback(
 
     ``not_authors``: names that are never the author (the page's uploader account, see
     :attr:`newsfeed.extraction.article.ArticleRules.uploader`): a page without a printed
-    byline has no author, not the uploader the generic byline search finds.
+    byline has no author, not the uploader the generic byline search finds. A callable is
+    asked for them only when the generic extractor found an author (the uploader's element is
+    looked up on every page otherwise, for nothing: most articles never get that far).
 
     Only the missing fields are extracted: an article without a byline (most of them) costs
     the byline search and the body cleaning, not a whole second extraction. ``odds``: the
@@ -94,9 +96,10 @@ def with_fallback(
     changes: dict[str, object] = {}
     filled: list[str] = []
     for name in missing:
-        found = bool(getattr(generic, name)) and not (
-            name == "author" and generic.author in not_authors
-        )
+        found = bool(getattr(generic, name))
+        if found and name == "author":
+            refused = not_authors() if callable(not_authors) else not_authors
+            found = generic.author not in refused
         if odds is not None:
             odds.record(portal, name, found=found)
         if found:

@@ -579,12 +579,11 @@ class PortalSpider(scrapy.Spider):
             # after the soft-error test: a maintenance page is no article, whatever it holds
             try:
                 rules = getattr(platform, "article_rules", None)
-                refused = uploader_names(page, rules) if rules else frozenset()
                 article, filled = with_fallback(
                     article,
                     page,
                     response.url,
-                    not_authors=refused,
+                    not_authors=(lambda: uploader_names(page, rules)) if rules else (),
                     odds=self.fallback_odds,
                     portal=portal_key,
                 )
