@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -40,15 +40,20 @@ def corpus_path(*parts: str) -> Path:
 
 
 def run_cli(
-    *args: str, cwd: Path, timeout: float = 300, env: Mapping[str, str] | None = None
+    *args: str,
+    cwd: Path,
+    timeout: float = 300,
+    env: Mapping[str, str] | None = None,
+    launcher: Sequence[str] = (sys.executable, "-m", "newsfeed"),
 ) -> subprocess.CompletedProcess[str]:
     """``newsfeed ARGS`` in a subprocess, as cron or a user runs it (``env`` added to this
-    process's environment; ``NEWSFEED_CONFIG`` unset unless ``env`` sets it)."""
+    process's environment; ``NEWSFEED_CONFIG`` unset unless ``env`` sets it). ``launcher``:
+    what ARGS follow, when another program is to start newsfeed (and exec it)."""
     full = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:newsfeed"}
     full.pop("NEWSFEED_CONFIG", None)
     full.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "newsfeed", *args],
+        [*launcher, *args],
         cwd=cwd,
         env=full,
         capture_output=True,

@@ -11,7 +11,7 @@ import pytest
 
 from newsfeed.config import Config
 from newsfeed.crawl.runner import SettingArgError, crawl_settings, parse_setting_args
-from tests.conftest import newsfeed_cli
+from tests.conftest import newsfeed_cli, run_cli
 
 
 def test_pairs_split_at_the_first_equals_sign_and_the_last_one_wins() -> None:
@@ -98,23 +98,12 @@ def test_the_memory_limit_is_the_crawls_own_not_its_launchers(
     """Linux carries ru_maxrss (what Scrapy's memory limit reads) across fork and exec: a crawl
     exec'd by a process that once held 600 MB was closed as memusage_exceeded at a 400 MB limit
     before it fetched a page. Its own peak is what the limit bounds."""
-    import os
-    import subprocess
     import sys
 
-    env = {**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:newsfeed"}
-    env.pop("NEWSFEED_CONFIG", None)
-    done = subprocess.run(
-        [
-            *(sys.executable, "-c", _GROW_THEN_EXEC, "crawl", "sotttt_hanoi"),
-            *("--replay", str(liferay_warc), "-s", "MEMUSAGE_LIMIT_MB=400"),
-        ],
+    done = run_cli(
+        *("crawl", "sotttt_hanoi", "--replay", str(liferay_warc), "-s", "MEMUSAGE_LIMIT_MB=400"),
         cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        launcher=(sys.executable, "-c", _GROW_THEN_EXEC),
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Memory usage exceeded" not in done.stderr
@@ -122,4 +111,4 @@ def test_the_memory_limit_is_the_crawls_own_not_its_launchers(
         "sotttt_hanoi"
     ]
     assert portal["articles_new"] == 20
-    assert not portal["checks"] or all(c["name"] != "interrupted" for c in portal["checks"])
+    assert all(check["name"] != "interrupted" for check in portal["checks"])
