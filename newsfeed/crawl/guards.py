@@ -56,6 +56,7 @@ from w3lib.url import safe_url_string
 
 from newsfeed.crawl.stats import Counter, Fault, stat
 from newsfeed.extraction.encoding import choose_encoding
+from newsfeed.extraction.response import as_page
 from newsfeed.extraction.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -258,9 +259,12 @@ class BoundedCompressionMiddleware(HttpCompressionMiddleware):
 
 
 class EncodingMiddleware(_Guard):
-    """Decode each page with the charset it is really in (:func:`choose_encoding`)."""
+    """Decode each page with the charset it is really in (:func:`choose_encoding`); an HTML
+    page goes on as a :class:`PageResponse` (its tree parsed from its bytes when UTF-8)."""
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if isinstance(response, HtmlResponse):
+            response = as_page(response)
         if not isinstance(response, TextResponse) or response.status != 200 or not response.body:
             return response
         choice = choose_encoding(response.body, response.encoding)
@@ -435,7 +439,9 @@ class ReleasePageMiddleware:
     collection, which a crawl reaches seldom: each parsed page stays (the tree is about twenty
     times the page: 70 MB for a 3.6 MB page of 100,000 links), and the crawl's memory depends on
     which pages the collector happened to find. Dropping the cached selector and text frees them
-    by reference counting when the callback is done, whatever still holds the response.
+    by reference counting when the callback is done, whatever still holds the response. (The
+    selector of a UTF-8 :class:`PageResponse` holds no response, so there the cycle is gone; a
+    page in another encoding still has Scrapy's.)
     """
 
     def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapy.http import HtmlResponse
-
 from newsfeed.extraction.generic import extract_generic
+from newsfeed.extraction.response import PageResponse
 from newsfeed.items import Article
 from newsfeed.platforms import get_platform
 from newsfeed.platforms.choice import choose_platform, read_listing
@@ -15,10 +14,11 @@ from newsfeed.platforms.fingerprint import fingerprint
 from newsfeed.portals import Portal, Registry
 
 
-def response_for(body: bytes, url: str, content_type: str | None = None) -> HtmlResponse:
-    """A Scrapy response from saved bytes, so charset detection is Scrapy's own."""
+def response_for(body: bytes, url: str, content_type: str | None = None) -> PageResponse:
+    """A Scrapy response from saved bytes, so charset detection is Scrapy's own, read as the
+    crawl reads a page (:class:`PageResponse`)."""
     headers = {"Content-Type": content_type} if content_type else {}
-    return HtmlResponse(url=url, body=body, headers=headers)
+    return PageResponse(url=url, body=body, headers=headers)
 
 
 def extract_page(

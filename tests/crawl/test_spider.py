@@ -20,6 +20,7 @@ import pytest
 from parsel import Selector
 
 from newsfeed.config import Config
+from newsfeed.crawl import guards
 from newsfeed.crawl.spiders import portal as spider_module
 from newsfeed.crawl.spiders.portal import nested_deeper
 from newsfeed.demo import DEMO_PORTAL_KEY, demo_profile_data
@@ -182,16 +183,22 @@ def test_the_dom_depth_bound_is_exact(depth: int) -> None:
         assert nested_deeper(root, depth) == counted, (depth, levels)
 
 
-@pytest.mark.parametrize("released", [True, False], ids=["as_set", "middleware_off"])
+@pytest.mark.parametrize(
+    "setup",
+    [(True, True), (False, True), (True, False), (False, False)],
+    ids=["as_set", "middleware_off", "scrapy_selector", "both_off"],
+)
 def test_a_page_tree_is_freed_when_its_callback_is_done_not_at_a_garbage_collection(
     site: tuple[Path, str],
     tmp_path: Path,
     reactor_thread: Any,
     monkeypatch: pytest.MonkeyPatch,
-    released: bool,
+    setup: tuple[bool, bool],
 ) -> None:
-    # a response and its selector refer to each other: without the release every article's
-    # tree waits for the cyclic collector, disabled here to show which pages it would have held
+    # Scrapy's selector and its response refer to each other: without the release every
+    # article's tree waits for the cyclic collector, disabled here to show which pages it would
+    # have held. A PageResponse's selector (UTF-8 pages, these) holds no response: no cycle.
+    released, page_response = setup
     _, base = site
     trees: list[weakref.ref[Any]] = []
     real = spider_module.nested_deeper
@@ -201,6 +208,8 @@ def test_a_page_tree_is_freed_when_its_callback_is_done_not_at_a_garbage_collect
         return real(root, depth)
 
     monkeypatch.setattr(spider_module, "nested_deeper", watched)
+    if not page_response:
+        monkeypatch.setattr(guards, "as_page", lambda response: response)
     off = {"newsfeed.crawl.guards.ReleasePageMiddleware": None}
     settings = {} if released else {"SPIDER_MIDDLEWARES": off}
     gc.collect()
@@ -212,7 +221,7 @@ def test_a_page_tree_is_freed_when_its_callback_is_done_not_at_a_garbage_collect
         gc.enable()
     assert done.report["portals"][KEY]["articles_new"] >= 5
     assert len(trees) == done.report["portals"][KEY]["articles_new"]
-    if released:
+    if released or page_response:
         assert alive == 0
     else:  # what the release is for
         assert alive == len(trees)
