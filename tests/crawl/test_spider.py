@@ -22,12 +22,14 @@ from parsel import Selector
 from newsfeed.config import Config
 from newsfeed.crawl import guards
 from newsfeed.crawl.spiders import portal as spider_module
-from newsfeed.crawl.spiders.portal import nested_deeper
+from newsfeed.crawl.spiders.portal import nested_deeper, past_bounds
 from newsfeed.demo import DEMO_PORTAL_KEY, demo_profile_data
+from newsfeed.extraction.response import PageResponse
 from newsfeed.monitor.report import format_table
 from newsfeed.portals import Portal, portal_from_dict
 from newsfeed.store.db import Store, utcnow
 from tests.crawling import crawl_here
+from tests.faultsite import windows_1258
 from tests.servers import serve_demo
 
 ARTICLE = "6121007"
@@ -169,6 +171,38 @@ def test_a_gone_article_is_asked_again_only_after_seven_days(
     assert week_later.report["portals"][KEY]["articles_skipped_gone"] == 0
     assert "articles_skipped_gone" not in format_table(week_later.report)
     assert week_later.report["portals"][KEY]["articles_new"] == 1
+
+
+@pytest.mark.parametrize(
+    ("charset", "anchors", "why"),
+    [
+        ("utf-8", 20, None),
+        ("utf-8", 21, "more than 20 links"),
+        ("windows-1258", 21, "more than 20 links"),
+        ("utf-16", 20, None),  # "<a" is not those bytes: the tree's links are counted
+        ("utf-16", 21, "more than 20 links"),
+        ("utf-32", 21, "more than 20 links"),
+    ],
+)
+def test_a_page_with_more_links_than_the_bound_is_refused_in_any_charset(
+    charset: str, anchors: int, why: str | None
+) -> None:
+    links = "".join(f"<li><a href='/t/{i}'>Tin {i}</a></li>" for i in range(anchors))
+    page = f"<html><body><p>Bài viết</p><ul>{links}</ul></body></html>"
+    response = PageResponse(
+        url="https://example.gov.vn/tin/1",
+        body=windows_1258(page) if charset == "windows-1258" else page.encode(charset),
+        headers={"Content-Type": f"text/html; charset={charset}"},
+    )
+    assert past_bounds(response, links=20, depth=2000) == why
+    assert past_bounds(response, links=anchors, depth=2000) is None
+
+
+def test_a_page_nested_past_the_depth_bound_is_refused() -> None:
+    page = "<html><body>" + "<div>" * 30 + "x" + "</div>" * 30 + "</body></html>"
+    response = PageResponse(url="https://example.gov.vn/tin/1", body=page.encode())
+    assert past_bounds(response, links=20, depth=25) == "DOM deeper than 25 levels"
+    assert past_bounds(response, links=20, depth=40) is None
 
 
 @pytest.mark.parametrize("depth", range(7))

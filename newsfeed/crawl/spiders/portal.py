@@ -148,6 +148,36 @@ def nested_deeper(root: etree._Element, depth: int) -> bool:
     return bool(_below(max(depth, 0))(root.getroottree()))
 
 
+def past_bounds(response: TextResponse, *, links: int, depth: int) -> str | None:
+    """Why an article page is past the bounds extraction can read it in, or None.
+
+    libxml2 stops at 2048 levels of nesting even for huge trees, so a deeper page lost its
+    end; a page with tens of thousands of links is no article and costs minutes to read.
+    Such a page is known by its source's ``<a`` tags before it is parsed: its tree would
+    be some twenty times its size (70 MB for 100,000 links). Where the charset does not
+    write ``<a`` as those bytes (UTF-16), the parsed tree's links are counted instead.
+    """
+    if _anchor_tags(response.body) > links:
+        return f"more than {links} links"
+    if nested_deeper(response.selector.root, depth):
+        return f"DOM deeper than {depth} levels"
+    if (
+        not _writes_ascii(response.encoding)
+        and response.xpath(f"count(//a) > {links}").get() == "1"
+    ):
+        return f"more than {links} links"
+    return None
+
+
+@lru_cache(maxsize=64)
+def _writes_ascii(encoding: str) -> bool:
+    """Whether ``encoding`` writes ``<a`` as those two ASCII bytes (not UTF-16 or UTF-32)."""
+    try:
+        return "<a".encode(encoding) == b"<a"
+    except (LookupError, UnicodeError):
+        return False
+
+
 class PortalSpider(scrapy.Spider):
     name = "portal"
 
@@ -608,23 +638,14 @@ class PortalSpider(scrapy.Spider):
         yield CategoryLink(guid=guid, portal=portal_key, categories=(category,), listing=listing)
 
     def over_bounds(self, response: TextResponse) -> str | None:
-        """Why an article page is past the bounds extraction can read it in, or None.
-
-        libxml2 stops at 2048 levels of nesting even for huge trees, so a deeper page lost its
-        end; a page with tens of thousands of links is no article and costs minutes to read.
-        Such a page is known by its source's ``<a`` tags before it is parsed: its tree would
-        be some twenty times its size (70 MB for 100,000 links).
-        """
+        """Why an article page is past the bounds extraction can read it in (:func:`past_bounds`,
+        with ``NEWSFEED_MAX_PAGE_LINKS`` and ``NEWSFEED_MAX_DOM_DEPTH``), or None."""
         settings = self.crawler.settings
-        links = settings.getint("NEWSFEED_MAX_PAGE_LINKS", 10_000)
-        if _anchor_tags(response.body) > links:
-            return f"more than {links} links"
-        depth = settings.getint("NEWSFEED_MAX_DOM_DEPTH", 2000)
-        if nested_deeper(response.selector.root, depth):
-            return f"DOM deeper than {depth} levels"
-        if response.xpath(f"count(//a) > {links}").get() == "1":  # a page not in an ASCII superset
-            return f"more than {links} links"
-        return None
+        return past_bounds(
+            response,
+            links=settings.getint("NEWSFEED_MAX_PAGE_LINKS", 10_000),
+            depth=settings.getint("NEWSFEED_MAX_DOM_DEPTH", 2000),
+        )
 
     def _retry_next_run(self, response: Response) -> None:
         """An article page to ask again next run: its listing page must not answer 304 then
