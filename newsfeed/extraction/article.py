@@ -18,7 +18,14 @@ from newsfeed.extraction.body import Body, is_real_image
 from newsfeed.extraction.bounds import SCAN_LIMIT
 from newsfeed.extraction.dates import ParsedDate, choose_published, parse_date
 from newsfeed.extraction.html import absolutize
-from newsfeed.extraction.select import Selectors, first, first_text, node_text, select
+from newsfeed.extraction.select import (
+    Selectors,
+    declared_base,
+    first,
+    first_text,
+    node_text,
+    select,
+)
 from newsfeed.extraction.structured import StructuredData, declared_author
 from newsfeed.extraction.text import clean_text, normalize_author
 from newsfeed.extraction.urls import canonical_url, make_guid
@@ -89,7 +96,7 @@ def extract_article(
     canonical = canonical_url(url, aliases=host_aliases, primary_host=primary_host)
     data = StructuredData(sel, url, site_names=site_names)
     # relative links resolve against <base href> when the page declares one (Báo Cần Thơ does)
-    base_href = sel.xpath("//head/base/@href").get()
+    base_href = declared_base(sel)
     base = absolutize(base_href, url) if base_href else None
     base = base or url
     title = first_text(sel, rules.title) or data.declared_title() or ""

@@ -355,3 +355,50 @@ def document_classes(node: Selector) -> str:
     if classes is None:
         classes = _class_texts[node] = class_text(root)
     return classes
+
+
+# -- a document's few head elements, by lxml's walk -----------------------------------------
+# ``//title`` or ``//script[...]`` is an XPath scan of the whole document, some 15-40 us on a
+# 50 KB page, and a parsel wrapper around each match; ``iter(tag)`` walks the tree in C and
+# compares interned tag names: a microsecond. Each gives what its XPath gives (tested).
+
+
+def _elements(node: Selector, tag: str) -> list[etree._Element]:
+    root = node.root
+    if not isinstance(root, etree._Element):
+        return []
+    return list(root.getroottree().iter(tag))
+
+
+def declared_base(node: Selector) -> str | None:
+    """The ``href`` of the first ``<base>`` in a ``<head>`` (``//head/base/@href``)."""
+    for base in _elements(node, "base"):
+        parent = base.getparent()
+        href = base.get("href")
+        if href is not None and parent is not None and parent.tag == "head":
+            return href
+    return None
+
+
+def title_text(node: Selector) -> str | None:
+    """The first text of a ``<title>`` (``//title/text()``)."""
+    for title in _elements(node, "title"):
+        for text in title.xpath("text()", smart_strings=False):
+            return str(text)
+    return None
+
+
+def jsonld_texts(node: Selector) -> list[str]:
+    """The texts of the ``<script type="application/ld+json">`` elements
+    (``//script[@type='application/ld+json']/text()``)."""
+    return [
+        str(text)
+        for script in _elements(node, "script")
+        if script.get("type") == "application/ld+json"
+        for text in script.xpath("text()", smart_strings=False)
+    ]
+
+
+def meta_elements(node: Selector) -> list[etree._Element]:
+    """The ``<meta>`` elements, in document order (``//meta``)."""
+    return _elements(node, "meta")

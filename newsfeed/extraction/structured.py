@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from html import unescape
 from typing import Any
 
-from lxml import etree
 from parsel import Selector
 
 from newsfeed.extraction.dates import ParsedDate, parse_iso_date
+from newsfeed.extraction.select import jsonld_texts, meta_elements, title_text
 from newsfeed.extraction.text import clean_text, fold, is_cms_account, normalize_author
 from newsfeed.extraction.urls import host_of
 
@@ -132,9 +132,6 @@ class Person:
     organization: bool
 
 
-_META_XPATH = etree.XPath("//meta")
-
-
 class StructuredData:
     """What the page declares about itself: JSON-LD, Open Graph / ``article:*`` meta, itemprops.
 
@@ -145,7 +142,7 @@ class StructuredData:
         self.sel = sel
         self._known_sites = tuple(n for n in site_names if n)
         nodes: list[dict[str, Any]] = []
-        for raw in sel.xpath("//script[@type='application/ld+json']/text()").getall():
+        for raw in jsonld_texts(sel):
             nodes.extend(_jsonld_nodes(load_jsonld(raw)))
         self.article = next((n for n in nodes if _types(n) & _ARTICLE_TYPES), None)
         if self.article is None:
@@ -168,7 +165,7 @@ class StructuredData:
         """Each property, name and itemprop mapped to the content of its first ``<meta>``:
         one pass over the page's meta elements instead of one document scan per name."""
         found: dict[str, str] = {}
-        for element in _META_XPATH(self.sel.root) if hasattr(self.sel.root, "xpath") else ():
+        for element in meta_elements(self.sel):
             content = element.get("content")
             if content is None:
                 continue
@@ -192,7 +189,7 @@ class StructuredData:
             self.meta("og:title"),
             self.meta("twitter:title"),
             self.jsonld("name"),
-            clean_text(self.sel.xpath("//title/text()").get()) or None,
+            clean_text(title_text(self.sel)) or None,
         ]
         return [t for t in found if t]
 
@@ -205,7 +202,7 @@ class StructuredData:
         for node in self.nodes:
             if _types(node) & {"website", "newsmediaorganization", "organization"}:
                 names.append(_str(node.get("name")))
-        title = clean_text(self.sel.xpath("//title/text()").get())
+        title = clean_text(title_text(self.sel))
         parts = TITLE_SEPARATORS_RE.split(title)
         headline = fold(self.jsonld("headline") or self.meta("og:title") or "")
         if len(parts) >= 2 and len(parts[-1].split()) <= 6 and fold(parts[-1]) not in headline:

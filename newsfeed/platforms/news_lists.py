@@ -33,7 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 from parsel import Selector
 
 from newsfeed.extraction.html import absolutize
-from newsfeed.extraction.select import link_title
+from newsfeed.extraction.select import declared_base, link_title
 from newsfeed.extraction.text import clean_text, fold
 from newsfeed.extraction.urls import host_of
 from newsfeed.items import Listing, ListingItem
@@ -352,7 +352,7 @@ def _same_site(host: str, site: str) -> bool:
 
 
 def _candidates(sel: Selector, url: str) -> list[_Item]:
-    base = absolutize(sel.xpath("//head/base/@href").get(), url) or url
+    base = absolutize(declared_base(sel), url) or url
     site = host_of(url)
     own = url.split("#", 1)[0].rstrip("/")
     cache: dict[Any, bool] = {}
@@ -388,7 +388,7 @@ def boilerplate_only_urls(sel: Selector, url: str) -> set[str]:
     """The URLs the page links to only from menus, footers, sidebars, tag clouds and pagers
     (:func:`is_boilerplate` regions): an adapter's item selector that also matches a sidebar's
     rows ("Tin xem nhiều" in Drupal's ``views-row`` markup) drops these."""
-    base = absolutize(sel.xpath("//head/base/@href").get(), url) or url
+    base = absolutize(declared_base(sel), url) or url
     cache: dict[Any, bool] = {}
     main = _main_column(sel)
     inside: set[str] = set()
@@ -683,7 +683,7 @@ def find_next_page(sel: Selector, url: str) -> str | None:
     """The URL of the next listing page, or None (also when the pager is an ASP.NET
     postback: the platform posts the form back, see
     :func:`newsfeed.platforms.generic.postback_request`)."""
-    base = absolutize(sel.xpath("//head/base/@href").get(), url) or url
+    base = absolutize(declared_base(sel), url) or url
     for declared in sel.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").getall():
         absolute = absolutize(declared, base)
         if absolute and absolute.startswith("http"):

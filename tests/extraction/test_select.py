@@ -11,10 +11,14 @@ from parsel import Selector
 from newsfeed.extraction.select import (
     class_text,
     could_match,
+    declared_base,
+    jsonld_texts,
     may_match,
+    meta_elements,
     node_text,
     select,
     split_container,
+    title_text,
 )
 from newsfeed.extraction.structured import StructuredData
 
@@ -111,7 +115,7 @@ PREFILTER_QUERIES = (
 def test_a_query_is_skipped_only_when_it_matches_nothing() -> None:
     # the prefilter reads the classes of the node a query runs on: never a query that matches
     for page in (PREFILTERED, PAGE):
-        sel = Selector(text=page)
+        sel = Selector(text=page, type="html")
         for node in (sel, *sel.css(".portlet-asset-publisher")):
             classes = class_text(node.root)
             for query in PREFILTER_QUERIES:
@@ -273,3 +277,41 @@ def test_descendant_steps_leave_position_tests_alone() -> None:
     assert descendant_steps(".//div[contains(@class,'a//b')]//a") == (
         "./descendant::div[contains(@class,'a//b')]/descendant::a"
     )
+
+
+HEAD_PAGES = [
+    "<html><head><base href='/goc/'><title>Tin &amp; bài</title></head><body></body></html>",
+    "<html><head><base target='_blank'><base href='a/'></head><body><base href='b/'></body></html>",
+    "<html><body><base href='/trong-body/'><title>Trong body</title></body></html>",
+    "<html><head><title></title><title>Thứ hai</title></head><body><p>x</p></body></html>",
+    "<p>no head at all</p><title>late</title><base href='x'>",
+    "<html><head><script type='application/ld+json'>{\"a\": 1}</script>"
+    "<script type='application/ld+json '>{\"skipped\": 1}</script><script>var x;</script>"
+    "</head><body><script type='application/ld+json'></script>"
+    "<script type='application/ld+json'>[{\"b\": 2}]</script></body></html>",
+    "<!-- before --><html><head><meta name='a' content='1'><meta property='b'></head>"
+    "<body><div><meta itemprop='c' content='3'></div></body></html><!-- after -->",
+]
+
+
+def _head_pages() -> list[str]:
+    from tests.conftest import CORPUS, REPO
+
+    found = sorted((REPO / "tests" / "fixtures").rglob("*.html"))
+    if CORPUS.is_dir():
+        found += sorted(CORPUS.rglob("*.html"))
+    return HEAD_PAGES + [p.read_bytes().decode("utf-8", "replace") for p in found]
+
+
+def test_the_head_readers_give_what_their_xpath_gives() -> None:
+    pages = _head_pages()
+    assert len(pages) > 40
+    for page in pages:
+        sel = Selector(text=page, type="html")
+        inner = sel.xpath("//body")[:1]  # from a node inside the page, too: // is the document
+        for node in (sel, *inner):
+            assert declared_base(node) == node.xpath("//head/base/@href").get(), page[:80]
+            assert title_text(node) == node.xpath("//title/text()").get(), page[:80]
+            want = node.xpath("//script[@type='application/ld+json']/text()").getall()
+            assert jsonld_texts(node) == want, page[:80]
+            assert meta_elements(node) == node.root.xpath("//meta"), page[:80]
