@@ -273,7 +273,11 @@ class EncodingMiddleware(_Guard):
         if choice.status == "repaired":
             count_fault(self.crawler, request, "encoding_repaired")
             logger.info("%s: %s", response.url, choice.detail)
-            return response.replace(encoding=choice.encoding)
+            # handed on re-encoded as UTF-8: what reads the page next (lxml from its bytes,
+            # Scrapy through w3lib) need not know the charset it was in (w3lib 2.6 no longer
+            # resolves Python codecs such as tcvn3, registered by newsfeed)
+            text = response.body.decode(choice.encoding, errors="replace")
+            return response.replace(body=text.encode("utf-8"), encoding="utf-8")
         if request.meta.get("kind") == "article":
             raise _refuse(self.crawler, request, EncodingBroken, choice.detail)
         count_fault(self.crawler, request, "encoding_broken")

@@ -169,3 +169,35 @@ def test_the_score_counts_what_a_scan_of_the_whole_text_counts() -> None:
     for text in texts:
         score = vietnamese_score(text)
         assert (score.letters, score.bad) == whole(text), repr(text[:200])
+
+
+@pytest.mark.parametrize(
+    ("inner", "declared", "encoding"),
+    [
+        (windows_1258(VIETNAMESE_BODY), "utf-8", "cp1258"),
+        (TCVN3_BODY, "windows-1252", "tcvn3"),
+        (VIETNAMESE_BODY.encode(), "iso-8859-1", "utf-8"),
+    ],
+    ids=["cp1258_declared_utf8", "tcvn3_declared_cp1252", "utf8_declared_latin1"],
+)
+def test_a_repaired_page_is_handed_on_as_utf8(inner: bytes, declared: str, encoding: str) -> None:
+    """The guard re-encodes a repaired page: what reads it next needs no codec of newsfeed's
+    (w3lib 2.6 no longer resolves tcvn3), and its tree is parsed from UTF-8 bytes."""
+    from scrapy.http import Request
+    from scrapy.utils.test import get_crawler
+
+    from newsfeed.crawl.guards import EncodingMiddleware
+    from newsfeed.extraction.response import PageResponse
+
+    url = "https://sotttt.hanoi.gov.vn/tin/1"
+    body = b"<html><body><p>" + inner + b"</p></body></html>"
+    response = PageResponse(
+        url=url, body=body, headers={"Content-Type": f"text/html; charset={declared}"}
+    )
+    handed = EncodingMiddleware(get_crawler()).process_response(Request(url), response)
+    assert isinstance(handed, PageResponse)
+    assert (handed.encoding, handed.body) == ("utf-8", body.decode(encoding).encode("utf-8"))
+    text = handed.selector.xpath("string(//p)").get() or ""
+    assert unicodedata.normalize("NFC", text) == unicodedata.normalize(
+        "NFC", inner.decode(encoding)
+    )
