@@ -39,6 +39,15 @@ def corpus_path(*parts: str) -> Path:
     return path
 
 
+def html_pages() -> list[Path]:
+    """Every HTML page the tests hold: the fixtures' (in the repository), then the real
+    corpus's where it is present; sorted."""
+    found = sorted((REPO / "tests" / "fixtures").rglob("*.html"))
+    if CORPUS.is_dir():
+        found += sorted(CORPUS.rglob("*.html"))
+    return found
+
+
 def run_cli(
     *args: str,
     cwd: Path,

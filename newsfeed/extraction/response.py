@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import codecs
-
 from scrapy.http import HtmlResponse
 from scrapy.selector import Selector
+
+from newsfeed.extraction.encoding import codec_name
 
 
 class PageResponse(HtmlResponse):
@@ -24,20 +24,13 @@ class PageResponse(HtmlResponse):
 
     @property
     def selector(self) -> Selector:
-        if self._cached_selector is None and self.body and _is_utf8(self.encoding):
+        if self._cached_selector is None and self.body and codec_name(self.encoding) == "utf-8":
             # base_url: lxml's document URL, which nothing reads (links resolve against the
             # page's <base href> in extraction); Scrapy's would decode the page to find it
             self._cached_selector = Selector(
                 type="html", body=self.body, encoding="utf-8", base_url=self.url
             )
         return super().selector
-
-
-def _is_utf8(encoding: str) -> bool:
-    try:
-        return codecs.lookup(encoding).name == "utf-8"
-    except LookupError:
-        return False
 
 
 def as_page(response: HtmlResponse) -> PageResponse:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Iterator
 from functools import cache, lru_cache
 
 from lxml import etree
@@ -363,11 +364,10 @@ def document_classes(node: Selector) -> str:
 # compares interned tag names: a microsecond. Each gives what its XPath gives (tested).
 
 
-def _elements(node: Selector, tag: str) -> list[etree._Element]:
+def _elements(node: Selector, tag: str) -> Iterator[etree._Element]:
     root = node.root
-    if not isinstance(root, etree._Element):
-        return []
-    return list(root.getroottree().iter(tag))
+    if isinstance(root, etree._Element):
+        yield from root.getroottree().iter(tag)
 
 
 def declared_base(node: Selector) -> str | None:
@@ -401,4 +401,4 @@ def jsonld_texts(node: Selector) -> list[str]:
 
 def meta_elements(node: Selector) -> list[etree._Element]:
     """The ``<meta>`` elements, in document order (``//meta``)."""
-    return _elements(node, "meta")
+    return list(_elements(node, "meta"))

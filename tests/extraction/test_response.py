@@ -4,14 +4,13 @@ Scrapy's own selector gives, for every page shape and encoding the crawl meets."
 from __future__ import annotations
 
 import unicodedata
-from pathlib import Path
 
 import pytest
 from lxml import etree
 from scrapy.http import HtmlResponse
 
 from newsfeed.extraction.response import PageResponse, as_page
-from tests.conftest import CORPUS, REPO
+from tests.conftest import html_pages
 from tests.faultsite import TCVN3_BODY, VIETNAMESE_BODY, windows_1258
 
 URL = "https://sotttt.hanoi.gov.vn/vi/tin-tuc/-/view_content/1"
@@ -28,15 +27,8 @@ def _both(body: bytes, content_type: str | None = None) -> tuple[bytes, bytes]:
     return scrapy_tree, page_tree
 
 
-def _pages() -> list[Path]:
-    found = sorted((REPO / "tests" / "fixtures").rglob("*.html"))
-    if CORPUS.is_dir():
-        found += sorted(CORPUS.rglob("*.html"))
-    return found
-
-
 def test_every_fixture_and_corpus_page_parses_to_scrapys_tree() -> None:
-    pages = _pages()
+    pages = html_pages()
     assert len(pages) > 40, "the fixture pages are part of the repository"
     different = [str(page) for page in pages if len(set(_both(page.read_bytes()))) != 1]
     assert different == []

@@ -21,6 +21,7 @@ from newsfeed.extraction.select import (
     title_text,
 )
 from newsfeed.extraction.structured import StructuredData
+from tests.conftest import html_pages
 
 PAGE = """<html><head>
 <meta property="og:title" content="">
@@ -294,17 +295,8 @@ HEAD_PAGES = [
 ]
 
 
-def _head_pages() -> list[str]:
-    from tests.conftest import CORPUS, REPO
-
-    found = sorted((REPO / "tests" / "fixtures").rglob("*.html"))
-    if CORPUS.is_dir():
-        found += sorted(CORPUS.rglob("*.html"))
-    return HEAD_PAGES + [p.read_bytes().decode("utf-8", "replace") for p in found]
-
-
 def test_the_head_readers_give_what_their_xpath_gives() -> None:
-    pages = _head_pages()
+    pages = HEAD_PAGES + [p.read_bytes().decode("utf-8", "replace") for p in html_pages()]
     assert len(pages) > 40
     for page in pages:
         sel = Selector(text=page, type="html")
