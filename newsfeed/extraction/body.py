@@ -80,18 +80,30 @@ def is_real_image(src: str) -> bool:
     )
 
 
+_DOCUMENT_TYPES = {
+    ext: mimetypes.guess_type(f"x.{ext}")[0] or "application/octet-stream"
+    for ext in DOCUMENT_EXTENSIONS
+}
+"""Each document extension's media type, looked up once: ``guess_type`` per link was most of
+the time an article's attachments took (every link of a body is asked)."""
+
+
 def attachment_type(url: str) -> str | None:
     """Media type of a document link, or None when the URL is not a document.
 
     Liferay's document library puts the file name before a UUID
-    (``/documents/1/0/report.pdf/0c00...``), so every path segment is looked at.
+    (``/documents/1/0/report.pdf/0c00...``), so each of the last three path segments is
+    looked at.
     """
-    segments = [unquote(s) for s in urlsplit(url).path.split("/") if s]
-    for segment in reversed(segments[-3:]):
+    path = urlsplit(url).path
+    if "." not in path and "%" not in path:  # no extension, even percent-encoded
+        return None
+    segments = [segment for segment in path.split("/") if segment][-3:]
+    for segment in reversed(segments):
+        segment = unquote(segment)
         ext = segment.rsplit(".", 1)[-1].lower() if "." in segment else ""
-        if ext in DOCUMENT_EXTENSIONS:
-            guessed = mimetypes.guess_type(f"x.{ext}")[0]
-            return guessed or "application/octet-stream"
+        if ext in _DOCUMENT_TYPES:
+            return _DOCUMENT_TYPES[ext]
     return None
 
 
