@@ -21,6 +21,7 @@ from newsfeed.extraction.html import absolutize
 from newsfeed.extraction.select import (
     Selectors,
     declared_base,
+    declared_language,
     first,
     first_text,
     node_text,
@@ -242,11 +243,8 @@ def _related(
 
 
 def _language(sel: Selector) -> str:
-    lang = (
-        sel.xpath("/html/@lang").get()
-        or sel.css('meta[http-equiv="content-language"]::attr(content)').get()
-    )
-    lang = (lang or "vi").strip().replace("_", "-")
+    lang = declared_language(sel) or "vi"
+    lang = lang.strip().replace("_", "-")
     return lang.split("-")[0].lower() or "vi"
 
 

@@ -402,3 +402,20 @@ def jsonld_texts(node: Selector) -> list[str]:
 def meta_elements(node: Selector) -> list[etree._Element]:
     """The ``<meta>`` elements, in document order (``//meta``)."""
     return list(_elements(node, "meta"))
+
+
+def declared_language(node: Selector) -> str | None:
+    """The root ``<html>``'s ``lang``, else the ``content`` of the first ``<meta
+    http-equiv="content-language">`` that has one (``/html/@lang``, then
+    ``meta[http-equiv="content-language"]::attr(content)``); an empty ``lang`` is none."""
+    root = node.root
+    if not isinstance(root, etree._Element):
+        return None
+    document = root.getroottree().getroot()
+    if document.tag == "html" and (lang := document.get("lang")):
+        return lang
+    for meta in _elements(node, "meta"):
+        content = meta.get("content")
+        if content is not None and meta.get("http-equiv") == "content-language":
+            return content
+    return None

@@ -12,6 +12,7 @@ from newsfeed.extraction.select import (
     class_text,
     could_match,
     declared_base,
+    declared_language,
     jsonld_texts,
     may_match,
     meta_elements,
@@ -292,6 +293,12 @@ HEAD_PAGES = [
     "<script type='application/ld+json'>[{\"b\": 2}]</script></body></html>",
     "<!-- before --><html><head><meta name='a' content='1'><meta property='b'></head>"
     "<body><div><meta itemprop='c' content='3'></div></body></html><!-- after -->",
+    "<html LANG='vi-VN'><head><meta http-equiv='content-language' content='en'></head></html>",
+    "<html lang=''><head><meta http-equiv='Content-Language' content='fr'>"
+    "<meta http-equiv='content-language'><meta http-equiv='content-language' content='de'>"
+    "</head><body><meta http-equiv='content-language' content='ja'></body></html>",
+    "<p lang='en'>no html element written</p><meta http-equiv='content-language' content=''>",
+    "<svg lang='en'></svg>",
 ]
 
 
@@ -307,3 +314,9 @@ def test_the_head_readers_give_what_their_xpath_gives() -> None:
             want = node.xpath("//script[@type='application/ld+json']/text()").getall()
             assert jsonld_texts(node) == want, page[:80]
             assert meta_elements(node) == node.root.xpath("//meta"), page[:80]
+        # the article's language, as its two queries on the page gave it
+        want = (
+            sel.xpath("/html/@lang").get()
+            or sel.css('meta[http-equiv="content-language"]::attr(content)').get()
+        )
+        assert (declared_language(sel) or None) == (want or None), page[:80]
