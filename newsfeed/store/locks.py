@@ -14,6 +14,7 @@ ends with the finish reason ``locked``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import socket
@@ -95,7 +96,12 @@ class PortalLocks:
 
     def release(self) -> None:
         if self._connection is not None:
-            self._connection.close()  # ends the session: its advisory locks go with it
+            # unlocked before the close: a closed session's locks go only when the server has
+            # ended its backend, after close() returns, and a claim made right after (the
+            # next run, or this one's other portals) would find them still held
+            with contextlib.suppress(Exception):  # a server gone: its session ends anyway
+                self._connection.execute("SELECT pg_advisory_unlock_all()")
+            self._connection.close()
             self._connection = None
         for handle in self._files:
             handle.close()
