@@ -243,8 +243,7 @@ def _related(
 
 
 def _language(sel: Selector) -> str:
-    lang = declared_language(sel) or "vi"
-    lang = lang.strip().replace("_", "-")
+    lang = (declared_language(sel) or "vi").strip().replace("_", "-")
     return lang.split("-")[0].lower() or "vi"
 
 

@@ -96,10 +96,12 @@ class PortalLocks:
 
     def release(self) -> None:
         if self._connection is not None:
+            import psycopg
+
             # unlocked before the close: a closed session's locks go only when the server has
             # ended its backend, after close() returns, and a claim made right after (the
             # next run, or this one's other portals) would find them still held
-            with contextlib.suppress(Exception):  # a server gone: its session ends anyway
+            with contextlib.suppress(psycopg.Error):  # a server gone: its session ends anyway
                 self._connection.execute("SELECT pg_advisory_unlock_all()")
             self._connection.close()
             self._connection = None
