@@ -100,6 +100,44 @@ def test_every_command_of_the_cli_is_in_the_usage_table() -> None:
     assert not missing, f"commands missing from the README's Usage table: {missing}"
 
 
+def test_every_option_of_a_command_is_in_its_usage() -> None:
+    """An option the CLI takes is named in one of its command's rows (by any of its spellings:
+    ``-s`` stands for ``--set``), or among the global options below the table."""
+    spelled: dict[str, set[str]] = {}
+    for name, usage in documented_commands():
+        spelled.setdefault(name, set()).update(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", usage))
+    global_line = re.search(
+        r"^Global options go before the command: (.*?)\n\n", section("Usage"), re.M | re.S
+    )
+    assert global_line, "the Usage section does not list the global options"
+    global_options = set(re.findall(r"`(--[a-z-]+)", global_line.group(1)))
+    top = {
+        opt
+        for action in cli.build_parser()._actions
+        for opt in action.option_strings
+        if opt.startswith("--") and opt != "--help"
+    }
+    assert top <= global_options, f"global options not listed: {sorted(top - global_options)}"
+    for name, parser in commands().items():
+        for action in parser._actions:
+            names = set(action.option_strings) - {"-h", "--help"}
+            if names and not names & spelled.get(name, set()):
+                pytest.fail(f"`newsfeed {name}` takes {'/'.join(sorted(names))}, not in the README")
+
+
+def test_no_usage_row_only_repeats_another() -> None:
+    """Two rows of one command (``extract FILE`` and ``extract --listing PAGE``) each document
+    something the other does not: a row whose words are all in another row's is stale."""
+    rows: dict[str, list[str]] = {}
+    for name, usage in documented_commands():
+        rows.setdefault(name, []).append(usage)
+    for usages in rows.values():
+        for i, usage in enumerate(usages):
+            for j, other in enumerate(usages):
+                if i != j and set(usage.split()) <= set(other.split()):
+                    pytest.fail(f"README row `newsfeed {usage}` only repeats `newsfeed {other}`")
+
+
 def test_the_exit_codes_table_is_the_codes_the_cli_returns() -> None:
     rows = table(section("Running from cron"), "exit code")
     documented = {int(row[0]) for row in rows}
