@@ -6,6 +6,7 @@ metrics a real crawl's metrics file holds, the Config fields and their defaults)
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -13,12 +14,14 @@ import subprocess
 import sys
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from newsfeed import cli
 from newsfeed.config import Config
+from newsfeed.crawl.stats import Fault
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -207,3 +210,49 @@ def test_a_closed_pipe_ends_quietly(args: tuple[str, ...], tmp_path: Path) -> No
 @pytest.fixture(autouse=True)
 def _readme_exists() -> None:
     assert README.is_file()
+
+
+def _named(cell: str) -> list[str]:
+    """The backticked names of a table's first cell (``a`` / ``b``, ``c``)."""
+    return re.findall(r"`([a-z_]+)`", cell)
+
+
+def _report_example() -> dict[str, Any]:
+    text = section("Monitoring and the crawl report")
+    match = re.search(r"```json\n(.*?)```", text, re.S)
+    assert match, "the crawl report section shows no report"
+    example: dict[str, Any] = json.loads(match.group(1))
+    return example
+
+
+def test_the_report_fields_are_those_a_crawl_writes(demo_output: Path) -> None:
+    """Every key of a real crawl's report (the session's ``newsfeed demo``) is shown in the
+    example or named in the field table, and every per-portal field the table names is in it;
+    the top-level ones the demo run has no cause to write (``category``, ``store_error``)
+    are left to the tests of ``--category`` and of a store failing."""
+    (path,) = (demo_output.parent / "reports").glob("*.json")
+    report = json.loads(path.read_text(encoding="utf-8"))
+    (entry,) = report["portals"].values()
+    rows = table(section("Monitoring and the crawl report"), "field")
+    top = {name for row in rows if "(top level)" in row[1] for name in _named(row[0])}
+    per_portal = {name for row in rows if "(top level)" not in row[1] for name in _named(row[0])}
+    example = _report_example()
+    (example_entry,) = example["portals"].values()
+    shown_top = set(example) | top
+    shown_portal = set(example_entry) | per_portal
+    assert set(report) - shown_top == set(), "report keys the README does not show"
+    assert set(entry) - shown_portal == set(), "portal keys the README does not show"
+    assert set(report["totals"]) <= shown_portal, "totals the README does not show"
+    assert per_portal - set(entry) == set(), "the README names portal fields a crawl lacks"
+    assert top - set(report) <= {"category", "store_error"}
+
+
+def test_every_fault_is_in_the_hostile_servers_tables() -> None:
+    """The ``faults`` table names faults the crawl counts, and every fault the crawl counts is
+    in it or in the bounds table (``too_large``, ``links_truncated``...)."""
+    text = section("Hostile servers")
+    faults = {name for row in table(text, "fault (`faults`)") for name in _named(row[0])}
+    bounds = {name for row in table(text, "bound") for name in _named(row[2])}
+    counted = {fault.value for fault in Fault}
+    assert faults - counted == set(), "the faults table names faults the crawl does not count"
+    assert counted - faults - bounds == set(), "faults counted that the README does not name"
