@@ -26,7 +26,7 @@ from newsfeed.feeds.pool import RenderPool, default_workers
 from newsfeed.feeds.watch import check_watches, watch_specs
 from newsfeed.feeds.writer import BuildCounts, FeedWriter
 from newsfeed.files import remove_stale_temps
-from newsfeed.monitor.checks import CRITICAL
+from newsfeed.monitor.checks import CRITICAL, CheckName
 from newsfeed.monitor.metrics import write_metrics
 from newsfeed.monitor.report import build_report, write_report
 from newsfeed.monitor.state import configured_view, record_run
@@ -195,7 +195,7 @@ class CrawlReportExtension:
             finish_reason=reason,
             category=getattr(spider, "only_category", None),
         ).to_dict()
-        check = {"name": "store_failed", "status": CRITICAL, "message": line}
+        check = {"name": CheckName.STORE_FAILED, "status": CRITICAL, "message": line}
         for entry in report["portals"].values():
             entry["checks"] = [*entry.get("checks", []), check]
             entry["status"] = CRITICAL

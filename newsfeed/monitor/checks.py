@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -38,6 +39,7 @@ from newsfeed.crawl.stats import (
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.extraction.pages import SAME_TIMESTAMP_MIN
 from newsfeed.items import REQUIRED_FIELDS
+from newsfeed.store.errors import STORE_FAILED
 from newsfeed.timezone import LOCAL_TZ
 
 OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
@@ -82,11 +84,42 @@ REPORT_CRITICAL_AGE = timedelta(hours=24)
 """... and older than this, that nobody noticed for a day (CRITICAL)."""
 
 
+class CheckName(StrEnum):
+    """A finding's name: stable, what monitors match on (README "The checks" lists each).
+
+    The per-portal checks of this module make most; the report marks an ``interrupted`` run,
+    the CLI a ``store_failed`` one, and the portal state a ``stale_crawl``."""
+
+    UNREACHABLE = "unreachable"
+    CATEGORY_FAILED = "category_failed"
+    CATEGORY_UNDISCOVERED = "category_undiscovered"
+    NOTHING_LISTED = "nothing_listed"
+    MISSING_TITLE = "missing_title"
+    MISSING_PUBLISHED = "missing_published"
+    MISSING_BODY_TEXT = "missing_body_text"
+    PLATFORM_MISMATCH = "platform_mismatch"
+    SELECTORS_DRIFTING = "selectors_drifting"
+    HTTP_ERRORS = "http_errors"
+    SOFT_ERRORS = "soft_errors"
+    FUTURE_DATES = "future_dates"
+    IMPOSSIBLE_DATES = "impossible_dates"
+    ENCODING_BROKEN = "encoding_broken"
+    TOO_LARGE = "too_large"
+    OFFSITE = "offsite"
+    REDIRECT_LOOP = "redirect_loop"
+    SERVER_BUSY = "server_busy"
+    SAME_TIMESTAMP = "same_timestamp"
+    STALE = "stale"
+    INTERRUPTED = "interrupted"
+    STORE_FAILED = STORE_FAILED
+    STALE_CRAWL = "stale_crawl"
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     """One finding: ``name`` (stable, snake_case), ``status`` and what to do, in ``message``."""
 
-    name: str
+    name: CheckName
     status: str
     message: str
 
@@ -181,7 +214,7 @@ def check_unreachable(run: PortalRun) -> list[Check]:
     if errors and set(errors) <= {ROBOTS_ERROR}:
         return [
             Check(
-                "unreachable",
+                CheckName.UNREACHABLE,
                 CRITICAL,
                 "robots.txt forbids every listing page; read the portal's robots.txt and drop "
                 "the portal or ask its webmaster to allow our user agent",
@@ -189,7 +222,7 @@ def check_unreachable(run: PortalRun) -> list[Check]:
         ]
     return [
         Check(
-            "unreachable",
+            CheckName.UNREACHABLE,
             CRITICAL,
             f"no listing page could be fetched ({_fmt_counts(errors)}); is the portal down or "
             "moved? open its base_url in a browser and fix the profile if it moved",
@@ -211,7 +244,7 @@ def check_category_failed(run: PortalRun) -> list[Check]:
         return []
     return [
         Check(
-            "category_failed",
+            CheckName.CATEGORY_FAILED,
             WARNING,
             f"listing page of {', '.join(failed)} could not be fetched; if it fails again, "
             "open the category on the portal and fix its url in the profile (moved?)",
@@ -230,7 +263,7 @@ def check_category_undiscovered(run: PortalRun) -> list[Check]:
         page = found.get("menu_page") or "the home page"
         checks.append(
             Check(
-                "category_undiscovered",
+                CheckName.CATEGORY_UNDISCOVERED,
                 WARNING,
                 f"{key}: no menu link labelled {labels} on {page}"
                 f" (menu links seen: {seen}); add the category's url to the profile or fix its "
@@ -271,7 +304,7 @@ def check_nothing_listed(run: PortalRun) -> list[Check]:
     if used_to:
         checks.append(
             Check(
-                "nothing_listed",
+                CheckName.NOTHING_LISTED,
                 WARNING if note else CRITICAL,
                 f"{', '.join(used_to)}: the listing page listed no article, earlier runs "
                 + (
@@ -285,7 +318,7 @@ def check_nothing_listed(run: PortalRun) -> list[Check]:
     if never:
         checks.append(
             Check(
-                "nothing_listed",
+                CheckName.NOTHING_LISTED,
                 WARNING if run.previous or note else CRITICAL,
                 f"{', '.join(never)}: the listing page listed no article"
                 + (f"; {note}" if note else "")
@@ -312,7 +345,7 @@ def check_fields_missing(run: PortalRun) -> list[Check]:
         label = "body" if name == "body_text" else name
         checks.append(
             Check(
-                f"missing_{name}",
+                CheckName(f"missing_{name}"),
                 CRITICAL if critical else WARNING,
                 f"{extracted - missing} of {extracted} articles had a {label} "
                 + (
@@ -364,7 +397,7 @@ def check_http_errors(run: PortalRun) -> list[Check]:
         advice = "the server is failing (5xx): nothing to fix here if it passes within a day"
     return [
         Check(
-            "http_errors",
+            CheckName.HTTP_ERRORS,
             status,
             f"{faults} of {requests} requests failed ({_fmt_counts(errors)}); {advice}",
         )
@@ -380,7 +413,7 @@ def check_soft_errors(run: PortalRun) -> list[Check]:
     if soft.get("captcha"):
         checks.append(
             Check(
-                "soft_errors",
+                CheckName.SOFT_ERRORS,
                 CRITICAL,
                 f"{soft['captcha']} pages were a captcha or bot challenge (status 200): the portal "
                 "blocks the crawler; slow down (max_pages, delay) and ask its webmaster to allow "
@@ -391,7 +424,7 @@ def check_soft_errors(run: PortalRun) -> list[Check]:
     if rest:
         checks.append(
             Check(
-                "soft_errors",
+                CheckName.SOFT_ERRORS,
                 WARNING,
                 f"the portal served {_fmt_counts(rest)} pages with status 200; it is probably "
                 "down for maintenance: nothing to fix if it passes within a day",
@@ -408,7 +441,7 @@ def check_dates(run: PortalRun) -> list[Check]:
     if rejected:
         checks.append(
             Check(
-                "impossible_dates",
+                CheckName.IMPOSSIBLE_DATES,
                 WARNING,
                 f"{rejected} articles were dated before 1990 or in the future; they are kept "
                 "with the listing's date or none (date_source listing or rejected): day and "
@@ -421,7 +454,7 @@ def check_dates(run: PortalRun) -> list[Check]:
         extracted = max(_extracted(run.entry), 1)
         checks.append(
             Check(
-                "future_dates",
+                CheckName.FUTURE_DATES,
                 CRITICAL if (dropped + ahead) / extracted > MISSING_FIELD_CRITICAL else WARNING,
                 f"{dropped + ahead} articles were dated in the future ({dropped} dropped); "
                 "day and month swapped, or a wrong time zone? check the portal's date format "
@@ -441,7 +474,7 @@ def check_dates(run: PortalRun) -> list[Check]:
         )
         checks.append(
             Check(
-                "same_timestamp",
+                CheckName.SAME_TIMESTAMP,
                 WARNING,
                 f"{what}: the date comes from the page, not the article (a header clock?); "
                 "fix the published selector of the platform or profile",
@@ -464,7 +497,7 @@ def check_cadence(run: PortalRun) -> list[Check]:
         return []
     return [
         Check(
-            "stale",
+            CheckName.STALE,
             WARNING,
             f"newest article is from {newest.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}, "
             f"{silent:.1f} working days ago (usually every "
@@ -481,7 +514,7 @@ def check_faults(run: PortalRun) -> list[Check]:
     if faults.get(Fault.ENCODING_BROKEN):
         checks.append(
             Check(
-                "encoding_broken",
+                CheckName.ENCODING_BROKEN,
                 WARNING,
                 f"{faults[Fault.ENCODING_BROKEN]} pages decode to Vietnamese in no charset (UTF-8, "
                 "windows-1258, TCVN3) and were not published; open one in a browser: a VNI "
@@ -491,7 +524,7 @@ def check_faults(run: PortalRun) -> list[Check]:
     if faults.get(Fault.TOO_LARGE):
         checks.append(
             Check(
-                "too_large",
+                CheckName.TOO_LARGE,
                 WARNING,
                 f"{faults[Fault.TOO_LARGE]} pages were over a size bound and not stored (see the "
                 "README's bounds); if they are real articles, raise DOWNLOAD_MAXSIZE or "
@@ -502,7 +535,7 @@ def check_faults(run: PortalRun) -> list[Check]:
     if offsite:
         checks.append(
             Check(
-                "offsite",
+                CheckName.OFFSITE,
                 WARNING,
                 f"{offsite} pages led to another host and were not fetched; if the portal "
                 "moved, fix base_url or add the new host to host_aliases in the profile",
@@ -511,7 +544,7 @@ def check_faults(run: PortalRun) -> list[Check]:
     if faults.get(Fault.REDIRECT_LOOP):
         checks.append(
             Check(
-                "redirect_loop",
+                CheckName.REDIRECT_LOOP,
                 WARNING,
                 f"{faults[Fault.REDIRECT_LOOP]} pages redirect in a loop; open one in a browser "
                 "(a session or language cookie the crawler does not keep?)",
@@ -525,7 +558,7 @@ def check_faults(run: PortalRun) -> list[Check]:
     if busy.get(Fault.RETRY_AFTER_GAVE_UP) or busy.get(Fault.HOST_STALLED):
         checks.append(
             Check(
-                "server_busy",
+                CheckName.SERVER_BUSY,
                 WARNING,
                 "the server asked to wait longer than a run allows or stopped answering "
                 f"({_fmt_counts(busy)}); those pages are asked again next run",
@@ -549,7 +582,7 @@ def check_platform_mismatch(run: PortalRun) -> list[Check]:
     shown = ", ".join(f"{k}×{v}" for k, v in detected.items() if k != "unknown")
     return [
         Check(
-            "platform_mismatch",
+            CheckName.PLATFORM_MISMATCH,
             WARNING,
             f'profile says platform = "{run.platform}" but its pages show {shown or should}; '
             f'read as {should}: set platform = "{should}" in the profile',
@@ -566,7 +599,7 @@ def check_selectors_drifting(run: PortalRun) -> list[Check]:
     fields = group(run.stats, Counter.FIELDS_FROM_FALLBACK)
     return [
         Check(
-            "selectors_drifting",
+            CheckName.SELECTORS_DRIFTING,
             WARNING,
             f"{needed} of {extracted} articles took fields from the generic fallback "
             f"({_fmt_counts(fields)}); the platform's selectors no longer fit: run "

@@ -33,6 +33,7 @@ from newsfeed.monitor.checks import (
     OK,
     WARNING,
     Check,
+    CheckName,
     PortalRun,
     run_checks,
     worst,
@@ -348,7 +349,7 @@ def _mark_interrupted(entry: dict[str, Any], finish_reason: str | None) -> None:
         " and the next run fetches what is missing"
     )
     entry.setdefault("checks", []).append(
-        {"name": "interrupted", "status": WARNING, "message": message}
+        {"name": CheckName.INTERRUPTED, "status": WARNING, "message": message}
     )
     if entry.get("status", OK) == OK:
         entry["status"] = WARNING

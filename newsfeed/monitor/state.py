@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from newsfeed.config import Config
-from newsfeed.monitor.checks import CRITICAL, OK, WARNING, worst
+from newsfeed.monitor.checks import CRITICAL, OK, WARNING, CheckName, worst
 from newsfeed.portals import Portal
 from newsfeed.store.db import StateRow, Store
 
@@ -149,7 +149,7 @@ def stale_check(
     if age <= stale_after:
         return None
     return {
-        "name": "stale_crawl",
+        "name": CheckName.STALE_CRAWL,
         "status": CRITICAL if age > stale_critical else WARNING,
         "message": (
             f"not crawled for {age.total_seconds() / 3600:.1f} h (since "

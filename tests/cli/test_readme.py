@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from newsfeed import cli
 from newsfeed.config import Config
 from newsfeed.crawl.stats import Fault
+from newsfeed.monitor.checks import CheckName
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -256,3 +257,11 @@ def test_every_fault_is_in_the_hostile_servers_tables() -> None:
     counted = {fault.value for fault in Fault}
     assert faults - counted == set(), "the faults table names faults the crawl does not count"
     assert counted - faults - bounds == set(), "faults counted that the README does not name"
+
+
+def test_the_checks_table_names_every_check() -> None:
+    """Each finding a run can carry is in the checks table, and the table names no other."""
+    rows = table(section("Monitoring and the crawl report"), "check")
+    documented = [name for row in rows for name in _named(row[0])]
+    assert len(documented) == len(set(documented)), "a check is in the table twice"
+    assert set(documented) == {name.value for name in CheckName}
