@@ -21,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from newsfeed import cli
 from newsfeed.config import Config
+from newsfeed.crawl import settings as crawl_settings
 from newsfeed.crawl.stats import Fault
 from newsfeed.monitor.checks import CheckName
 
@@ -265,3 +266,36 @@ def test_the_checks_table_names_every_check() -> None:
     documented = [name for row in rows for name in _named(row[0])]
     assert len(documented) == len(set(documented)), "a check is in the table twice"
     assert set(documented) == {name.value for name in CheckName}
+
+
+def _spelled(value: int) -> set[str]:
+    """How the README may write a setting's value: ``400,000``, ``1024``, ``6 MB``."""
+    forms = {str(value), f"{value:,}"}
+    if value % 2**20 == 0:
+        forms.add(f"{value // 2**20} MB")
+    return forms
+
+
+def test_the_bounds_and_figures_of_hostile_servers_are_the_crawls_settings() -> None:
+    """Each setting in the bounds table has the default its row gives, and each setting the
+    section quotes with a figure (```DOWNLOAD_TIMEOUT` (20 s)``) has that figure."""
+    text = section("Hostile servers")
+    quoted = 0
+    for row in table(text, "bound"):
+        for name in re.findall(r"`([A-Z][A-Z_]+)`", row[0]):
+            value = getattr(crawl_settings, name)
+            assert any(form in f"{row[0]} {row[1]}" for form in _spelled(value)), (name, value)
+            quoted += 1
+    for name, figure in re.findall(r"`([A-Z][A-Z_]+)` \((\d[\d,]*)", text):
+        assert int(figure.replace(",", "")) == getattr(crawl_settings, name), name
+        quoted += 1
+    assert quoted >= 12, "the section quotes fewer settings than it did"
+
+
+def test_every_place_the_layout_table_names_exists() -> None:
+    rows = table(section("How it works"), "where")
+    root = README.parent
+    places = [place for row in rows for place in re.findall(r"`([^`]+)`", row[0])]
+    assert places, "the layout table names no place"
+    for place in places:
+        assert any(root.glob(place)), f"README's layout table names {place}, which is not there"
