@@ -299,3 +299,14 @@ def test_every_place_the_layout_table_names_exists() -> None:
     assert places, "the layout table names no place"
     for place in places:
         assert any(root.glob(place)), f"README's layout table names {place}, which is not there"
+
+
+def test_every_query_of_the_query_table_is_tried_on_texts_it_matches_and_not() -> None:
+    """The matching rules' cases (``tests/feeds/test_watch.py``, run on the rules and on the
+    index) hold, for each query the README shows, a text it matches and one it does not."""
+    from tests.feeds.test_watch import CASES
+
+    for row in table(section("Watches and search"), "query"):
+        query = row[0].strip("`")
+        outcomes = {expected for q, fold, _text, expected in CASES if q == query and not fold}
+        assert outcomes == {True, False}, f"no case shows what {query!r} matches and not"

@@ -95,6 +95,15 @@ CASES: list[tuple[str, bool, str, bool]] = [
     ("nguye*", True, "Nguyễn", True),
     ("chuyển*", False, "chuyển đổi", True),
     ("chuyển*", False, "chuyên đề", False),
+    # the README's query table, each with a text it matches and one it does not
+    ("đấu thầu OR đấu giá", False, "đấu giá quyền sử dụng đất", True),
+    ("đấu thầu OR đấu giá", False, "kết quả đấu thầu", True),
+    ("đấu thầu OR đấu giá", False, "nhà thầu xây dựng", False),
+    ('thầu -"gói thầu"', False, "gói thầu số 5", False),
+    ("(Hồ OR Nguyễn) Minh", False, "Nguyễn Văn Minh", True),
+    ("(Hồ OR Nguyễn) Minh", False, "hồ Chí Minh", True),
+    ("(Hồ OR Nguyễn) Minh", False, "Lê Minh", False),
+    ("(Hồ OR Nguyễn) Minh", False, "Hồ Gươm", False),
     ("ma*", False, "mã", True),  # a prefix without tone: any tone
     ("số*", False, "sổ", False),
 ]
