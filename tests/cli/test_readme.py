@@ -310,3 +310,22 @@ def test_every_query_of_the_query_table_is_tried_on_texts_it_matches_and_not() -
         query = row[0].strip("`")
         outcomes = {expected for q, fold, _text, expected in CASES if q == query and not fold}
         assert outcomes == {True, False}, f"no case shows what {query!r} matches and not"
+
+
+@pytest.mark.parametrize("doc", ["README.md", "CONTRIBUTING.md"])
+def test_every_file_the_docs_name_exists(doc: str) -> None:
+    """A path in backticks (``newsfeed/crawl/stats.py``, ``tests/fixtures/<key>/``: a
+    placeholder stands for any name) is in the repository; a bare module name
+    (``structured.py``) is a module of the package or the tests."""
+    root = README.parent
+    text = (root / doc).read_text(encoding="utf-8")
+    paths = set(re.findall(r"`((?:newsfeed|tests)/[^`\s]*)`", text))
+    assert paths, f"{doc} names no file"
+    for path in paths:
+        pattern = re.sub(r"<[^>]+>", "*", path.split("::")[0]).rstrip("/")
+        assert any(root.glob(pattern)), f"{doc} names {path}, which is not there"
+    modules = {p.name for p in root.glob("newsfeed/**/*.py")} | {
+        p.name for p in root.glob("tests/**/*.py")
+    }
+    for name in set(re.findall(r"`([a-z_]+\.py)`", text)):
+        assert name in modules, f"{doc} names {name}, no module of that name"
