@@ -659,14 +659,25 @@ class Store:
         then the candidates' sketches with the article's own cluster.
         """
         anchors = [dedupe.to_signed(a) for a in dedupe.anchors(sketch)]
-        rows = db.execute(
-            " UNION ALL ".join(
-                "SELECT * FROM (SELECT anchor, guid FROM near_duplicate_anchors"
-                f" WHERE anchor = ? LIMIT ?) AS bucket{i}"
-                for i in range(len(anchors))
-            ),
-            [value for anchor in anchors for value in (anchor, dedupe.BUCKET_LIMIT + 1)],
-        ).fetchall()
+        if db.dialect == "postgresql":
+            # One array parameter: psycopg prepares a statement run five times, and the
+            # generic plan PostgreSQL made of the compound SELECT's 32 parameters took
+            # 13 ms against 0.6 for this one (2026-12-07, 500 articles stored).
+            rows = db.execute(
+                "SELECT a.anchor, b.guid FROM unnest(?::bigint[]) AS a(anchor)"
+                " CROSS JOIN LATERAL (SELECT guid FROM near_duplicate_anchors n"
+                " WHERE n.anchor = a.anchor LIMIT ?) AS b",
+                (anchors, dedupe.BUCKET_LIMIT + 1),
+            ).fetchall()
+        else:
+            rows = db.execute(
+                " UNION ALL ".join(
+                    "SELECT * FROM (SELECT anchor, guid FROM near_duplicate_anchors"
+                    f" WHERE anchor = ? LIMIT ?) AS bucket{i}"
+                    for i in range(len(anchors))
+                ),
+                [value for anchor in anchors for value in (anchor, dedupe.BUCKET_LIMIT + 1)],
+            ).fetchall()
         members: dict[int, list[str]] = {}
         for anchor, member in rows:
             members.setdefault(anchor, []).append(str(member))
