@@ -26,6 +26,7 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, Protocol
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -344,7 +345,13 @@ class PgRow(tuple[Any, ...]):
 
 
 def _pg_rows(cursor: Any) -> Any:
-    names = tuple(c.name for c in cursor.description or ())
+    return _row_class(tuple(c.name for c in cursor.description or ()))
+
+
+@lru_cache(maxsize=512)
+def _row_class(names: tuple[str, ...]) -> type[PgRow]:
+    """The row class of a result's columns, made once per set of names (a class made for
+    each statement run cost 19 us: some 0.3 ms of an upsert's 14 statements)."""
     return type("Row", (PgRow,), {"__slots__": (), "names": names})
 
 
