@@ -311,8 +311,9 @@ def connect(target: str, *, timeout: float = 30) -> Connection:
             # and PostgreSQL may then keep a generic plan made while the tables were nearly
             # empty (a sequential scan) however much they grow: filling a store by upserts,
             # one took 19 ms at first and 55 ms at 2,000 articles, until autovacuum analyzed
-            # the tables; 8-9 ms flat planned each time (2026-12-07). Also what a
-            # transaction-mode PgBouncer in front of the server needs.
+            # the tables; 8-9 ms flat planned each time (2026-12-07). A transaction-mode
+            # PgBouncer could not keep them either (the portal locks, session advisory
+            # locks, need a session-mode pool or the server itself all the same).
             prepare_threshold=None,
         )
         return PostgresConnection(raw)
