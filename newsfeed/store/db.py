@@ -294,9 +294,10 @@ class Store:
                 [value for url in urls for value in (url, article.guid)],
             )
             if outcome != "unchanged":
-                self._index_near_duplicate(db, article, fresh=outcome == "new")
                 if fulltext.is_current(db):  # else a rebuild is due and will index it
                     fulltext.index_article(db, article.guid, data, previous)
+                # last: the near-duplicate lock is held from here to the commit
+                self._index_near_duplicate(db, article, fresh=outcome == "new")
         return outcome
 
     def add_categories(
@@ -597,7 +598,7 @@ class Store:
                     ).fetchall()
                 )
                 for guid in batch:
-                    self._sketch_into(db, guid, str(texts.get(guid) or ""))
+                    self._sketch_into(db, guid, dedupe.sketch(str(texts.get(guid) or "")))
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)",
@@ -613,8 +614,9 @@ class Store:
         members are re-linked among themselves: the article may have been their bridge.
         ``fresh``: the article was just inserted, so it has no sketch to remove yet.
         """
-        db.lock("near_duplicates")  # clusters span portals: merged by one writer at a time
+        sketch = dedupe.sketch(article.body_text)  # before the lock: other writers wait on it
         if not fresh:
+            db.lock("near_duplicates")  # clusters span portals: merged by one writer at a time
             old = db.execute(
                 "SELECT cluster_id FROM near_duplicates WHERE guid = ?", (article.guid,)
             ).fetchone()
@@ -630,12 +632,13 @@ class Store:
                 for r in rest:
                     if r[1] is not None:
                         self._link(db, str(r[0]), dedupe.unpack(r[1]))
-        self._sketch_into(db, article.guid, article.body_text)
+        self._sketch_into(db, article.guid, sketch)
 
-    def _sketch_into(self, db: Connection, guid: str, text: str) -> None:
-        """Insert ``guid``'s sketch and anchors (it has none) and link it to its cluster."""
+    def _sketch_into(self, db: Connection, guid: str, sketch: dedupe.Sketch | None) -> None:
+        """Insert ``guid``'s ``sketch`` (:func:`dedupe.sketch` of its text) and anchors (it has
+        none) and link it to its cluster, under the near-duplicate lock (taken here, or
+        already)."""
         db.lock("near_duplicates")
-        sketch = dedupe.sketch(text)
         db.execute(
             "INSERT INTO near_duplicates (guid, sketch, cluster_id) VALUES (?, ?, ?)",
             (guid, None if sketch is None else dedupe.pack(sketch), guid),
