@@ -1,6 +1,9 @@
-"""The README's tables are true: commands, exit codes, metric names and settings, read from the
-README and checked against the code (the argparse parser, the exit codes the CLI returns, the
-metrics a real crawl's metrics file holds, the Config fields and their defaults).
+"""The README's tables are true: commands and their options, exit codes, the crawl report's
+fields, the checks, metric names, settings, the hostile-server faults and bounds, the query
+language, the layout; read from the README and checked against the code (the argparse parser,
+the exit codes the CLI returns, a real crawl's report and metrics file, the CheckName and Fault
+enums, the Config fields and crawl settings with their defaults, the matching rules' cases,
+the files of the repository).
 """
 
 from __future__ import annotations
