@@ -1,9 +1,9 @@
 """The README's tables are true: commands and their options, exit codes, the crawl report's
 fields, the checks, metric names, settings, the hostile-server faults and bounds, the query
-language, the layout; read from the README and checked against the code (the argparse parser,
-the exit codes the CLI returns, a real crawl's report and metrics file, the CheckName and Fault
-enums, the Config fields and crawl settings with their defaults, the matching rules' cases,
-the files of the repository).
+language, the files the docs name; read from the README and checked against the code (the
+argparse parser, the exit codes the CLI returns, a real crawl's report and metrics file, the
+CheckName and Fault enums, the Config fields and crawl settings with their defaults, the
+matching rules' cases, the files of the repository).
 """
 
 from __future__ import annotations
@@ -293,15 +293,6 @@ def test_the_bounds_and_figures_of_hostile_servers_are_the_crawls_settings() -> 
         assert int(figure.replace(",", "")) == getattr(crawl_settings, name), name
         quoted += 1
     assert quoted >= 12, "the section quotes fewer settings than it did"
-
-
-def test_every_place_the_layout_table_names_exists() -> None:
-    rows = table(section("How it works"), "where")
-    root = README.parent
-    places = [place for row in rows for place in re.findall(r"`([^`]+)`", row[0])]
-    assert places, "the layout table names no place"
-    for place in places:
-        assert any(root.glob(place)), f"README's layout table names {place}, which is not there"
 
 
 def test_every_query_of_the_query_table_is_tried_on_texts_it_matches_and_not() -> None:
