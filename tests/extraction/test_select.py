@@ -204,15 +204,38 @@ def _project_xpath_queries() -> list[str]:
     return sorted(queries)
 
 
+def _project_css_queries() -> list[str]:
+    """Every CSS query of every platform's article rules."""
+    import dataclasses
+
+    from newsfeed.platforms import PLATFORMS
+
+    queries: set[str] = set()
+    for platform in PLATFORMS.values():
+        rules = getattr(platform, "article_rules", None)
+        for field in dataclasses.fields(rules) if rules is not None else ():
+            value = getattr(rules, field.name)
+            if isinstance(value, tuple):
+                queries.update(
+                    q for q in value if isinstance(q, str) and not q.startswith(("/", "(", "."))
+                )
+    return sorted(queries)
+
+
 _PROJECT_QUERIES = _project_xpath_queries()
 _CLASSES = st.sampled_from(["", "a", "b a", "asset-content", "sapo", "x-a//b", "related"])
 _DOC_TAGS = st.sampled_from(["div", "p", "a", "li", "ul", "span", "td", "img", "h1", "time"])
+_ATTRIBUTES = st.sampled_from(["", " href='/'", " href='/a b'", " id='p_1'", " href='x' id='q'"])
 _DOCS = st.recursive(
     st.sampled_from(["", "t", " "]),
     lambda inner: st.builds(
-        lambda tag, cls, kids: f"<{tag} class='{cls}' href='/'>{''.join(kids)}</{tag}>",
+        # most elements of a page have no class: the attribute tests must not match those
+        lambda tag, cls, attributes, kids: (
+            f"<{tag}{'' if cls is None else f' class={cls!r}'}{attributes}>{''.join(kids)}</{tag}>"
+        ),
         _DOC_TAGS,
-        _CLASSES,
+        st.none() | _CLASSES,
+        _ATTRIBUTES,
         st.lists(inner, max_size=4),
     ),
     max_leaves=30,
@@ -224,6 +247,12 @@ _PREDICATES = st.sampled_from(
         *("[not(contains(@class,'b'))]", "[.//a]", "[.//a[1]]", "[count(*)]", "[@class-1]"),
         *("[string-length(@class)]", "[@class and @href]", "[normalize-space()]", "[*]"),
         "[contains(concat(' ', normalize-space(@class), ' '), ' a ')]",
+        # tests of attributes alone, run on the attributes (attribute_steps)
+        *("[starts-with(@href,'/')]", "[@class='a']", "[normalize-space(@class) = 'b a']"),
+        *("[contains(@class,'a') or starts-with(@id,'p')]", "[(contains(@class,'a') and @href)]"),
+        *("[@class and contains(concat(' ', normalize-space(@class), ' '), ' b ')]", "[@id]"),
+        *("[contains(@class,'')]", "[contains(@class,' ')]", '[starts-with(@href, "/")]'),
+        *("[contains(@class,'a')or(@id)]", "[@class='a' or not(@href)]", "[@class!='a']"),
     ]
 )
 _GENERATED = st.builds(
@@ -238,7 +267,7 @@ _GENERATED = st.builds(
         min_size=1,
         max_size=3,
     ),
-    st.sampled_from(["", "/@href", "//text()", "[1]"]),
+    st.sampled_from(["", "/@href", "//text()", "[1]", "/..", "[@href]", "/@id[contains(.,'1')]"]),
 )
 
 
@@ -254,11 +283,14 @@ _NESTED = "<ul><li><ul><li class='a'>x</li><li>y</li></ul></li><li class='a'>z</
 @example(_NESTED, "//ul[count(li)]")
 @example(_NESTED, "//li[string-length(@class)]")
 @example(_NESTED, "(//ul//li)[2]")
+@example(_NESTED, "//li[contains(@class,'')]")  # true of a <li> with no class
+@example(_NESTED, "//li[contains(concat(' ', normalize-space(@class), ' '), ' ')]")
+@example(_NESTED, "//li[@class='a' or not(@class)]")
 def test_descendant_steps_select_the_same_nodes(document: str, query: str) -> None:
     from lxml import etree
     from lxml import html as lxml_html
 
-    from newsfeed.extraction.select import descendant_steps
+    from newsfeed.extraction.select import attribute_steps, descendant_steps, runnable
 
     root = lxml_html.document_fromstring(f"<html><body>{document}</body></html>")
     start = root.find("body")
@@ -268,7 +300,61 @@ def test_descendant_steps_select_the_same_nodes(document: str, query: str) -> No
             expected = etree.XPath(query)(node)
         except etree.XPathError:
             continue
-        assert etree.XPath(descendant_steps(query))(node) == expected, descendant_steps(query)
+        for rewritten in (descendant_steps(query), attribute_steps(query), runnable(query)):
+            assert etree.XPath(rewritten)(node) == expected, rewritten
+
+
+_CSS_QUERIES = st.one_of(
+    st.sampled_from(_project_css_queries()),
+    st.builds(
+        lambda *parts: "".join(parts),
+        st.sampled_from(["div", "a", "li", "*", ".a", "div.b.a", "#p_1", "a[href]", "li.a"]),
+        st.sampled_from(["", " a", " > li", " .a", " *", " a[href^='/']", " .asset-content"]),
+        st.sampled_from(["", "::text", "::attr(href)", ":first-child"]),
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(_DOCS, _CSS_QUERIES)
+def test_css_runs_as_parsel_runs_it(document: str, query: str) -> None:
+    """:func:`select` runs a CSS query as its own XPath, with the class and id tests on the
+    attributes: the same matches as parsel's ``css()``, in the same order."""
+    from newsfeed.extraction.select import css_runnable
+
+    page = Selector(text=f"<html><body>{document}</body></html>")
+    for node in (page, *page.css("body")):
+        assert node.xpath(css_runnable(query)).getall() == node.css(query).getall(), query
+
+
+def test_attribute_steps_test_the_attributes() -> None:
+    """A step whose only predicate tests one attribute takes the attributes that pass, then
+    their elements; a step with more predicates, or tests of several attributes, tests each
+    attribute node in its predicate; anything else is left as it is."""
+    from newsfeed.extraction.select import attribute_steps, css_runnable
+
+    assert attribute_steps("//div[contains(@class,'a')]//p") == (
+        "//div/@class[contains(.,'a')]/..//p"
+    )
+    assert attribute_steps("//a[@href]/text()") == "//a/@href/../text()"
+    assert attribute_steps("//li[contains(@class,'a')][1]") == "//li[@class[contains(.,'a')]][1]"
+    assert attribute_steps("//*[contains(@class,'a') or starts-with(@id,'p')]") == (
+        "//*[@class[contains(.,'a')] or @id[starts-with(.,'p')]]"
+    )
+    assert css_runnable("h1#t") == "descendant-or-self::h1/@id[. = 't']/.."
+    for kept in (
+        "//a[contains(@class,'')]",  # true of an element with no class
+        "//a[contains(@class,'  ')]",
+        "//a[not(contains(@class,'b'))]",
+        "//a[@class!='b']",
+        "//a[contains(@class,'a') and text()]",
+        "//a[1]",
+        "//a/@title[contains(@class,'a')]/..",
+        "//a[contains(@class, $name)]",
+    ):
+        assert attribute_steps(kept) == kept.replace(
+            "/@title[contains(@class,'a')]", ("/@title[@class[contains(.,'a')]]")
+        )
 
 
 def test_descendant_steps_leave_position_tests_alone() -> None:
