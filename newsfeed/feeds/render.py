@@ -96,8 +96,6 @@ FORMATS: dict[str, tuple[str, str]] = {
 # lone surrogates, U+FFFE and U+FFFF. C1 controls are allowed but never meant in Vietnamese text
 # (they come from mis-decoded Windows-1252) and some readers choke on them, so they go too.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_BREAKS = str.maketrans("", "", "\t\n\r")
-"""Deleted before the printable check: allowed, and in most bodies."""
 _MEDIA_TYPE_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
 
 # A fixed table rather than the mimetypes module, whose answers depend on the machine's
@@ -1016,9 +1014,11 @@ def _media_type(value: str) -> str:
 
 
 def _clean(value: str) -> str:
-    # Most text has none of them: a printable string (line breaks and tabs aside) has no
-    # control, surrogate or non-character, and isprintable() is much cheaper than the regex.
-    if value.isprintable() or value.translate(_BREAKS).isprintable():
+    # Most text has none of them. isprintable() answers a title at once; a body holds line
+    # breaks and no-break spaces (allowed, but not printable), so it takes the regex scan.
+    # str.translate, which dropped the breaks for a second isprintable(), is ten times
+    # slower than the scan on Vietnamese text (185 against 19 us for 2 KB), a body a build.
+    if value.isprintable() or _CONTROL_RE.search(value) is None:
         return value
     return _CONTROL_RE.sub("", value)
 
