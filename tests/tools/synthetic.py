@@ -77,7 +77,9 @@ def article(i: int, text: str, *, categories: int = 12) -> Article:
         title=f"Bài viết số {i}: " + text[:60],
         summary=text[:160],
         published=published,
-        body_html="".join(f"<p>{p}</p>" for p in paragraphs),
+        # a line break between paragraphs, as in every real body (the sanitizer keeps the
+        # page's layout text): a body of one long line would miss the cost of that text
+        body_html="\n".join(f"<p>{p}</p>" for p in paragraphs),
         body_text=text,
     )
 
