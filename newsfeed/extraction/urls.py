@@ -83,6 +83,8 @@ def _canonical(url: str, aliases: tuple[str, ...], primary_host: str | None) -> 
     if primary_host and host in alias_hosts:
         host = primary_host.lower().removeprefix("www.")
     port = parts.port
+    if ":" in host:  # an IPv6 address: bracketed in a URL, as its port is not part of it
+        host = f"[{host}]"
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     query = [(k, v) for k, v in query if not _DROP_PARAM_RE.match(k)]

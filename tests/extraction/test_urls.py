@@ -37,6 +37,9 @@ BASE = "https://sotttt.hanoi.gov.vn/vi/tin-tuc-su-kien/-/view_content/4409341-tu
         # the page cursor is identity for a listing page
         ("https://x.vn/tin?_101_cur=2&p_p_id=101", "https://x.vn/tin?_101_cur=2"),
         ("https://x.vn/Trang/ChiTiet.aspx?nid=123", "https://x.vn/Trang/ChiTiet.aspx?nid=123"),
+        # an IPv6 address keeps its brackets (a link to one raised, and lost the article)
+        ("http://[2001:db8::1]:8080/a?b=1", "https://[2001:db8::1]:8080/a?b=1"),
+        ("https://[::1]:443/a", "https://[::1]/a"),
     ],
 )
 def test_canonical_url(url: str, expected: str) -> None:
