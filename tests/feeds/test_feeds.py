@@ -485,6 +485,41 @@ def test_non_ascii_urls_are_percent_encoded() -> None:
     assert parse(render_atom(spec, ATOM_SELF)).entries[0].link == expected
 
 
+_URL_PARTS = st.sampled_from(
+    [
+        *("a", "Z", "9", "/", "?", "#", "%", "%2F", ".", "-", "_", "~", ":", "@", "&", "=", "+"),
+        *("'", " ", "\t", "ư", "Đ", "\u00a0", "[", "]", "|", '"', "<", "\\", "^", "`", "{", ";"),
+    ]
+)
+
+
+@settings(max_examples=400)
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "//", "https:", ""]),
+    st.lists(st.sampled_from(["a.gov.vn", "A.b", "x", "đà.vn", "a.b:8080", "u@h", ""]), max_size=1),
+    st.lists(_URL_PARTS, max_size=12),
+)
+@example("https://", ["a.gov.vn"], ["/", "?"])  # an empty query: urlunsplit drops it
+@example("https://", ["a.gov.vn"], ["#"])
+@example("https://", ["a.gov.vn"], ["#", "a", "#", "b"])  # a second "#" is escaped
+def test_a_url_taken_as_it_is_is_the_one_escaping_gives(
+    scheme: str, host: list[str], parts: list[str]
+) -> None:
+    """Item URLs skip the split and escapes when they need none (``_PLAIN_URI_RE``): what
+    they give is what the full escaping gives, for every URL, plain or not."""
+    value = scheme + "".join(host) + "".join(parts)
+    text = renderer._text(value)
+    try:
+        split = urlsplit(text)
+        usable = split.scheme.lower() in {"http", "https"} and bool(split.hostname)
+        expected = renderer._escaped_uri(text) if usable else None
+    except ValueError:  # "http://[": not a URL any parser reads, so no link
+        expected = None
+    assert renderer._http_url(value) == expected
+    if expected is not None:
+        assert renderer._uri(value) == expected
+
+
 def test_article_without_a_usable_url_is_left_out(caplog: pytest.LogCaptureFixture) -> None:
     broken = article(99, url="/tin/99.html", canonical_url="", published="2022-09-01")
     entries = (*ENTRIES, FeedEntry(article=broken, first_seen=NO_DATE_SEEN))
