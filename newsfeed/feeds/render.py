@@ -939,7 +939,7 @@ def _absolute_html(body: str, base: str) -> tuple[str, lxml.html.HtmlElement | N
     root = _fragment(body)
     if _all_absolute(root):
         return body, root
-    root.rewrite_links(lambda link: urljoin(base, link.strip()))
+    root.rewrite_links(lambda link: _joined(base, link))
     inner = html.escape(root.text or "", quote=False)
     inner += "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
     # parsed again, as the body now is (the rewritten tree need not be what its bytes parse to)
@@ -980,7 +980,22 @@ def _all_absolute(root: lxml.html.HtmlElement) -> bool:
         links = cast(list[str], found)
     else:  # a rare element: iterlinks itself
         links = [link for _, _, link, _ in root.iterlinks()]
-    return all(urlsplit(link.strip()).scheme for link in links)
+    return all(map(_has_scheme, links))
+
+
+def _has_scheme(link: str) -> bool:
+    try:
+        return bool(urlsplit(link.strip()).scheme)
+    except ValueError:  # "http://[": no join makes it a URL, so it is left as it is
+        return True
+
+
+def _joined(base: str, link: str) -> str:
+    """``link`` resolved against ``base``; as it is when no parser reads it."""
+    try:
+        return urljoin(base, link.strip())
+    except ValueError:
+        return link
 
 
 def _image_sources(root: lxml.html.HtmlElement | None, base: str) -> set[str]:

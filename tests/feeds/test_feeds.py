@@ -520,6 +520,35 @@ def test_a_url_taken_as_it_is_is_the_one_escaping_gives(
         assert renderer._uri(value) == expected
 
 
+_ANY_URL = st.builds(
+    lambda scheme, host, parts: scheme + "".join(host) + "".join(parts),
+    st.sampled_from(["http://", "https://", "//", "mailto:", ""]),
+    st.lists(st.sampled_from(["a.gov.vn", "[", "[::1]", "a:99999", "đà.vn", ""]), max_size=1),
+    st.lists(_URL_PARTS, max_size=8),
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(_ANY_URL, min_size=4, max_size=4))
+def test_any_stored_link_gives_well_formed_feeds(urls: list[str]) -> None:
+    """A stored link no parser reads ("http://[") or of a scheme feeds do not link is left
+    out of the item, never an error that stops the feed; each format still parses."""
+    related, attachment, image, body_link = urls
+    entry = FeedEntry(
+        article=FULL.replace(
+            related_links=(Link(url=related, title="Liên quan"),),
+            attachments=(Attachment(url=attachment, title="Tệp", type="application/pdf"),),
+            images=(Image(url=image, caption="Ảnh"),),
+            body_html=f'<p><a href="{html.escape(body_link)}">Văn bản</a></p>',
+        ),
+        first_seen=NO_DATE_SEEN,
+    )
+    spec = make_spec((entry,))
+    for render, url in ((render_rss, RSS_SELF), (render_atom, ATOM_SELF)):
+        assert parse(render(spec, url)).entries[0].id == FULL.guid
+    assert json.loads(render_json(spec, JSON_SELF))["items"][0]["id"] == FULL.guid
+
+
 def test_article_without_a_usable_url_is_left_out(caplog: pytest.LogCaptureFixture) -> None:
     broken = article(99, url="/tin/99.html", canonical_url="", published="2022-09-01")
     entries = (*ENTRIES, FeedEntry(article=broken, first_seen=NO_DATE_SEEN))
