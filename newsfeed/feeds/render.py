@@ -306,13 +306,39 @@ def prepare(
         cache = ItemCache(base_url, size=0)
     elif cache.base_url != (None if base_url is None else _base_url(base_url)):
         raise ValueError("the item cache was made for another base URL")
-    items = tuple(cache.item(e, published, updated) for e, published, updated in ranked)
+    items = tuple(
+        item
+        for e, published, updated in ranked
+        if (item := _made(cache, e, published, updated)) is not None
+    )
     return Prepared(
         items=items,
         date=max((i.updated for i in items), default=EMPTY_FEED_DATE),
         latest=ranked[0][1] if ranked else None,
         count=len(items),
     )
+
+
+_ITEM_ERRORS = (ValueError, TypeError, KeyError, AttributeError, etree.LxmlError)
+"""What a stored article no code path foresaw could raise while its item is made."""
+
+
+def _made(
+    cache: ItemCache, entry: FeedEntry, published: datetime, updated: datetime
+) -> _Fragments | None:
+    """``entry``'s item; None, with a warning naming the article, when it cannot be made: one
+    stored article must not stop every feed of the build, as :func:`_ranked` leaves out one
+    without a URL."""
+    try:
+        return cache.item(entry, published, updated)
+    except _ITEM_ERRORS as exc:
+        log.warning(
+            "skipping %s: its feed item could not be made (%s: %s)",
+            entry.article.guid,
+            type(exc).__name__,
+            exc,
+        )
+        return None
 
 
 def render_prepared(fmt: str, spec: FeedSpec, prepared: Prepared, self_url: str) -> bytes:
