@@ -144,7 +144,7 @@ class FeedsHandler(BaseHTTPRequestHandler):
     def _serve(self, *, head: bool) -> None:
         try:
             target = self._resolve()
-        except UnicodeDecodeError:
+        except ValueError:  # "%ff" (not UTF-8), "http://[x" (no URL parser reads it): not ours
             target = None
         if target is None:
             self.send_error(HTTPStatus.NOT_FOUND, "not found")

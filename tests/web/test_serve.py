@@ -12,6 +12,7 @@ import http.client
 import io
 import json
 import os
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -215,6 +216,7 @@ def test_accepts_gzip() -> None:
         "/demo/.all.json.abc.tmp",  # a builder's temporary file
         "/demo/all.json%00.txt",
         "/%ff%fe",
+        "//[::1/index.opml",  # a host no URL parser reads: a 404, not a traceback
         "/nothing.xml",
         "/demo",  # a folder without index.html
     ],
@@ -229,6 +231,14 @@ def test_absolute_form_request_target(served: Served) -> None:
     """``GET http://host/../secret.txt``: the path is taken from the URL, then checked."""
     assert served.get("http://127.0.0.1/../secret.txt")[0] == 404
     assert served.get(f"http://127.0.0.1:{served.port}/index.opml")[0] == 200
+
+
+def test_a_request_target_no_url_parser_reads_is_a_404(served: Served) -> None:
+    """``GET http://[x/...``: http.client refuses to send it, so it goes as raw bytes."""
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as conn:
+        conn.sendall(b"GET http://[x/index.opml HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = conn.makefile("rb").readline()
+    assert reply.split()[1:2] == [b"404"], reply
 
 
 def test_other_methods_are_not_implemented(served: Served) -> None:
