@@ -54,9 +54,14 @@ class LinkedSite:
     """``block`` (a "Liên kết website" block or drop-down) or ``subdomain``."""
 
 
-def _origin(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+def _origin(href: str, base: str | None = None) -> str | None:
+    """The home page of the site ``href`` (resolved against ``base``) is on; None for a link
+    to no http(s) site, or one no URL parser reads ("http://[x", met on real pages)."""
+    try:
+        parts = urlsplit(urljoin(base, href.strip()) if base else href.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+    except ValueError:
         return None
     return f"{parts.scheme}://{parts.netloc.lower()}/"
 
@@ -85,7 +90,7 @@ def linked_sites(sel: Selector, page_url: str) -> list[LinkedSite]:
     found: dict[str, LinkedSite] = {}
 
     def add(href: str, text: str, how: str) -> None:
-        origin = _origin(urljoin(page_url, href.strip()))
+        origin = _origin(href, page_url)
         if origin is None or host_of(origin) == home_host or origin in found:
             return
         found[origin] = LinkedSite(url=origin, name=" ".join(text.split()), how=how)
@@ -98,12 +103,12 @@ def linked_sites(sel: Selector, page_url: str) -> list[LinkedSite]:
     # drop-downs of site links have no heading sometimes: options whose values are URLs
     for select in sel.xpath("//select"):
         options = select.xpath("./option[@value] | ./optgroup/option[@value]")
-        urls = [o for o in options if _origin(o.attrib["value"].strip())]
+        urls = [o for o in options if _origin(o.attrib["value"])]
         if len(urls) >= 2:
             for option in urls:
                 add(option.attrib["value"], " ".join(option.xpath(".//text()").getall()), "block")
     for anchor in sel.xpath("//a[@href]"):
-        origin = _origin(urljoin(page_url, anchor.attrib["href"].strip()))
+        origin = _origin(anchor.attrib["href"], page_url)
         if origin and is_subdomain(host_of(origin), home_host):
             add(origin, " ".join(anchor.xpath(".//text()").getall()), "subdomain")
     return list(found.values())

@@ -205,7 +205,11 @@ def topic_labels(topic: str, registry: Registry | None = None) -> list[str]:
 
 def _link_text(sel: Selector, page_url: str, url: str) -> str | None:
     for anchor in sel.xpath("//a[@href]"):
-        if urljoin(page_url, anchor.attrib.get("href", "").strip()).rstrip("/") == url.rstrip("/"):
+        try:
+            target = urljoin(page_url, anchor.attrib.get("href", "").strip())
+        except ValueError:  # "http://[x": a link no URL parser reads links nowhere
+            continue
+        if target.rstrip("/") == url.rstrip("/"):
             text = " ".join(" ".join(anchor.xpath(".//text()").getall()).split())
             if text:
                 return text

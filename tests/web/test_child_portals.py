@@ -105,16 +105,19 @@ HOME = """<html><body>
 <li><a href="https://tanphu.camau.gov.vn/portal/home">Xã Tân Phú</a></li>
 <li><a href="http://anbinh.camau.gov.vn">Xã An Bình</a></li>
 <li><a href="https://tanphu.camau.gov.vn/">Xã Tân Phú (again)</a></li>
+<li><a href="http://[xa.camau.gov.vn/">Liên kết hỏng</a></li>
 </ul></div>
 <select><option value="">-- Chọn --</option>
 <option value="https://baocamau.vn/">Báo Cà Mau</option>
-<option value="https://chinhphu.vn/">Chính phủ</option></select>
+<option value="https://chinhphu.vn/">Chính phủ</option>
+<option value="https://[::1">Hỏng</option></select>
 <footer><a href="https://dichvucong.gov.vn/">Dịch vụ công</a>
-<a href="https://hoabinh.camau.gov.vn/">Xã Hòa Bình</a></footer>
+<a href="https://hoabinh.camau.gov.vn/">Xã Hòa Bình</a><a href="//[x.camau.gov.vn">x</a></footer>
 </body></html>"""
 
 
 def test_linked_sites_from_blocks_dropdowns_and_subdomains() -> None:
+    # the links no URL parser reads ("http://[xa...") name no site, and stop nothing
     sites = linked_sites(Selector(text=HOME), "https://camau.gov.vn/")
     assert [(s.url, s.how) for s in sites] == [
         ("https://tanphu.camau.gov.vn/", "block"),
