@@ -49,10 +49,15 @@ class Page:
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Redirects are followed by :class:`Fetcher` itself, so that each hop is recorded."""
+    """Redirects are followed by :class:`Fetcher` itself, so that each hop is recorded: a 3xx
+    reaches it as the HTTPError urllib raises for a status no handler took. urllib's own
+    handler would parse the Location first, and one it cannot read ("http://[x") raised
+    from inside it with the response left open."""
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+    def http_error_302(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+    http_error_301 = http_error_303 = http_error_307 = http_error_308 = http_error_302
 
 
 @dataclass(slots=True)
@@ -97,7 +102,10 @@ class Fetcher:
             status, headers, body = self._one(url)
             location = headers.get("location")
             if status in (301, 302, 303, 307, 308) and location:
-                url = urljoin(url, location)
+                try:
+                    url = urljoin(url, location)
+                except ValueError:  # "http://[x": no URL parser reads it
+                    raise FetchError(f"{url}: redirected to {location!r}, not a URL") from None
                 continue
             return Page(url=url, status=status, body=body, content_type=headers.get("content-type"))
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")

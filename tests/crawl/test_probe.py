@@ -4,8 +4,10 @@ again offline from the WARC the first run recorded."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import subprocess
+import threading
 import tomllib
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -117,6 +119,30 @@ def test_probe_failures_say_why_in_one_line(tmp_path: Path) -> None:
     assert (
         done.stderr.strip()
         == f"newsfeed: probe failed: cannot fetch {dead}: [Errno 111] Connection refused"
+    )
+
+
+def test_probe_of_a_redirect_to_no_url_says_so_in_one_line(tmp_path: Path) -> None:
+    """The home page redirects to /tin (followed), which redirects to no URL."""
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(404 if self.path == "/robots.txt" else 302)
+            self.send_header("Location", "/tin" if self.path == "/" else "http://[x/tin")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        done = newsfeed("probe", url, cwd=tmp_path)
+        server.shutdown()
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"newsfeed: probe failed: {url}tin: redirected to 'http://[x/tin', not a URL"
     )
 
 
