@@ -489,6 +489,7 @@ FAULTS: tuple[Fault, ...] = (
             )
         ),
     ),
+    Fault(id=140, name="unreadable_redirect", answer=_redirect(lambda s: "http://[x/tin")),
 )
 
 FAULTS_BY_ID = {f.id: f for f in FAULTS}

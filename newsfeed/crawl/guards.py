@@ -184,8 +184,13 @@ class RedirectGuardMiddleware(_Guard):
             return response
         if request.meta.get("dont_redirect") or request.meta.get("handle_httpstatus_all"):
             return response
-        target = urljoin(request.url, safe_url_string(location))
-        if urlsplit(target).scheme not in {"http", "https"}:
+        try:
+            target = urljoin(request.url, safe_url_string(location))
+            scheme = urlsplit(target).scheme
+        except ValueError:  # "http://[x": no host the portal has, nor any URL parser reads
+            why = f"redirect to {location.decode('latin-1')!r}, not a URL"
+            raise _refuse(self.crawler, request, OffsiteRedirect, why) from None
+        if scheme not in {"http", "https"}:
             return response
         _check_redirect(self, request, target)
         return response

@@ -80,7 +80,8 @@ class Fault(StrEnum):
     """A page over a bound (download or inflated size, body, title, DOM depth, links): not
     stored."""
     OFFSITE_REDIRECT = "offsite_redirect"
-    """A redirect (HTTP or meta refresh) to a host that is not the portal's: not followed."""
+    """A redirect (HTTP or meta refresh) to a host that is not the portal's, or to a Location
+    no URL parser reads (``http://[x``): not followed."""
     OFFSITE_LINK = "offsite_link"
     """A listing linked a page on another host: not fetched."""
     REDIRECT_LOOP = "redirect_loop"
