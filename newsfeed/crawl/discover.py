@@ -56,7 +56,7 @@ class LinkedSite:
 
 def _origin(href: str, base: str | None = None) -> str | None:
     """The home page of the site ``href`` (resolved against ``base``) is on; None for a link
-    to no http(s) site, or one no URL parser reads ("http://[x", met on real pages)."""
+    to no http(s) site, or one no URL parser reads ("http://[x")."""
     try:
         parts = urlsplit(urljoin(base, href.strip()) if base else href.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
