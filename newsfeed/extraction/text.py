@@ -121,16 +121,20 @@ def clean_multiline(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-_D_LIKE = str.maketrans({"đ": "d", "ð": "d"})
+_LATIN_MARKS_RE = re.compile("[\u0300-\u034e\u0350-\u036f]")
+"""The Combining Diacritical Marks block but U+034F (a grapheme joiner, not a combining
+mark): every Vietnamese tone and vowel mark after NFD."""
 
 
 def fold(text: str) -> str:
     """Case- and diacritics-insensitive key: "Quản trị viên" -> "quan tri vien"."""
     decomposed = unicodedata.normalize("NFD", clean_text(text).casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     # đ is a letter of its own, not d plus a mark, so NFD leaves it alone; ð (the Icelandic
     # eth) is a look-alike typed for it in some menus.
-    return stripped.translate(_D_LIKE)
+    stripped = _LATIN_MARKS_RE.sub("", decomposed).replace("đ", "d").replace("ð", "d")
+    if stripped.isascii():  # Vietnamese: done in C, not a Python test of each character
+        return stripped
+    return "".join(c for c in stripped if not unicodedata.combining(c))
 
 
 # --- credit lines -----------------------------------------------------------------------------

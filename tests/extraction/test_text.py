@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newsfeed.extraction.text import (
@@ -105,6 +105,22 @@ def test_clean_multiline(text: str, expected: str) -> None:
 def test_fold() -> None:
     assert fold("  Quản  trị Viên ") == "quan tri vien"
     assert fold("Đà Nẵng") == "da nang"
+
+
+@given(
+    st.text(
+        st.characters(max_codepoint=0x2FFF)
+        | st.sampled_from("ăâđêôơưạảấầẩẫậĐð\u0300\u0301\u0303\u0309\u0323\u034f\u0591\u093c")
+    )
+)
+@example("x\u034f")  # a grapheme joiner in the marks' block: not a combining mark
+@example("Ẩm thực xứ Đoài, ðô")
+def test_fold_drops_every_combining_mark_and_only_those(text: str) -> None:
+    """What fold's regex takes out of the NFD text is the Latin marks only: the key is the one
+    a test of each character (``unicodedata.combining``) gives."""
+    decomposed = unicodedata.normalize("NFD", clean_text(text).casefold())
+    expected = "".join(c for c in decomposed if not unicodedata.combining(c))
+    assert fold(text) == expected.replace("đ", "d").replace("ð", "d")
 
 
 CREDITS = [
