@@ -277,7 +277,6 @@ def _of_context(test: str, name: str) -> str:
     return re.sub(re.escape(name) + r"(?![\w.-])", ".", test)
 
 
-@lru_cache(maxsize=1024)
 def attribute_steps(query: str) -> str:
     """``query`` with each predicate that only tests attributes (:func:`_attribute_tests`)
     testing the attribute nodes: the same nodes in the same order.

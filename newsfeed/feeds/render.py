@@ -1123,7 +1123,7 @@ def _http_url(value: str, base: str | None = None) -> str | None:
         parts = urlsplit(value)
         if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
             return None
-        return _uri(value)
+        return _escaped_uri(_text(value))  # _uri, its plain-URI test already failed above
     except ValueError:  # "http://[x": a stored link no parser reads is no link, not a failed build
         return None
 

@@ -363,10 +363,11 @@ def bench_postgres_fill(n: int = POSTGRES_FILL, step: int = POSTGRES_FILL_STEP) 
         times: list[str] = []
         with Store(url) as store:
             for first in range(0, n, step):
+                batch = stored[first : first + step]
                 started = time.perf_counter()
-                for item in stored[first : first + step]:
+                for item in batch:
                     store.upsert(item)
-                took = (time.perf_counter() - started) / len(stored[first : first + step])
+                took = (time.perf_counter() - started) / len(batch)
                 times.append(f"{first:,}-{first + step:,}: {took * 1000:.1f}")
         server.drop_database(url)
         print(
