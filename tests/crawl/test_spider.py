@@ -259,3 +259,49 @@ def test_a_page_tree_is_freed_when_its_callback_is_done_not_at_a_garbage_collect
         assert alive == 0
     else:  # what the release is for
         assert alive == len(trees)
+
+
+SHARED = "6119873"
+"""Listed in both demo categories: third on "Hoạt động lãnh đạo", second on "Tin tức sự kiện"."""
+
+
+def test_an_article_on_two_listing_pages_is_fetched_from_the_one_read_first() -> None:
+    # Scrapy advances callback outputs cooperatively, interleaving two listings' callbacks. The
+    # page read first must claim all its articles at once, or the shared article's fetch URL
+    # (and its feed link) depends on how far each loop got: here the second page is read to its
+    # end after the first gave one item, as a busy machine interleaves them.
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newsfeed.crawl.spiders.portal import PortalSpider
+    from newsfeed.crawl.state import CrawlState
+    from newsfeed.demo import server
+    from newsfeed.items import CategoryLink
+
+    base = "http://127.0.0.1:9"
+    crawler = get_crawler(PortalSpider)
+    spider = PortalSpider.from_crawler(crawler, portals=[portal(base)])
+    spider.state = CrawlState(Store(":memory:"))
+    spider.state.crawler = crawler
+    outputs: dict[str, Iterator[Any]] = {}
+    for category, path in (
+        ("hoat_dong_lanh_dao", "/vi/hoat-dong-lanh-dao"),
+        ("tin_tuc_su_kien", "/vi/tin-tuc-su-kien"),
+    ):
+        request = spider.first_listing(spider.portals[KEY], category, base + path)
+        body = (server.SITE_DIR / f"{path.lstrip('/')}.html").read_bytes()
+        response = HtmlResponse(request.url, body=body, encoding="utf-8", request=request)
+        outputs[category] = spider.parse_listing(response, **request.cb_kwargs)
+    first = [next(outputs["hoat_dong_lanh_dao"])]
+    second = list(outputs["tin_tuc_su_kien"])
+    first += outputs["hoat_dong_lanh_dao"]
+    fetched = [
+        r.url for r in (*first, *second) if isinstance(r, Request) and f"/{SHARED}-" in r.url
+    ]
+    assert len(fetched) == 1, fetched
+    assert fetched[0].startswith(f"{base}/vi/hoat-dong-lanh-dao/-/view_content/{SHARED}-")
+    # the second page names its category for the article, to be stored with it
+    links = [o for o in second if isinstance(o, CategoryLink) and o.guid.endswith(SHARED)]
+    assert [link.categories for link in links] == [("tin_tuc_su_kien",)]
+    spider.state.store.close()

@@ -208,8 +208,9 @@ def test_the_same_crawl_into_sqlite_and_postgres_gives_identical_feeds(
     reactor_thread: Any, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     profiles = tmp_path / "profiles"
-    # one request at a time (a delay): the article listed in two categories is then always
-    # fetched from the same listing, so the two crawls are the same crawl
+    # one request at a time (a delay): the listings are read in the same order, and a listing
+    # claims its articles as it is read (PortalSpider.parse_listing), so the article listed in
+    # two categories is always fetched from the same one and the two crawls are the same crawl
     monkeypatch.setenv("NEWSFEED_DOWNLOAD_DELAY", "0.05")
     monkeypatch.setenv("NEWSFEED_PROFILES_DIR", str(profiles))
     with demo_portals(["demo_one"], profiles):

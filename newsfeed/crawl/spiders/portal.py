@@ -396,15 +396,23 @@ class PortalSpider(scrapy.Spider):
                 logger.info("%s: %s page (status 200) on %s", portal_key, kind, response.url)
             else:
                 logger.info("%s: no articles listed on %s", portal_key, response.url)
-        known = 0
-        for item in listing.items:
-            output = self.article_requests(
-                response, portal=portal, platform=platform, category=category, item=item
+        # Every item is decided before the first is handed on. Scrapy iterates a callback's
+        # output cooperatively, a few items at a time, interleaved with other callbacks': decided
+        # one by one, an article on two listing pages went to whichever page's loop reached it
+        # first (its URL, and so its feed link, changed from run to run). A page now claims its
+        # articles when it is read: an article is fetched from the listing page read first.
+        outputs = [
+            output
+            for item in listing.items
+            if (
+                output := self.article_requests(
+                    response, portal=portal, platform=platform, category=category, item=item
+                )
             )
-            if output is None:
-                continue
-            is_known, request_or_link = output
-            known += is_known
+            is not None
+        ]
+        known = sum(is_known for is_known, _ in outputs)
+        for _, request_or_link in outputs:
             yield request_or_link
         all_known = bool(listing.items) and known == len(listing.items)
         if all_known and category in self.state.completed(portal_key):
