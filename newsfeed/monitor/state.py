@@ -111,7 +111,9 @@ def record_run(store: Store, report: Mapping[str, Any], *, partial: bool = False
                     ((before.critical_since if before else None) or finished) if critical else None
                 ),
                 critical_runs=((before.critical_runs if before else 0) + 1) if critical else 0,
-                announced=before.announced if before else None,
+                # None only on a portal's first state: nothing was announced of it before,
+                # and a portal seen before and never announced was OK all along
+                announced=(before.announced or OK) if before else None,
             )
         )
 
@@ -247,7 +249,8 @@ def configured_view(
 def announce_changes(store: Store, keys: Iterable[str]) -> list[str]:
     """One line per portal of ``keys`` whose status got worse since it was last announced,
     and one per portal that recovered (back to OK); remembered in the store, so cron mails
-    each change once, not at every run. A portal first seen OK is not announced."""
+    each change once, not at every run. A portal first seen OK is not announced; one first seen
+    degraded says so (``(first crawl)``: it was never OK here, so not ``(was OK)``)."""
     order = {OK: 0, WARNING: 1, CRITICAL: 2}
     rows = {r.portal: r for r in store.states() if not r.category}
     lines: list[str] = []
@@ -258,11 +261,14 @@ def announce_changes(store: Store, keys: Iterable[str]) -> list[str]:
         before = row.announced or OK
         now = row.status
         if now == before:
+            if row.announced is None:  # first seen OK: what a later change was
+                store.set_announced(key, now)
             continue
         if order.get(now, 2) > order.get(before, 2):
             checks = [c for c in row.data.get("checks") or [] if c.get("status") == now]
             why = f": {checks[0]['name']}: {checks[0]['message']}" if checks else ""
-            lines.append(f"newsfeed: {key} is {now.upper()} (was {before.upper()}){why}")
+            was = "first crawl" if row.announced is None else f"was {before.upper()}"
+            lines.append(f"newsfeed: {key} is {now.upper()} ({was}){why}")
         elif now == OK:
             lines.append(f"newsfeed: {key} recovered: OK (was {before.upper()})")
         store.set_announced(key, now)

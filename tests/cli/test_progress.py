@@ -238,9 +238,9 @@ def test_off_a_terminal_stderr_is_only_the_status_lines_as_cron_mails_them(
     assert first.returncode == 0, first.stderr[-2000:]
     assert first.stdout == b""
     # one line, as the status changed, with nothing of a terminal display in it
-    assert re.fullmatch(rb"newsfeed: hanoi is CRITICAL \(was OK\): [^\r\n\x1b]+\n", first.stderr), (
-        first.stderr
-    )
+    assert re.fullmatch(
+        rb"newsfeed: hanoi is CRITICAL \(first crawl\): [^\r\n\x1b]+\n", first.stderr
+    ), first.stderr
     again = subprocess.run(
         [sys.executable, "-m", "newsfeed", "crawl", "hanoi"],
         cwd=tmp_path,

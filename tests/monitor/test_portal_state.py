@@ -136,6 +136,30 @@ def test_critical_runs_are_counted_and_reset(tmp_path: Path) -> None:
     assert view["portals"]["a"]["last_success"] == (T0 + timedelta(hours=2)).isoformat()
 
 
+def test_a_change_is_announced_with_what_the_portal_was_and_a_first_crawl_as_first(
+    tmp_path: Path,
+) -> None:
+    from newsfeed.monitor.state import announce_changes
+
+    def said(lines: list[str]) -> list[str]:
+        return [line.split(":")[1].strip() for line in lines]
+
+    with Store(tmp_path / "s.sqlite3") as store:
+        _run(store, _listed("a", "tin_tuc", "thong_bao"), T0, A)
+        assert announce_changes(store, ["a"]) == [], "first seen OK: nothing to say"
+        # a crawl of one category, down: the portal's state is the one it had, made worse
+        _run(store, _down("a", "thong_bao"), T0 + timedelta(minutes=30), A, category="thong_bao")
+        assert said(announce_changes(store, ["a"])) == ["a is CRITICAL (was OK)"]
+        # b never crawled before: it was not OK, it is new; a was announced already
+        _run(store, _down("b", "tin_tuc"), T0 + timedelta(hours=1), B)
+        assert said(announce_changes(store, ["a", "b"])) == ["b is CRITICAL (first crawl)"]
+        # c crawled OK by a run that announced nothing (a fleet node's), then down here
+        c = _portal("c", "tin_tuc")
+        _run(store, _listed("c", "tin_tuc"), T0 + timedelta(hours=2), c)
+        _run(store, _down("c", "tin_tuc"), T0 + timedelta(hours=3), c)
+        assert said(announce_changes(store, ["c"])) == ["c is CRITICAL (was OK)"]
+
+
 def test_a_portal_not_crawled_for_hours_is_stale(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite3") as store:
         _run(store, _listed("a", "tin_tuc", "thong_bao"), T0, A)
@@ -339,7 +363,7 @@ def test_under_cron_the_first_run_mails_one_line_per_portal_then_nothing(
     lines = first.stderr.splitlines()
     assert len(lines) == len(keys), first.stderr
     for key in keys:
-        assert any(line.startswith(f"newsfeed: {key} is CRITICAL (was OK)") for line in lines)
+        assert any(line.startswith(f"newsfeed: {key} is CRITICAL (first crawl)") for line in lines)
     assert second.returncode == 0 and second.stdout == "" and second.stderr == ""
     assert summary.returncode == 0 and "hanoi" in summary.stdout and summary.stderr == ""
     with Store(tmp_path / "var" / "newsfeed.sqlite3") as store:
