@@ -226,12 +226,13 @@ def _summary_wanted(args: argparse.Namespace) -> bool:
 
 
 def _announce(config: Config, report: Mapping[str, Any]) -> None:
-    """One stderr line per portal whose status changed for the worse, or recovered."""
-    from newsfeed.monitor.state import announce_changes
+    """One stderr line per portal whose status changed for the worse, or recovered; one for
+    the machine when it reached no portal at all (:func:`~newsfeed.monitor.state.announce_run`)."""
+    from newsfeed.monitor.state import announce_run
     from newsfeed.store.db import Store
 
     with Store(config.store_url) as store:
-        for line in announce_changes(store, list(report.get("portals", {}))):
+        for line in announce_run(store, report, config.var_dir):
             print(line, file=sys.stderr)
 
 

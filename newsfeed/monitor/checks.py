@@ -62,8 +62,28 @@ GONE_STATUSES = frozenset({"404", "410"})
 """An article page that is gone is the site's business, not a fault of the run; a listing page
 that is gone is (its category moved)."""
 TIMEOUT_ERRORS = frozenset(
-    {"TimeoutError", "TCPTimedOutError", "ResponseNeverReceived", "DNSLookupError"}
+    {
+        # what the crawl records: Scrapy's own names (2.13 on; tests/crawl/test_faults.py) ...
+        "DownloadTimeoutError",
+        # ... and Twisted's, which older Scrapy recorded and a download handler may still raise
+        "TimeoutError",
+        "TCPTimedOutError",
+        "ResponseNeverReceived",
+        "DNSLookupError",
+    }
 )
+CONNECTION_ERRORS = TIMEOUT_ERRORS | {
+    "CannotResolveHostError",
+    "DownloadConnectionRefusedError",
+    "DownloadFailedError",
+    "ConnectError",
+    "ConnectionRefusedError",
+    "NoRouteError",
+    "TunnelError",
+}
+"""Failures before any HTTP answer (name lookup, connect, proxy tunnel, timeout): every portal
+failing only so points at the machine crawling, not at the portals
+(:func:`unreachable_from_here`)."""
 ROBOTS_ERROR = "IgnoreRequest"
 """What the spider's errback records when RobotsTxtMiddleware refuses a request."""
 FUTURE_SLACK = timedelta(hours=1)
@@ -768,6 +788,35 @@ def _faults(portals: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str, li
     )
 
 
+def connection_failed(portal: Mapping[str, Any]) -> bool:
+    """A portal entry (report or state) ``unreachable`` with nothing but connection failures."""
+    if not any(c.get("name") == CheckName.UNREACHABLE for c in portal.get("checks") or []):
+        return False
+    failed: Mapping[str, int] = portal.get(Counter.HTTP_ERRORS) or {}
+    return bool(failed) and set(failed) <= CONNECTION_ERRORS
+
+
+def unreachable_from_here(portals: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The one finding to give first when no portal could be reached at all, or None.
+
+    Two portals or more, each ``unreachable`` with nothing but connection failures
+    (:data:`CONNECTION_ERRORS`): dozens of sites do not all go down together, the machine's
+    name resolution, proxy or link did. One portal down says nothing of the machine."""
+    if len(portals) < 2 or not all(map(connection_failed, portals.values())):
+        return None
+    errors: dict[str, int] = {}
+    for portal in portals.values():
+        for name, failures in (portal.get(Counter.HTTP_ERRORS) or {}).items():
+            errors[name] = errors.get(name, 0) + int(failures)
+    n = len(portals)
+    return (
+        f"no portal could be reached from this machine ({n} of {n}: {_fmt_counts(errors)}); "
+        "is it online? "
+        "check its name resolution (DNS), proxy settings (http_proxy, https_proxy) and "
+        "firewall before any portal's profile"
+    )
+
+
 def _named(keys: Sequence[str]) -> str:
     if len(keys) <= _PORTALS_NAMED:
         return ", ".join(keys)
@@ -798,6 +847,9 @@ def check_line(
         (f"{_named(keys)}: " if len(keys) > 1 else f"{keys[0]}: ") + message
         for _, message, keys in _faults(portals)
     ]
+    offline = unreachable_from_here(portals)
+    if offline:
+        faults.insert(0, offline)
     finished = _report_time(report)
     age = (now - finished) if finished else None
     if age is not None and age > max_age:
@@ -831,7 +883,9 @@ def check_line(
         )
     head = f"NEWSFEED {status.upper()} - "
     if faults:
-        prefix = f"{len(at_fault)} of {len(portals)} portals at fault: " if at_fault else ""
+        # the machine's finding counts the portals itself
+        counted = at_fault and not offline
+        prefix = f"{len(at_fault)} of {len(portals)} portals at fault: " if counted else ""
         # the findings get what the totals' performance data leave (the per-portal data last)
         budget = limit - len(head.encode()) - len(" | ".join(["", " ".join(perf)]).encode())
         summary = prefix

@@ -36,6 +36,7 @@ from newsfeed.monitor.checks import (
     CheckName,
     PortalRun,
     run_checks,
+    unreachable_from_here,
     worst,
 )
 from newsfeed.portals import Portal
@@ -330,6 +331,9 @@ def format_table(report: Mapping[str, Any]) -> str:
             f"{'total':<{width}}{'':<10}"
             + "".join(f"{value(totals):>{w}}" for _, w, value in _COLUMNS)
         )
+    offline = unreachable_from_here(portals)
+    if offline:  # under the header, before dozens of portals' lines saying it one by one
+        lines.insert(1, f"CRITICAL {offline}")
     return "\n".join(lines)
 
 

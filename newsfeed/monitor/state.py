@@ -13,10 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from newsfeed.config import Config
-from newsfeed.monitor.checks import CRITICAL, OK, WARNING, CheckName, worst
+from newsfeed.monitor.checks import (
+    CRITICAL,
+    OK,
+    WARNING,
+    CheckName,
+    connection_failed,
+    unreachable_from_here,
+    worst,
+)
 from newsfeed.portals import Portal
 from newsfeed.store.db import StateRow, Store
 
@@ -244,6 +253,34 @@ def configured_view(
         stale_after=timedelta(hours=config.stale_after_hours),
         stale_critical=timedelta(hours=config.stale_critical_hours),
     )
+
+
+OFFLINE_MARK = "offline-announced"
+"""In the var folder: this machine's runs reach no portal, and that was said once (a file, not
+the store: several machines may share one PostgreSQL store, and each has its own link)."""
+
+
+def announce_run(store: Store, report: Mapping[str, Any], var_dir: Path) -> list[str]:
+    """The stderr lines of one run (cron mails them): the portals' changes
+    (:func:`announce_changes`), or, when no portal could be reached from this machine
+    (:func:`~newsfeed.monitor.checks.unreachable_from_here`), one line for the machine, said
+    once until a portal answers again, and none per portal: what was announced of each is kept
+    for when the machine is back, so neither the outage nor its end mails a line per portal."""
+    portals: Mapping[str, Mapping[str, Any]] = report.get("portals") or {}
+    mark = var_dir / OFFLINE_MARK
+    offline = unreachable_from_here(portals)
+    if offline or (portals and mark.exists() and all(map(connection_failed, portals.values()))):
+        # still offline (a run of one portal that cannot connect says nothing new either)
+        if mark.exists():
+            return []
+        var_dir.mkdir(parents=True, exist_ok=True)
+        mark.write_text(f"{report.get('run_id', '')}\n", encoding="utf-8")
+        return [f"newsfeed: {offline}"]
+    lines: list[str] = []
+    if mark.exists():
+        mark.unlink(missing_ok=True)
+        lines.append("newsfeed: the portals answer this machine again")
+    return lines + announce_changes(store, list(portals))
 
 
 def announce_changes(store: Store, keys: Iterable[str]) -> list[str]:

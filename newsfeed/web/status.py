@@ -17,7 +17,14 @@ from typing import Any
 
 from newsfeed.extraction.dates import parse_iso_date
 from newsfeed.files import atomic_write
-from newsfeed.monitor.checks import CRITICAL, OK, STATUS_ORDER, WARNING, is_rest_day
+from newsfeed.monitor.checks import (
+    CRITICAL,
+    OK,
+    STATUS_ORDER,
+    WARNING,
+    is_rest_day,
+    unreachable_from_here,
+)
 from newsfeed.monitor.state import current_view
 from newsfeed.portals import Portal, Registry
 from newsfeed.store.db import Store
@@ -157,6 +164,8 @@ h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 h1 span, dt span { color: var(--muted); font-weight: normal; }
 .summary { margin: .25rem 0; color: var(--muted); }
 .summary b { color: #1f2328; }
+.machine { margin: .5rem 0 0; padding: .5rem .75rem; background: #fff;
+  border: 1px solid var(--line); border-left: 4px solid var(--critical); border-radius: 6px; }
 main { display: grid; gap: 1rem;
   grid-template-columns: repeat(auto-fill, minmax(min(100%, 24rem), 1fr)); }
 .portal { background: #fff; border: 1px solid var(--line); border-top-width: 4px;
@@ -231,6 +240,13 @@ def render_status_page(
         for s, n in sorted(counts.items(), key=lambda kv: order.get(kv[0], 3))
     )
     body = "\n".join(portal_card(p, e, c) for p, e, c in cards)
+    offline = unreachable_from_here({p.key: e for p, e, _ in portals if e})
+    machine = (
+        '<p class="machine">Máy thu thập không kết nối được cổng nào · '
+        f"{html.escape(offline)}</p>\n"
+        if offline
+        else ""
+    )
     return f"""<!DOCTYPE html>
 <html lang="vi">
 <head>
@@ -245,7 +261,7 @@ def render_status_page(
 <h1>Tình trạng nguồn tin <span>· Feed status</span></h1>
 <p class="summary">{summary}</p>
 <p class="summary">{len(portals)} cổng thông tin / portals: {tally}</p>
-</header>
+{machine}</header>
 <main>
 {body}
 </main>

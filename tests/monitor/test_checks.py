@@ -222,9 +222,11 @@ def test_http_errors_fire_above_a_share_of_requests() -> None:
     assert "5xx" in found[0].message
 
 
-def test_http_errors_are_critical_when_most_requests_fail() -> None:
+# Scrapy's name, which the crawl records (tests/crawl/test_faults.py), and Twisted's
+@pytest.mark.parametrize("timeout", ["DownloadTimeoutError", "TimeoutError"])
+def test_http_errors_are_critical_when_most_requests_fail(timeout: str) -> None:
     e = entry(article_pages_fetched=10, articles_new=0)
-    e["http_errors"] = {"TimeoutError": 9}
+    e["http_errors"] = {timeout: 9}
     (found,) = check_http_errors(run(e))
     assert found.status == CRITICAL and "slow" in found.message
 

@@ -15,7 +15,7 @@ import pytest
 from lxml import html as lxml_html
 
 from newsfeed.monitor.checks import CRITICAL, OK, WARNING, check_line
-from newsfeed.monitor.report import build_report
+from newsfeed.monitor.report import build_report, format_table
 from newsfeed.monitor.state import current_view, record_run
 from newsfeed.portals import Registry, portal_from_dict
 from newsfeed.store.db import Store
@@ -59,10 +59,10 @@ def _listed(key: str, *categories: str, n: int = 5) -> dict[str, int]:
     return stats
 
 
-def _down(key: str, *categories: str) -> dict[str, int]:
+def _down(key: str, *categories: str, error: str = "DNSLookupError") -> dict[str, int]:
     stats = {f"newsfeed/{key}/category/{c}/requested": 1 for c in categories}
     stats[f"newsfeed/{key}/listing_errors"] = len(categories)
-    stats[f"newsfeed/{key}/http_errors/DNSLookupError"] = len(categories)
+    stats[f"newsfeed/{key}/http_errors/{error}"] = len(categories)
     return stats
 
 
@@ -158,6 +158,59 @@ def test_a_change_is_announced_with_what_the_portal_was_and_a_first_crawl_as_fir
         _run(store, _listed("c", "tin_tuc"), T0 + timedelta(hours=2), c)
         _run(store, _down("c", "tin_tuc"), T0 + timedelta(hours=3), c)
         assert said(announce_changes(store, ["c"])) == ["c is CRITICAL (was OK)"]
+
+
+def test_a_machine_that_reaches_no_portal_says_so_once_not_once_per_portal(
+    tmp_path: Path,
+) -> None:
+    from newsfeed.monitor.state import OFFLINE_MARK, announce_run
+
+    dns = "CannotResolveHostError"  # what Scrapy records when no name resolves
+    var = tmp_path / "var"
+    with Store(tmp_path / "s.sqlite3") as store:
+
+        def said(stats: dict[str, int], minutes: int, *portals: Any) -> list[str]:
+            report = _run(store, stats, T0 + timedelta(minutes=minutes), *portals)
+            return announce_run(store, report, var)
+
+        assert (
+            said({**_listed("a", "tin_tuc", "thong_bao"), **_listed("b", "tin_tuc")}, 0, A, B) == []
+        )
+        offline = {
+            **_down("a", "tin_tuc", "thong_bao", error=dns),
+            **_down("b", "tin_tuc", error=dns),
+        }
+        lines = said(offline, 30, A, B)
+        assert len(lines) == 1 and lines[0].startswith(
+            "newsfeed: no portal could be reached from this machine (2 of 2: "
+            "CannotResolveHostError×3); is it online?"
+        ), lines
+        assert said(offline, 60, A, B) == [], "said once, not at every run"
+        assert said(_down("a", "tin_tuc", error=dns), 90, A) == [], "one portal: still offline"
+        assert (var / OFFLINE_MARK).exists()
+        view = current_view(store, [A, B], now=T0 + timedelta(minutes=91))
+        assert view is not None
+        assert (
+            format_table(view)
+            .splitlines()[1]
+            .startswith("CRITICAL no portal could be reached from this machine (2 of 2: ")
+        ), "newsfeed report says it under its header"
+        code, line = check_line(view, now=T0 + timedelta(minutes=91))
+        assert code == 2 and line.startswith(
+            "NEWSFEED CRITICAL - no portal could be reached from this machine (2 of 2: "
+        ), line
+        # back online: b's server answers, with errors; a works
+        back = {**_listed("a", "tin_tuc", "thong_bao"), **_down("b", "tin_tuc", error="503")}
+        again, b_down = said(back, 120, A, B)
+        assert again == "newsfeed: the portals answer this machine again"
+        # what was announced of each before the outage holds: a is no news, b is
+        assert b_down.startswith("newsfeed: b is CRITICAL (was OK): unreachable: "), b_down
+        assert not (var / OFFLINE_MARK).exists()
+        view = current_view(store, [A, B], now=T0 + timedelta(minutes=121))
+    code, line = check_line(view, now=T0 + timedelta(minutes=121))
+    assert (
+        code == 2 and "this machine" not in line and line.startswith("NEWSFEED CRITICAL - 1 of 2")
+    )
 
 
 def test_a_portal_not_crawled_for_hours_is_stale(tmp_path: Path) -> None:
@@ -285,7 +338,9 @@ def test_offline_run_then_a_bogus_category_crawl_leaves_everything_down(tmp_path
                 os.environ[key] = value
     total = len(list(Registry()))
     assert check.returncode == 2, check.stdout
-    assert check.stdout.startswith(f"NEWSFEED CRITICAL - {total} of {total} portals at fault")
+    assert check.stdout.startswith(
+        f"NEWSFEED CRITICAL - no portal could be reached from this machine ({total} of {total}: "
+    )
     assert len(check.stdout.encode()) < 4096
     assert one.returncode == 2 and one.stdout.startswith("NEWSFEED CRITICAL - 1 of 1 portals")
     data = json.loads(as_json.stdout)
@@ -296,6 +351,8 @@ def test_offline_run_then_a_bogus_category_crawl_leaves_everything_down(tmp_path
     assert len(cards) == total
     assert all("critical" in card.get("class") for card in cards)
     assert f"{total} nghiêm trọng / critical" in page.text_content()
+    (machine,) = page.xpath("//header/p[@class='machine']")  # the operator's first lead
+    assert machine.text_content().startswith("Máy thu thập không kết nối được cổng nào · no portal")
     index = lxml_html.parse(str(tmp_path / "feeds" / "index.html")).getroot()
     assert len(index.xpath("//p[contains(@class,'badge') and contains(@class,'critical')]")) == (
         total
@@ -339,12 +396,10 @@ def test_the_spider_records_the_labels_tried_and_the_menu_links_seen() -> None:
     assert stats["newsfeed/c/menu_links"] == ["Trang chủ", "Giới thiệu", "Tin tức"]
 
 
-def test_under_cron_the_first_run_mails_one_line_per_portal_then_nothing(
-    tmp_path: Path,
-) -> None:
-    """cron mails stdout and stderr: with every portal down, the first run says so once per
-    portal on stderr and prints nothing on stdout; the next run is silent; a recovery is one
-    line again."""
+def test_under_cron_a_machine_offline_mails_one_line_then_nothing(tmp_path: Path) -> None:
+    """cron mails stdout and stderr: with no portal reachable (a proxy that refuses), the first
+    run says so in one line for the machine, not one per portal, and prints nothing on stdout;
+    the next run is silent; a portal's recovery is one line."""
     keys = ["hanoi", "ca_mau", "da_nang"]
     env = {**CLOSED_PROXY, "NEWSFEED_DOWNLOAD_DELAY": "0"}
     old = {k: os.environ.get(k) for k in env}
@@ -360,10 +415,11 @@ def test_under_cron_the_first_run_mails_one_line_per_portal_then_nothing(
             else:
                 os.environ[key] = value
     assert first.returncode == 0 and first.stdout == "", "done: exit 0, nothing on stdout"
-    lines = first.stderr.splitlines()
-    assert len(lines) == len(keys), first.stderr
-    for key in keys:
-        assert any(line.startswith(f"newsfeed: {key} is CRITICAL (first crawl)") for line in lines)
+    assert first.stderr.startswith(
+        "newsfeed: no portal could be reached from this machine (3 of 3: "
+        "DownloadConnectionRefusedError×"
+    ), first.stderr
+    assert len(first.stderr.splitlines()) == 1, first.stderr
     assert second.returncode == 0 and second.stdout == "" and second.stderr == ""
     assert summary.returncode == 0 and "hanoi" in summary.stdout and summary.stderr == ""
     with Store(tmp_path / "var" / "newsfeed.sqlite3") as store:
