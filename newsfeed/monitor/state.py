@@ -268,11 +268,10 @@ def announce_run(store: Store, report: Mapping[str, Any], var_dir: Path) -> list
     for when the machine is back, so neither the outage nor its end mails a line per portal."""
     portals: Mapping[str, Mapping[str, Any]] = report.get("portals") or {}
     mark = var_dir / OFFLINE_MARK
+    if mark.exists() and portals and all(map(connection_failed, portals.values())):
+        return []  # still offline: said (a run of one portal that cannot connect, too)
     offline = unreachable_from_here(portals)
-    if offline or (portals and mark.exists() and all(map(connection_failed, portals.values()))):
-        # still offline (a run of one portal that cannot connect says nothing new either)
-        if mark.exists():
-            return []
+    if offline:
         var_dir.mkdir(parents=True, exist_ok=True)
         mark.write_text(f"{report.get('run_id', '')}\n", encoding="utf-8")
         return [f"newsfeed: {offline}"]
