@@ -26,7 +26,7 @@ from newsfeed.feeds.pool import RenderPool, default_workers
 from newsfeed.feeds.watch import check_watches, watch_specs
 from newsfeed.feeds.writer import BuildCounts, FeedWriter
 from newsfeed.files import remove_stale_temps
-from newsfeed.monitor.checks import CRITICAL, CheckName
+from newsfeed.monitor.checks import CRITICAL, CheckName, unreachable_from_here
 from newsfeed.monitor.metrics import write_metrics
 from newsfeed.monitor.report import build_report, write_report
 from newsfeed.monitor.state import configured_view, record_run
@@ -317,7 +317,14 @@ def build_feed_set(
                     entry, now=now, runs=config.health_after_runs, hours=config.health_after_hours
                 )
             }
-            items = health_items(public, portals, base_url=config.base_url, day=today)
+            items = health_items(
+                public,
+                portals,
+                base_url=config.base_url,
+                day=today,
+                # no portal answers: the machine's link failed, and the notice says so
+                machine=unreachable_from_here(health) is not None,
+            )
             key = build_key(
                 store, portals, health=items, watches=config.watches, base_url=config.base_url
             )

@@ -367,8 +367,10 @@ def health_items(
     *,
     base_url: str,
     day: date,
+    machine: bool = False,
 ) -> dict[str, Article]:
-    """Per critical portal, the day's "feed degraded" item (guid stable for the day)."""
+    """Per critical portal, the day's "feed degraded" item (guid stable for the day).
+    ``machine``: no portal could be reached at all; the items do not blame the portals."""
     status_url = urljoin(_folder(base_url), "status.html")
     items: dict[str, Article] = {}
     for portal in portals:
@@ -381,6 +383,7 @@ def health_items(
             day,
             link=status_url,
             categories=[c.key for c in portal.categories],
+            machine=machine,
         )
         if item is not None:
             items[portal.key] = item

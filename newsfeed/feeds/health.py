@@ -26,13 +26,16 @@ def health_entry(
     *,
     link: str = "status.html",
     categories: Sequence[str] = (),
+    machine: bool = False,
 ) -> Article | None:
     """A feed item telling readers a portal's feed is degraded, or None when it is not.
 
     Only a CRITICAL portal gets one. Its guid is stable for ``day`` (portal local date), so a
     reader shows it once a day, not at every poll; its date is that day's midnight (+07:00).
     ``link``: the status page's public URL (base URL + ``status.html``); ``categories``: the
-    portal's category keys, so the item shows in each of its feeds.
+    portal's category keys, so the item shows in each of its feeds. ``machine``: no portal
+    could be reached at all (:func:`~newsfeed.monitor.checks.unreachable_from_here`): the fault
+    is the crawling machine's link, and the item does not blame the portal.
     """
     portal = report.get("portals", {}).get(portal_key)
     if not portal or portal.get("status") != CRITICAL:
@@ -40,14 +43,22 @@ def health_entry(
     # For the public, in Vietnamese: what it means to a reader, and where to look. The checks'
     # messages are advice for the operator (English, "fix the profile"): they stay in the
     # report, ``check`` and status.html.
-    lead = (
-        "Nguồn tin này đang gặp sự cố: hệ thống chưa lấy được tin mới từ cổng thông tin, "
-        "nên có thể thiếu bài mới cho đến khi sự cố được khắc phục."
-    )
+    if machine:
+        lead = (
+            "Nguồn tin này đang gặp sự cố: hệ thống thu thập tin tạm thời mất kết nối tới các "
+            "cổng thông tin, nên có thể thiếu bài mới cho đến khi kết nối được khôi phục."
+        )
+        back = "khi kết nối được khôi phục"
+    else:
+        lead = (
+            "Nguồn tin này đang gặp sự cố: hệ thống chưa lấy được tin mới từ cổng thông tin, "
+            "nên có thể thiếu bài mới cho đến khi sự cố được khắc phục."
+        )
+        back = "khi cổng hoạt động bình thường"
     since = _since(portal.get("critical_since"))
     detail = (
         f"Sự cố bắt đầu từ {since}. " if since else ""
-    ) + "Bạn không cần làm gì: tin sẽ tự cập nhật lại khi cổng hoạt động bình thường."
+    ) + f"Bạn không cần làm gì: tin sẽ tự cập nhật lại {back}."
     more = "Xem tình trạng các nguồn tin"
     return Article(
         url=link,

@@ -591,6 +591,18 @@ def test_health_entry_for_a_critical_portal_is_stable_for_the_day() -> None:
     assert not re.search(r"\b(the|is|feed|fix|open|profile)\b", first.body_text + first.title)
 
 
+def test_health_entry_blames_the_link_not_the_portal_when_no_portal_answers() -> None:
+    broken = report(ca_mau=portal(CRITICAL, ("unreachable", CRITICAL, "no listing page")))
+    portal_down = health_entry("ca_mau", broken, date(2026, 11, 27))
+    offline = health_entry("ca_mau", broken, date(2026, 11, 27), machine=True)
+    assert portal_down is not None and offline is not None
+    assert offline.guid == portal_down.guid and offline.title == portal_down.title
+    assert "khi cổng hoạt động bình thường" in portal_down.body_text
+    assert "cổng hoạt động" not in offline.body_text
+    assert "mất kết nối tới các cổng thông tin" in offline.body_text
+    assert "khi kết nối được khôi phục" in offline.body_text
+
+
 def test_health_entry_is_none_for_a_healthy_or_unknown_portal() -> None:
     good = report(ca_mau=portal(), slow=portal(WARNING, ("stale", WARNING, "old")))
     assert health_entry("ca_mau", good, date(2026, 11, 27)) is None

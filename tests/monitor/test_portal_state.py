@@ -213,6 +213,40 @@ def test_a_machine_that_reaches_no_portal_says_so_once_not_once_per_portal(
     )
 
 
+@pytest.mark.parametrize("offline", [True, False], ids=["machine_offline", "portal_down"])
+def test_the_public_notice_blames_the_link_only_when_no_portal_answers(
+    tmp_path: Path, offline: bool
+) -> None:
+    from newsfeed.config import Config
+    from newsfeed.items import Article
+    from newsfeed.jobs import build_feed_set
+
+    config = Config(var_dir=tmp_path / "var", feeds_dir=tmp_path / "feeds", health_after_runs=1)
+    config.var_dir.mkdir()
+    with Store(config.store_path) as store:
+        url = "https://a.gov.vn/tin_tuc/1"
+        store.upsert(
+            Article(
+                url=url,
+                canonical_url=url,
+                guid="tag:newsfeed,2025:a/1",
+                portal="a",
+                categories=("tin_tuc",),
+                title="Tin một",
+                published="2026-11-26T08:00:00+07:00",
+                body_text="Nội dung tin một.",
+                body_html="<p>Nội dung tin một.</p>",
+            )
+        )
+        b = _listed("b", "tin_tuc") if not offline else _down("b", "tin_tuc", error="TunnelError")
+        _run(store, {**_down("a", "tin_tuc", "thong_bao", error="TunnelError"), **b}, T0, A, B)
+    build_feed_set(config, Registry([A, B]), now=T0 + timedelta(minutes=5))
+    feed = (config.feeds_dir / "a" / "all.rss.xml").read_text(encoding="utf-8")
+    assert "⚠ Nguồn tin gặp sự cố" in feed
+    assert ("mất kết nối tới các cổng thông tin" in feed) is offline
+    assert ("khi cổng hoạt động bình thường" in feed) is not offline
+
+
 def test_a_portal_not_crawled_for_hours_is_stale(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite3") as store:
         _run(store, _listed("a", "tin_tuc", "thong_bao"), T0, A)
