@@ -80,9 +80,10 @@ CONNECTION_ERRORS = TIMEOUT_ERRORS | {
     "ConnectionRefusedError",
     "NoRouteError",
     "TunnelError",
+    "407",  # Proxy Authentication Required: the machine's proxy answered, not the portal
 }
-"""Failures before any HTTP answer (name lookup, connect, proxy tunnel, timeout): every portal
-failing only so points at the machine crawling, not at the portals
+"""Failures before any answer of a portal (name lookup, connect, proxy tunnel or login,
+timeout): every portal failing only so points at the machine crawling, not at the portals
 (:func:`unreachable_from_here`)."""
 ROBOTS_ERROR = "IgnoreRequest"
 """What the spider's errback records when RobotsTxtMiddleware refuses a request."""

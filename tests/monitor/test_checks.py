@@ -32,6 +32,7 @@ from newsfeed.monitor.checks import (
     check_unreachable,
     is_rest_day,
     run_checks,
+    unreachable_from_here,
     working_days_between,
 )
 from newsfeed.timezone import LOCAL_TZ
@@ -608,3 +609,42 @@ def test_health_entry_is_none_for_a_healthy_or_unknown_portal() -> None:
     assert health_entry("ca_mau", good, date(2026, 11, 27)) is None
     assert health_entry("slow", good, date(2026, 11, 27)) is None
     assert health_entry("nowhere", good, date(2026, 11, 27)) is None
+
+
+# -- a machine that reaches no portal ----------------------------------------------------------
+
+
+def _unreachable(*errors: str) -> dict[str, Any]:
+    check = {"name": "unreachable", "status": CRITICAL, "message": "no listing page"}
+    return {"status": CRITICAL, "checks": [check], "http_errors": dict.fromkeys(errors, 2)}
+
+
+@pytest.mark.parametrize(
+    "errors",
+    [
+        ("CannotResolveHostError",),  # no DNS
+        ("DownloadConnectionRefusedError",),  # a proxy that is not there
+        ("DownloadTimeoutError", "TunnelError"),  # a firewall, a proxy refusing to tunnel
+        ("407",),  # a proxy that wants a login
+    ],
+)
+def test_no_portal_answering_for_want_of_a_connection_is_the_machines_fault(
+    errors: tuple[str, ...],
+) -> None:
+    found = unreachable_from_here({"a": _unreachable(*errors), "b": _unreachable(errors[0])})
+    assert found is not None and found.startswith("no portal could be reached from this machine")
+    assert f"(2 of 2: {errors[0]}×4" in found
+
+
+@pytest.mark.parametrize(
+    "portals",
+    [
+        {"a": _unreachable("CannotResolveHostError")},  # one portal down says nothing more
+        {"a": _unreachable("CannotResolveHostError"), "b": _unreachable("503")},  # b answered
+        {"a": _unreachable("CannotResolveHostError", "503"), "b": _unreachable("TunnelError")},
+        {"a": _unreachable("TunnelError"), "b": {"status": OK, "checks": []}},
+    ],
+    ids=["one_portal", "a_server_answered", "an_answer_among_failures", "one_portal_fine"],
+)
+def test_a_portal_that_answered_clears_the_machine(portals: dict[str, Any]) -> None:
+    assert unreachable_from_here(portals) is None
