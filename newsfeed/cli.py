@@ -417,10 +417,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     errors: tuple[type[BaseException], ...] = (OSError, ValueError, RuntimeError, *db_errors())
     try:
-        view = None
+        view = everyone = None
         if config.database_url or config.store_path.exists():
             with Store(config.store_url) as store:
                 view = configured_view(store, registry, config, now=now, only=args.portal)
+                if args.portal:  # whether the machine reaches any portal is not one's to say
+                    everyone = configured_view(store, registry, config, now=now)
     except errors as exc:  # a plugin answers UNKNOWN, not a trace
         print(f"NEWSFEED UNKNOWN - cannot read the store: {exc}")
         return 3
@@ -434,6 +436,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         now=now,
         max_age=timedelta(hours=config.stale_after_hours),
         critical_age=timedelta(hours=config.stale_critical_hours),
+        every_portal=everyone["portals"] if everyone else None,
     )
     if registry.problems and not args.portal:
         code, line = _with_skipped_profiles(code, line, registry.problems)

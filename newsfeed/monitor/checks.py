@@ -831,6 +831,7 @@ def check_line(
     max_age: timedelta = REPORT_MAX_AGE,
     critical_age: timedelta = REPORT_CRITICAL_AGE,
     limit: int = CHECK_LINE_MAX,
+    every_portal: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[int, str]:
     """Exit code and the one line of ``newsfeed check`` (the monitoring-plugin convention).
 
@@ -839,6 +840,8 @@ def check_line(
     code is 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (no crawl yet). The newest crawl older
     than ``max_age`` means cron stopped: at least WARNING, CRITICAL past ``critical_age``.
     Worst findings first; the line stays under ``limit`` bytes, counting what it leaves out.
+    ``every_portal``: the portals that tell whether this machine reaches any (the report's own,
+    unless it is one portal's: ``check --portal``), whose finding then comes first.
     """
     if report is None:
         return 3, "NEWSFEED UNKNOWN - no crawl report yet; run `newsfeed crawl` (is cron set up?)"
@@ -848,7 +851,7 @@ def check_line(
         (f"{_named(keys)}: " if len(keys) > 1 else f"{keys[0]}: ") + message
         for _, message, keys in _faults(portals)
     ]
-    offline = unreachable_from_here(portals)
+    offline = unreachable_from_here(portals if every_portal is None else every_portal)
     if offline:
         faults.insert(0, offline)
     finished = _report_time(report)
