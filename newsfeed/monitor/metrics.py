@@ -9,6 +9,7 @@ for batch jobs), plus timestamps that alert rules compare with ``time()``::
 
     time() - newsfeed_last_success_timestamp_seconds > 6 * 3600
     newsfeed_check_status == 2
+    newsfeed_no_portal_reachable == 1  (the machine's link, not the portals: one alert)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
 
 from newsfeed.extraction.dates import parse_iso_date
-from newsfeed.monitor.checks import STATUS_ORDER
+from newsfeed.monitor.checks import STATUS_ORDER, unreachable_from_here
 
 DEFAULT_PATH = Path("var/metrics/newsfeed.prom")
 _OUTCOMES = ("new", "updated", "unchanged", "duplicate")
@@ -63,6 +64,12 @@ def metrics_registry(report: Mapping[str, Any]) -> CollectorRegistry:
     )
     if when := _timestamp(report.get("finished")):
         finished.set(when)
+    offline = Gauge(
+        "newsfeed_no_portal_reachable",
+        "1 when no portal could be reached from this machine (each failed to connect), else 0",
+        registry=registry,
+    )
+    offline.set(1 if unreachable_from_here(report.get("portals") or {}) else 0)
 
     for key, portal in report.get("portals", {}).items():
         for outcome in _OUTCOMES:

@@ -91,6 +91,21 @@ def test_metrics_per_portal(tmp_path: Path) -> None:
     assert finished == datetime(2026, 11, 27, 7, 31, tzinfo=UTC).timestamp()
 
 
+def test_a_machine_that_reaches_no_portal_is_one_metric(tmp_path: Path) -> None:
+    down = {
+        "status": "critical",
+        "http_errors": {"CannotResolveHostError": 2},
+        "checks": [{"name": "unreachable", "status": "critical", "message": "no listing page"}],
+    }
+    offline = write_metrics({**REPORT, "portals": {"a": down, "b": down}}, tmp_path / "a.prom")
+    assert samples(offline)[("newsfeed_no_portal_reachable", ())] == 1
+    # ca_mau answered (with a broken layout): the machine reaches the portals
+    assert (
+        samples(write_metrics(REPORT, tmp_path / "b.prom"))[("newsfeed_no_portal_reachable", ())]
+        == 0
+    )
+
+
 def test_metrics_file_is_replaced_whole(tmp_path: Path) -> None:
     path = tmp_path / "newsfeed.prom"
     path.write_text("# an older file\n", encoding="utf-8")
