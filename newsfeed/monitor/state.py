@@ -100,7 +100,9 @@ def record_run(store: Store, report: Mapping[str, Any], *, partial: bool = False
             data["checks"] = fresh + [c for c in data.get("checks") or [] if c["name"] not in names]
             merged = worst([before.status, status])
             data["status"] = merged
-            store.save_state(replace(before, status=merged, data=data))
+            # a row seen before and never announced was OK all along (as below)
+            announced = before.announced or OK
+            store.save_state(replace(before, status=merged, data=data, announced=announced))
             continue
         critical = status == CRITICAL
         last_success = (
@@ -268,7 +270,8 @@ def announce_run(store: Store, report: Mapping[str, Any], var_dir: Path) -> list
     for when the machine is back, so neither the outage nor its end mails a line per portal."""
     portals: Mapping[str, Mapping[str, Any]] = report.get("portals") or {}
     mark = var_dir / OFFLINE_MARK
-    if mark.exists() and portals and all(map(connection_failed, portals.values())):
+    said = mark.exists()
+    if said and portals and all(map(connection_failed, portals.values())):
         return []  # still offline: said (a run of one portal that cannot connect, too)
     offline = unreachable_from_here(portals)
     if offline:
@@ -276,7 +279,7 @@ def announce_run(store: Store, report: Mapping[str, Any], var_dir: Path) -> list
         mark.write_text(f"{report.get('run_id', '')}\n", encoding="utf-8")
         return [f"newsfeed: {offline}"]
     lines: list[str] = []
-    if mark.exists():
+    if said:
         mark.unlink(missing_ok=True)
         lines.append("newsfeed: the portals answer this machine again")
     return lines + announce_changes(store, list(portals))
@@ -297,8 +300,6 @@ def announce_changes(store: Store, keys: Iterable[str]) -> list[str]:
         before = row.announced or OK
         now = row.status
         if now == before:
-            if row.announced is None:  # first seen OK: what a later change was
-                store.set_announced(key, now)
             continue
         if order.get(now, 2) > order.get(before, 2):
             checks = [c for c in row.data.get("checks") or [] if c.get("status") == now]

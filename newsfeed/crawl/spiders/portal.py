@@ -401,16 +401,13 @@ class PortalSpider(scrapy.Spider):
         # one by one, an article on two listing pages went to whichever page's loop reached it
         # first (its URL, and so its feed link, changed from run to run). A page now claims its
         # articles when it is read: an article is fetched from the listing page read first.
-        outputs = [
-            output
-            for item in listing.items
-            if (
-                output := self.article_requests(
-                    response, portal=portal, platform=platform, category=category, item=item
-                )
+        outputs: list[tuple[bool, Any]] = []
+        for item in listing.items:
+            output = self.article_requests(
+                response, portal=portal, platform=platform, category=category, item=item
             )
-            is not None
-        ]
+            if output is not None:
+                outputs.append(output)
         known = sum(is_known for is_known, _ in outputs)
         for _, request_or_link in outputs:
             yield request_or_link
